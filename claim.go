@@ -1,0 +1,416 @@
+package claimq
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// ClaimID identifies a claim: 128 bits from a cryptographically secure
+// generator, so that knowing one claim tells nothing of another. On the
+// HTTP front it is the only proof of holding a claim. The zero ClaimID
+// means "no claim".
+type ClaimID [16]byte
+
+// String returns the ID as 32 lowercase hexadecimal digits.
+func (id ClaimID) String() string { return hex.EncodeToString(id[:]) }
+
+// IsZero reports whether id is the zero ClaimID.
+func (id ClaimID) IsZero() bool { return id == ClaimID{} }
+
+// ParseClaimID parses the form produced by [ClaimID.String]. Any other
+// text, including the zero ID, is an error matching [ErrInvalid].
+func ParseClaimID(s string) (ClaimID, error) {
+	var id ClaimID
+	if len(s) != 2*len(id) {
+		return ClaimID{}, fmt.Errorf("%w: claim ID %q: want 32 hex digits", ErrInvalid, s)
+	}
+	if _, err := hex.Decode(id[:], []byte(s)); err != nil || id.IsZero() {
+		return ClaimID{}, fmt.Errorf("%w: claim ID %q: want 32 hex digits, not zero", ErrInvalid, s)
+	}
+	return id, nil
+}
+
+// ClaimOptions are the arguments of [Queue.Claim] and [Queue.ClaimWait].
+// Zero fields take the queue's [Limits] defaults.
+type ClaimOptions struct {
+	Limit int           // most messages to take: 1..MaxClaimLimit, 0 for DefaultClaimLimit
+	TTL   time.Duration // how long the claim lives: MinClaimTTL..MaxClaimTTL, 0 for DefaultClaimTTL
+	// Grace is added to the lifetime of claimed messages that would
+	// expire before the claim: MinGrace..MaxGrace, 0 for DefaultGrace,
+	// NoGrace for none.
+	Grace time.Duration
+	// ClientID names the consumer that owns the claim; the pending
+	// family reports and filters by it.
+	ClientID string
+}
+
+// Claim is a copy of a claim and the messages it holds at the time of the
+// call. The zero Claim (no ID, no messages) is what [Queue.Claim] returns
+// when nothing was claimable.
+type Claim[T any] struct {
+	ID       ClaimID
+	ClientID string
+	TTL      time.Duration // as last set by Claim or Renew
+	Grace    time.Duration
+	Renewed  time.Time // creation or last renewal; the claim's age counts from here
+	Expires  time.Time // Renewed+TTL; the claim is live while now < Expires
+	Messages []Message[T]
+}
+
+// Age returns the time since the claim was created or last renewed.
+func (c Claim[T]) Age(now time.Time) time.Duration { return now.Sub(c.Renewed) }
+
+// claim is the stored form of a claim.
+type claim[T any] struct {
+	id      ClaimID
+	client  string
+	ttl     time.Duration
+	grace   time.Duration
+	renewed int64
+	expires int64
+	heapIdx int32
+	// done is set when the claim is released or expires; messages may
+	// still point to an expired claim so that Delete can report the race.
+	done bool
+	n    int // non-nil entries of msgs
+	// msgs holds the claim's messages in claim order; a message that
+	// leaves the claim leaves a nil so that the others keep their
+	// claimPos.
+	msgs []*message[T]
+	// inline backs msgs for the usual claim sizes, so that a claim costs
+	// one allocation.
+	inline [10]*message[T]
+}
+
+func (c *claim[T]) export() Claim[T] {
+	out := Claim[T]{
+		ID:       c.id,
+		ClientID: c.client,
+		TTL:      c.ttl,
+		Grace:    c.grace,
+		Renewed:  timeOf(c.renewed),
+		Expires:  timeOf(c.expires),
+		Messages: make([]Message[T], 0, c.n),
+	}
+	for _, m := range c.msgs {
+		if m != nil {
+			out.Messages = append(out.Messages, m.export())
+		}
+	}
+	return out
+}
+
+// addLocked puts m in c at time now: the message's delivery count grows,
+// its idle time restarts and its lifetime is extended to cover the claim.
+func (q *Queue[T]) addLocked(c *claim[T], m *message[T], now int64) {
+	m.claim = c
+	m.claimPos = int32(len(c.msgs))
+	m.claimCount++
+	m.idleSince = now
+	c.msgs = append(c.msgs, m)
+	c.n++
+	q.claimed++
+	q.extendLocked(m, c)
+}
+
+// extendLocked applies Zaqar's lifetime extension: a message that would
+// expire before its claim lives on until the claim's expiry plus grace,
+// and reports TTL+grace as its TTL. It is never undone.
+func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
+	if m.expires < c.expires {
+		m.expires = c.expires + int64(c.grace)
+		m.ttl = c.ttl + c.grace
+		q.heap.fix(int(m.heapIdx), m.deadline())
+	}
+}
+
+// leaveClaimLocked takes a held message out of its claim.
+func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
+	c := m.claim
+	c.msgs[m.claimPos] = nil
+	c.n--
+	q.claimed--
+}
+
+func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {
+	l := &q.limits
+	limit, ttl, grace = opts.Limit, opts.TTL, opts.Grace
+	if limit == 0 {
+		limit = l.DefaultClaimLimit
+	}
+	if ttl == 0 {
+		ttl = l.DefaultClaimTTL
+	}
+	switch grace {
+	case 0:
+		grace = l.DefaultGrace
+	case NoGrace:
+		grace = 0
+	}
+	if err = checkCount("limit", limit, 1, l.MaxClaimLimit); err != nil {
+		return
+	}
+	if err = checkDuration("ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+		return
+	}
+	err = checkDuration("grace", grace, l.MinGrace, l.MaxGrace)
+	return
+}
+
+// Claim takes up to opts.Limit of the oldest messages that are neither
+// expired, delayed nor held by a live claim, and holds them for opts.TTL:
+// until then only this claim can delete them, and no other claim gets
+// them. Each claimed message's ClaimCount grows by one, and a message that
+// would expire before the claim has its lifetime extended to the claim's
+// expiry plus opts.Grace (its TTL then reads TTL+Grace).
+//
+// With Options.MaxClaimCount set, a message already claimed that many
+// times is moved to Options.DeadLetter instead of being returned.
+//
+// When nothing is claimable, Claim returns the zero Claim and no error.
+// Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
+// [ErrClosed] after Close. Cost: O(limit·log n), whatever the number of
+// messages held by other claims; one allocation for the claim and one for
+// the result.
+func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
+	if err := q.usable(); err != nil {
+		return Claim[T]{}, err
+	}
+	limit, ttl, grace, err := q.claimOptions(opts)
+	if err != nil {
+		return Claim[T]{}, err
+	}
+	now := q.lock()
+	if q.closed {
+		q.mu.Unlock()
+		return Claim[T]{}, ErrClosed
+	}
+	c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
+	var out Claim[T]
+	if c != nil {
+		out = c.export()
+	}
+	q.mu.Unlock()
+	q.deadLetter(dead)
+	return out, nil
+}
+
+// claimLocked takes up to limit claimable messages into a new claim and
+// returns it, or nil if it took none, along with the messages to move to
+// the dead-letter queue once the lock is released.
+func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, client string) (*claim[T], []deadMessage[T]) {
+	var c *claim[T]
+	var dead []deadMessage[T]
+	for c == nil || c.n < limit {
+		m, ok := q.claimable.DeleteMin()
+		if !ok {
+			break
+		}
+		if q.opts.MaxClaimCount > 0 && int(m.claimCount) >= q.opts.MaxClaimCount {
+			dead = append(dead, deadMessage[T]{body: m.body, client: m.client, ttl: time.Duration(m.expires - now)})
+			q.removeLocked(m)
+			continue
+		}
+		if c == nil {
+			c = q.newClaimLocked(now, ttl, grace, client)
+		}
+		q.addLocked(c, m, now)
+	}
+	return c, dead
+}
+
+func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client string) *claim[T] {
+	c := &claim[T]{
+		client:  client,
+		ttl:     ttl,
+		grace:   grace,
+		renewed: now,
+		expires: now + int64(ttl),
+	}
+	c.msgs = c.inline[:0]
+	for {
+		q.rng.Read(c.id[:])
+		if _, dup := q.claims[c.id]; !dup && !c.id.IsZero() {
+			break
+		}
+	}
+	q.claims[c.id] = c
+	q.heap.push(deadline[T]{at: c.expires, c: c})
+	return c
+}
+
+// ClaimWait is [Queue.Claim] that blocks until it can return at least one
+// message, ctx ends or the queue is closed. It wakes when a message is
+// posted, released, freed by an expired claim, or its delay ends; with a
+// [FakeClock] the last two happen when the clock is moved past them.
+//
+// Errors: those of Claim, ctx.Err() when ctx ends, [ErrClosed] when the
+// queue is closed while waiting.
+func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], error) {
+	if err := q.usable(); err != nil {
+		return Claim[T]{}, err
+	}
+	limit, ttl, grace, err := q.claimOptions(opts)
+	if err != nil {
+		return Claim[T]{}, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return Claim[T]{}, err
+		}
+		now := q.lock()
+		if q.closed {
+			q.mu.Unlock()
+			return Claim[T]{}, ErrClosed
+		}
+		c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
+		if c != nil {
+			out := c.export()
+			q.mu.Unlock()
+			q.deadLetter(dead)
+			return out, nil
+		}
+		if q.wait == nil {
+			q.wait = make(chan struct{})
+		}
+		wake := q.wait
+		q.waiters++
+		q.armTimerLocked(now)
+		q.mu.Unlock()
+		q.deadLetter(dead)
+
+		select {
+		case <-wake:
+		case <-ctx.Done():
+		}
+		q.mu.Lock()
+		q.waiters--
+		q.mu.Unlock()
+	}
+}
+
+// wakeLocked wakes every ClaimWait: something may have become claimable.
+func (q *Queue[T]) wakeLocked() {
+	if q.wait != nil {
+		close(q.wait)
+		q.wait = nil
+	}
+}
+
+// armTimerLocked makes sure a clock timer fires at the next deadline, so
+// that waiters notice claims expiring and delays ending even when no other
+// operation runs. Expiry itself never depends on the timer.
+func (q *Queue[T]) armTimerLocked(now int64) {
+	if len(q.heap) == 0 {
+		return
+	}
+	at := q.heap[0].at
+	if q.timer != nil {
+		if q.timerAt <= at {
+			return
+		}
+		q.timer.Stop()
+	}
+	q.timerAt = at
+	q.timer = q.clock.AfterFunc(time.Duration(at-now), q.onTimer)
+}
+
+func (q *Queue[T]) onTimer() {
+	now := q.lock()
+	defer q.mu.Unlock()
+	q.timer = nil
+	if q.waiters > 0 && !q.closed {
+		q.armTimerLocked(now)
+	}
+}
+
+// GetClaim returns the live claim id with the messages it still holds, in
+// claim order; messages deleted since drop out, and a claim whose messages
+// were all deleted still exists until it expires or is released.
+//
+// Errors: [ErrClaimNotFound] if the claim was released, expired or never
+// existed. Cost: O(messages in the claim).
+func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
+	if err := q.usable(); err != nil {
+		return Claim[T]{}, err
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	c := q.claims[id]
+	if c == nil {
+		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	}
+	return c.export(), nil
+}
+
+// Renew restarts the live claim id with a new ttl (which may be shorter
+// than before) and grace: its age restarts at zero, its messages' idle
+// time too, and lifetime extension is applied again with the new values.
+// As in Zaqar, grace is not held to MinGrace here: any value from 0 to
+// MaxGrace is accepted.
+//
+// Errors: [ErrInvalid] for ttl or grace outside the limits (checked before
+// the claim is looked up), [ErrClaimNotFound] if the claim was released,
+// expired or never existed, [ErrClosed] after Close. Cost:
+// O(m·log n) for m messages in the claim.
+func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	if err := checkDuration("ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
+		return err
+	}
+	if err := checkDuration("grace", grace, 0, q.limits.MaxGrace); err != nil {
+		return err
+	}
+	now := q.lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return ErrClosed
+	}
+	c := q.claims[id]
+	if c == nil {
+		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	}
+	c.ttl, c.grace = ttl, grace
+	c.renewed, c.expires = now, now+int64(ttl)
+	q.heap.fix(int(c.heapIdx), c.expires)
+	for _, m := range c.msgs {
+		if m != nil {
+			m.idleSince = now
+			q.extendLocked(m, c)
+		}
+	}
+	return nil
+}
+
+// Release ends the live claim id: its messages become claimable at once,
+// ahead of newer ones and in their original order. Lifetime extensions and
+// claim counts stay.
+//
+// Errors: [ErrClaimNotFound] if the claim was released, expired or never
+// existed (the HTTP front answers 204 all the same). Cost: O(m·log n) for m
+// messages in the claim.
+func (q *Queue[T]) Release(id ClaimID) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	c := q.claims[id]
+	if c == nil {
+		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	}
+	for _, m := range c.msgs {
+		if m != nil {
+			// A released message forgets its claim, so that a late
+			// Delete with it is plain ErrNotClaimed, not the race.
+			m.claim = nil
+		}
+	}
+	q.heap.remove(int(c.heapIdx))
+	q.dropClaimLocked(c)
+	return nil
+}

@@ -1,0 +1,54 @@
+// Package claimq is an in-process claim queue with the semantics of
+// OpenStack Zaqar (Rackspace Cloud Queues) and the pending-entry tools of
+// Redis Streams.
+//
+// A [Queue] holds messages in posting order. A producer posts messages
+// with a time to live ([Queue.Post]); each message expires, for every
+// operation at once, when its TTL has passed. A consumer claims a batch of
+// the oldest available messages for a claim TTL ([Queue.Claim]): while the
+// claim lives, no other claim gets those messages and they can be deleted
+// only with it. The consumer deletes each message it has handled
+// ([Queue.Delete]), renews the claim if it needs more time
+// ([Queue.Renew]) or releases it to hand the rest back ([Queue.Release]).
+// A consumer that dies simply lets its claim expire, and its messages go
+// back to the head of the queue for the next claim.
+//
+// # Claims
+//
+// Claiming never shortens a message's life below its claim's: a message
+// that would expire before the claim lives on until the claim's expiry
+// plus a grace period, so the consumer still finds it when it comes to
+// delete it. Each claim counts as a delivery ([Message].ClaimCount); with
+// [Options].MaxClaimCount set, a message delivered that many times is moved
+// to a dead-letter queue instead of being handed out again.
+//
+// A worker whose claim expired before it deleted a message gets
+// [ErrNotClaimed], matching [ErrClaimExpired] too: another worker may now
+// hold the message, so the first must roll back what it did. A worker
+// that needs a message held by a stalled consumer can take it over with
+// the Redis-style tools instead of waiting for the claim to expire.
+//
+// # Time
+//
+// A queue reads its [Clock] once per operation and applies every deadline
+// up to that instant before doing anything else: there is no background
+// goroutine, and expiry is exact (a message with Expires <= now is gone).
+// Tests use a [FakeClock] and move time with [FakeClock.Advance], or run
+// with the default [SystemClock] inside a testing/synctest bubble.
+// [Queue.ClaimWait] blocks until a message is claimable, waking on posts,
+// releases, claim expiry and the end of delays, with either clock.
+//
+// # Concurrency
+//
+// A Queue is safe for concurrent use by any number of goroutines. One
+// mutex guards it; values returned are copies, and no user code runs
+// while the mutex is held.
+//
+// # Performance
+//
+// Messages live in a B-tree ordered by ID, beside a second B-tree holding
+// only the claimable ones, so that [Queue.Claim] costs O(limit·log n)
+// however many messages other claims hold. Deadlines of messages and
+// claims live in one indexed min-heap. Posting allocates once per batch,
+// claiming twice (the claim and the result) and deleting not at all.
+package claimq

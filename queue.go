@@ -1,0 +1,612 @@
+package claimq
+
+import (
+	crand "crypto/rand"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/google/btree"
+)
+
+// Options configures a [Queue]. T is the queue's body type, needed for
+// DeadLetter. The zero Options gives Zaqar's defaults and
+// the system clock.
+type Options[T any] struct {
+	// Clock is the queue's source of time; nil means SystemClock.
+	Clock Clock
+	// Limits bounds the arguments callers may pass; the zero Limits
+	// means ZaqarLimits().
+	Limits Limits
+	// DefaultTTL is the TTL of a message posted without one, within the
+	// limits' message TTL range; 0 means Limits.DefaultMessageTTL.
+	DefaultTTL time.Duration
+	// DefaultDelay is the delay of a message posted without one, at most
+	// Limits.MaxDelay; 0 means none.
+	DefaultDelay time.Duration
+	// MaxClaimCount, when positive, caps deliveries: a message already
+	// claimed this many times is moved to DeadLetter by the claim that
+	// would take it next.
+	MaxClaimCount int
+	// DeadLetter receives the messages moved by MaxClaimCount, appended
+	// at its tail with no claim and no delay. nil means they are dropped
+	// and counted in Stats.Dropped.
+	DeadLetter *Queue[T]
+	// DeadLetterTTL is the TTL of a dead-lettered message; 0 keeps the
+	// time it had left.
+	DeadLetterTTL time.Duration
+	// MaxMessages, when positive, is the most messages the queue holds:
+	// a Post beyond it fails with ErrQueueFull.
+	MaxMessages int
+}
+
+// Queue is a claim queue of messages with bodies of type T: producers post
+// messages with a TTL, consumers claim batches of them for a TTL, delete
+// each one with the claim when done, and renew or release the claim.
+// See the package documentation for the model.
+//
+// A Queue is safe for concurrent use; one mutex guards it, and no user
+// code runs while it is held. Time comes from Options.Clock, read once per
+// operation; a clock that steps back is ignored until it passes the latest
+// time the queue has seen. The zero Queue is not usable: use [New]. Every
+// method of a nil or zero Queue returns an error matching [ErrInvalid] or
+// a zero result.
+type Queue[T any] struct {
+	mu sync.Mutex // guards the fields below
+
+	opts   Options[T]
+	limits Limits
+	clock  Clock // set once by New: read without the lock
+
+	// messages holds every live message by ID; claimable holds the ones
+	// Claim may take (not delayed, not held), so Claim never looks at a
+	// held message.
+	messages  *btree.BTreeG[*message[T]]
+	claimable *btree.BTreeG[*message[T]]
+	heap      deadlines[T]
+	claims    map[ClaimID]*claim[T]
+	probe     message[T] // search key for the trees, reused under the lock
+
+	last     int64 // latest clock reading, in Unix nanoseconds
+	claimed  int   // messages held by live claims
+	delayed  int   // messages whose delay has not passed
+	expired  int64
+	deadLtrs int64
+	dropped  int64
+	ids      []MessageID // carved into Post results, one allocation per many posts
+	rng      *rand.ChaCha8
+
+	wait    chan struct{} // closed to wake ClaimWait; nil when nobody waits
+	waiters int
+	timer   Timer
+	timerAt int64
+	closed  bool
+}
+
+// btreeDegree trades node size against depth; see bench_test.go.
+const btreeDegree = 32
+
+// New returns an empty queue configured by opts. It panics if opts.Limits
+// is inconsistent (see [Limits.Validate]) or opts.DefaultTTL or
+// opts.DefaultDelay lie outside it, as these are programming errors.
+func New[T any](opts Options[T]) *Queue[T] {
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = ZaqarLimits()
+	}
+	if err := opts.check(); err != nil {
+		panic(err)
+	}
+	var seed [32]byte
+	crand.Read(seed[:])
+	less := func(a, b *message[T]) bool { return a.id < b.id }
+	return &Queue[T]{
+		opts:      opts,
+		limits:    opts.Limits,
+		clock:     opts.Clock,
+		messages:  btree.NewG(btreeDegree, less),
+		claimable: btree.NewG(btreeDegree, less),
+		claims:    make(map[ClaimID]*claim[T]),
+		rng:       rand.NewChaCha8(seed),
+	}
+}
+
+func (o *Options[T]) check() error {
+	if err := o.Limits.Validate(); err != nil {
+		return err
+	}
+	l := &o.Limits
+	if o.DefaultTTL != 0 {
+		if err := checkDuration("default TTL", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+			return err
+		}
+	}
+	return checkDuration("default delay", o.DefaultDelay, 0, l.MaxDelay)
+}
+
+// SetOptions changes the queue's options for the operations that follow,
+// as a PATCH of Zaqar queue metadata does: messages already posted keep
+// their TTL and delay. Clock and Limits cannot change and are ignored.
+//
+// Errors: [ErrInvalid] if DefaultTTL or DefaultDelay lie outside the
+// limits; nothing changes then.
+func (q *Queue[T]) SetOptions(opts Options[T]) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	opts.Clock, opts.Limits = q.clock, q.limits
+	if err := opts.check(); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	q.opts = opts
+	q.mu.Unlock()
+	return nil
+}
+
+// Options returns the queue's current options.
+func (q *Queue[T]) Options() Options[T] {
+	if q.usable() != nil {
+		return Options[T]{}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.opts
+}
+
+var errUnusable = fmt.Errorf("%w: nil or zero Queue: use New", ErrInvalid)
+
+func (q *Queue[T]) usable() error {
+	if q == nil || q.clock == nil {
+		return errUnusable
+	}
+	return nil
+}
+
+// lock reads the clock, takes the lock and brings the queue up to date.
+// The clock is read first so that a slow clock does not lengthen the
+// critical section.
+func (q *Queue[T]) lock() int64 {
+	now := q.clock.Now().UnixNano()
+	q.mu.Lock()
+	if now < q.last {
+		now = q.last
+	} else {
+		q.last = now
+	}
+	q.expireLocked(now)
+	return now
+}
+
+// lookupLocked returns the live message id, or nil.
+func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
+	q.probe.id = id
+	m, _ := q.messages.Get(&q.probe)
+	return m
+}
+
+// removeLocked deletes m from every structure and clears it, so that
+// neither its body nor its claim stays reachable.
+func (q *Queue[T]) removeLocked(m *message[T]) {
+	switch {
+	case m.held():
+		q.leaveClaimLocked(m)
+	case m.delayed:
+		q.delayed--
+	default:
+		q.claimable.Delete(m)
+	}
+	q.messages.Delete(m)
+	q.heap.remove(int(m.heapIdx))
+	*m = message[T]{}
+}
+
+// Post adds msgs to the queue and returns their IDs in input order. The
+// batch is all-or-nothing: every message is checked first and all become
+// visible together, or none is posted.
+//
+// Errors: [ErrInvalid] for an empty batch or a TTL or delay outside the
+// limits (a [*LimitError]), [ErrQueueFull] beyond Options.MaxMessages,
+// [ErrClosed] after Close. Cost: O(k·log n) for k messages; one
+// allocation for the batch (the returned slice is carved from a shared
+// block).
+func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
+	if err := q.usable(); err != nil {
+		return nil, err
+	}
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("%w: no messages to post", ErrInvalid)
+	}
+	q.mu.Lock()
+	opts := q.opts
+	q.mu.Unlock()
+	l := &q.limits
+	for i := range msgs {
+		p := &msgs[i]
+		if p.TTL != 0 {
+			if err := checkDuration("ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+				return nil, err
+			}
+		}
+		if p.Delay != 0 && p.Delay != NoDelay {
+			if err := checkDuration("delay", p.Delay, 0, l.MaxDelay); err != nil {
+				return nil, err
+			}
+		}
+	}
+	defTTL := opts.DefaultTTL
+	if defTTL == 0 {
+		defTTL = l.DefaultMessageTTL
+	}
+
+	slab := make([]message[T], len(msgs))
+	now := q.lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil, ErrClosed
+	}
+	if q.opts.MaxMessages > 0 && q.messages.Len()+len(msgs) > q.opts.MaxMessages {
+		return nil, fmt.Errorf("%w: %d messages held, %d posted, at most %d",
+			ErrQueueFull, q.messages.Len(), len(msgs), q.opts.MaxMessages)
+	}
+	ids := q.idsLocked(len(msgs))
+	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
+	woken := false
+	for i := range msgs {
+		p, m := &msgs[i], &slab[i]
+		ttl := p.TTL
+		if ttl == 0 {
+			ttl = defTTL
+		}
+		delay := p.Delay
+		switch delay {
+		case 0:
+			delay = q.opts.DefaultDelay
+		case NoDelay:
+			delay = 0
+		}
+		m.id = first + MessageID(i)
+		m.body, m.client = p.Body, p.ClientID
+		m.created, m.ttl, m.expires = now, ttl, now+int64(ttl)
+		if delay > 0 {
+			m.delay, m.delayed = now+int64(delay), true
+			q.delayed++
+		} else {
+			q.claimable.ReplaceOrInsert(m)
+			woken = true
+		}
+		q.messages.ReplaceOrInsert(m)
+		q.heap.push(deadline[T]{at: m.deadline(), m: m})
+		ids[i] = m.id
+	}
+	if woken {
+		q.wakeLocked()
+	}
+	return ids, nil
+}
+
+func (q *Queue[T]) idsLocked(n int) []MessageID {
+	if cap(q.ids)-len(q.ids) < n {
+		q.ids = make([]MessageID, 0, max(512, n))
+	}
+	start := len(q.ids)
+	q.ids = q.ids[:start+n]
+	return q.ids[start : start+n : start+n]
+}
+
+// postDeadLocked appends dead-lettered messages, bypassing the limits since
+// their remaining TTL may be below the minimum of a fresh post.
+func (q *Queue[T]) postDead(dead []deadMessage[T]) {
+	if q.usable() != nil {
+		return
+	}
+	slab := make([]message[T], len(dead))
+	now := q.lock()
+	defer q.mu.Unlock()
+	first := MessageID(lastMessageID.Add(uint64(len(dead))) - uint64(len(dead)) + 1)
+	for i, d := range dead {
+		if q.closed || (q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages) || d.ttl <= 0 {
+			q.dropped++
+			continue
+		}
+		m := &slab[i]
+		m.id = first + MessageID(i)
+		m.body, m.client = d.body, d.client
+		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
+		q.claimable.ReplaceOrInsert(m)
+		q.messages.ReplaceOrInsert(m)
+		q.heap.push(deadline[T]{at: m.expires, m: m})
+	}
+	q.wakeLocked()
+}
+
+// deadMessage is a message on its way to the dead-letter queue.
+type deadMessage[T any] struct {
+	body   T
+	client string
+	ttl    time.Duration
+}
+
+// deadLetter moves messages taken out by a claim to Options.DeadLetter.
+// It runs after the source queue's lock is released, so that two queues
+// that dead-letter into each other cannot deadlock.
+func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
+	if len(dead) == 0 {
+		return
+	}
+	q.mu.Lock()
+	dlq, ttl := q.opts.DeadLetter, q.opts.DeadLetterTTL
+	q.deadLtrs += int64(len(dead))
+	if dlq == nil {
+		q.dropped += int64(len(dead))
+	}
+	q.mu.Unlock()
+	if dlq == nil {
+		return
+	}
+	if ttl > 0 {
+		for i := range dead {
+			dead[i].ttl = ttl
+		}
+	}
+	dlq.postDead(dead)
+}
+
+// Get returns the message id, whether claimed or delayed.
+//
+// Errors: [ErrMessageNotFound] if it expired, was deleted or never
+// existed. Cost: O(log n).
+func (q *Queue[T]) Get(id MessageID) (Message[T], error) {
+	if err := q.usable(); err != nil {
+		return Message[T]{}, err
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	m := q.lookupLocked(id)
+	if m == nil {
+		return Message[T]{}, fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+	}
+	return m.export(), nil
+}
+
+// GetMany returns the live messages among ids, in the order given;
+// unknown, expired and deleted IDs are skipped. Cost: O(k·log n).
+func (q *Queue[T]) GetMany(ids ...MessageID) []Message[T] {
+	if q.usable() != nil {
+		return nil
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	var out []Message[T]
+	for _, id := range ids {
+		if m := q.lookupLocked(id); m != nil {
+			out = append(out, m.export())
+		}
+	}
+	return out
+}
+
+// List returns up to opts.Limit messages after opts.Marker, oldest first,
+// filtered as opts says. next is the ID of the last message returned when
+// the page is full, to pass as the next Marker, and zero when the listing
+// is done. Cost: O(log n + s) for s messages looked at, filtered ones
+// included.
+func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
+	if q.usable() != nil {
+		return nil, 0
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = q.limits.DefaultListLimit
+	}
+	limit = min(limit, q.limits.MaxListLimit)
+	q.lock()
+	defer q.mu.Unlock()
+	q.probe.id = opts.Marker + 1
+	q.messages.AscendGreaterOrEqual(&q.probe, func(m *message[T]) bool {
+		switch {
+		case !opts.Echo && opts.ClientID != "" && m.client == opts.ClientID:
+		case !opts.IncludeClaimed && m.held():
+		case !opts.IncludeDelayed && m.delayed:
+		default:
+			msgs = append(msgs, m.export())
+		}
+		return len(msgs) < limit
+	})
+	if len(msgs) == limit {
+		next = msgs[len(msgs)-1].ID
+	}
+	return msgs, next
+}
+
+// Delete removes message id. Without a claim (the zero ClaimID) it
+// succeeds unless a live claim holds the message; with a claim it succeeds
+// only if that claim is live and holds the message. Once a claim expires
+// anyone may delete its messages without a claim.
+//
+// Errors: [ErrMessageNotFound] if the message expired, was deleted or
+// never existed; [ErrMessageClaimed] without a claim on a held message;
+// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// when no live claim holds it, also matching [ErrClaimExpired] when claim
+// was its last claim and has expired, the race that tells a worker to roll
+// back. Cost: O(log n), no allocation on success.
+func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	m := q.lookupLocked(id)
+	if m == nil {
+		return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+	}
+	switch held := m.held(); {
+	case claim.IsZero() && held:
+		return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
+	case claim.IsZero():
+	case held && m.claim.id != claim:
+		return fmt.Errorf("%w: %v", ErrClaimedByOther, id)
+	case held:
+	case m.claim != nil && m.claim.id == claim:
+		return fmt.Errorf("%w: message %v, claim %v", errExpiredClaim, id, claim)
+	default:
+		return fmt.Errorf("%w: message %v, claim %v", ErrNotClaimed, id, claim)
+	}
+	q.removeLocked(m)
+	return nil
+}
+
+// DeleteMany removes the listed messages whether claimed or not, as
+// Zaqar's bulk delete does, and returns how many it removed; unknown IDs
+// are skipped. Cost: O(k·log n).
+func (q *Queue[T]) DeleteMany(ids ...MessageID) int {
+	if q.usable() != nil {
+		return 0
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if m := q.lookupLocked(id); m != nil {
+			q.removeLocked(m)
+			n++
+		}
+	}
+	return n
+}
+
+// Pop removes and returns up to n of the oldest claimable messages: not
+// delayed and not held by a live claim.
+//
+// Errors: [ErrInvalid] (a [*LimitError]) unless 1 <= n <=
+// Limits.MaxClaimLimit; [ErrClosed] after Close. Cost: O(n·log size).
+func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
+	if err := q.usable(); err != nil {
+		return nil, err
+	}
+	if err := checkCount("n", n, 1, q.limits.MaxClaimLimit); err != nil {
+		return nil, err
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return nil, ErrClosed
+	}
+	var out []Message[T]
+	for len(out) < n {
+		m, ok := q.claimable.Min()
+		if !ok {
+			break
+		}
+		out = append(out, m.export())
+		q.removeLocked(m)
+	}
+	return out, nil
+}
+
+// Stats describes a queue at one moment; see [Queue.Stats].
+type Stats struct {
+	Total   int // live messages
+	Claimed int // messages held by live claims
+	Free    int // Total - Claimed, delayed messages included
+	Delayed int // messages whose delay has not passed
+	Claims  int // live claims
+	// Oldest and Newest describe the first and last live messages by ID;
+	// zero when Total is 0.
+	Oldest, Newest MessageStat
+	// Counters since the queue was created.
+	Expired      int64 // messages that reached their expiry
+	DeadLettered int64 // messages moved out by MaxClaimCount
+	Dropped      int64 // dead-lettered messages with nowhere to go, or refused by the dead-letter queue
+}
+
+// MessageStat identifies a message in [Stats].
+type MessageStat struct {
+	ID      MessageID
+	Created time.Time
+	Age     time.Duration
+}
+
+// Stats returns the queue's counts. Cost: O(log n).
+func (q *Queue[T]) Stats() Stats {
+	if q.usable() != nil {
+		return Stats{}
+	}
+	now := q.lock()
+	defer q.mu.Unlock()
+	s := Stats{
+		Total:        q.messages.Len(),
+		Claimed:      q.claimed,
+		Delayed:      q.delayed,
+		Claims:       len(q.claims),
+		Expired:      q.expired,
+		DeadLettered: q.deadLtrs,
+		Dropped:      q.dropped,
+	}
+	s.Free = s.Total - s.Claimed
+	stat := func(m *message[T]) MessageStat {
+		return MessageStat{ID: m.id, Created: timeOf(m.created), Age: time.Duration(now - m.created)}
+	}
+	if m, ok := q.messages.Min(); ok {
+		s.Oldest = stat(m)
+	}
+	if m, ok := q.messages.Max(); ok {
+		s.Newest = stat(m)
+	}
+	return s
+}
+
+// Len returns the number of live messages. Cost: O(1) plus pending expiry.
+func (q *Queue[T]) Len() int {
+	if q.usable() != nil {
+		return 0
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	return q.messages.Len()
+}
+
+// Purge removes every message, claimed or not, and ends every claim; it
+// returns the number of messages removed. Cost: O(n).
+func (q *Queue[T]) Purge() int {
+	if q.usable() != nil {
+		return 0
+	}
+	q.lock()
+	defer q.mu.Unlock()
+	n := q.messages.Len()
+	for _, c := range q.claims {
+		c.done = true
+		clear(c.msgs)
+		c.msgs = nil
+	}
+	clear(q.claims)
+	q.messages.Clear(false)
+	q.claimable.Clear(false)
+	clear(q.heap)
+	q.heap = q.heap[:0]
+	q.claimed, q.delayed = 0, 0
+	return n
+}
+
+// Close stops the queue from taking new work: Post, Claim, ClaimWait,
+// Renew and Pop fail with [ErrClosed] from then on, and waiting ClaimWait
+// calls return it. Reads, Delete and Release keep working so that workers
+// can finish what they hold. Close always returns nil.
+func (q *Queue[T]) Close() error {
+	if q.usable() != nil {
+		return nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.wakeLocked()
+	if q.timer != nil {
+		q.timer.Stop()
+		q.timer = nil
+	}
+	return nil
+}
