@@ -1,5 +1,11 @@
 module github.com/claimq/claimq
 
-go 1.25
+go 1.25.0
 
 require github.com/google/btree v1.1.3
+
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/gophercloud/gophercloud/v2 v2.15.0 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+)

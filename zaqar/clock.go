@@ -1,0 +1,67 @@
+package zaqar
+
+import (
+	"net/http"
+	"time"
+)
+
+// clockReply is the body of both /_claimq/clock endpoints.
+type clockReply struct {
+	Now string `json:"now"`
+}
+
+func (h *handler) clockReply(w http.ResponseWriter) {
+	writeJSON(w, http.StatusOK, clockReply{Now: h.opts.FakeClock.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+// getClock answers GET /_claimq/clock with the fake clock's time.
+func (h *handler) getClock(w http.ResponseWriter, r *http.Request) {
+	h.clockReply(w)
+}
+
+// moveClock answers POST /_claimq/clock: {"advance": "<Go duration>"}
+// moves the fake clock forward, {"set": "<RFC 3339>"} sets it (backwards
+// too: queues then wait for it to catch up with what they have seen).
+// Either moves fire the clock's timers; the reply is the new time.
+func (h *handler) moveClock(w http.ResponseWriter, r *http.Request) {
+	if err := h.doMoveClock(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.clockReply(w)
+}
+
+func (h *handler) doMoveClock(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(w, r, 4<<10, "clock request")
+	if err != nil {
+		return err
+	}
+	obj, err := decodeObject(body)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Advance *string `json:"advance"`
+		Set     *string `json:"set"`
+	}
+	if err := unmarshalNumbers(body, &req); err != nil {
+		return badBody(`"advance" and "set" must be strings.`)
+	}
+	if len(obj) != 1 || (req.Advance == nil) == (req.Set == nil) {
+		return badBody(`Send exactly one of {"advance": "90s"} or {"set": "<RFC 3339 time>"}.`)
+	}
+	if req.Advance != nil {
+		d, err := time.ParseDuration(*req.Advance)
+		if err != nil || d < 0 {
+			return badBody(`"advance" must be a non-negative Go duration such as "90s", not %q.`, *req.Advance)
+		}
+		h.opts.FakeClock.Advance(d)
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *req.Set)
+	if err != nil {
+		return badBody(`"set" must be an RFC 3339 time, not %q.`, *req.Set)
+	}
+	h.opts.FakeClock.Set(t)
+	return nil
+}

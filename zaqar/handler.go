@@ -1,0 +1,315 @@
+package zaqar
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/claimq/claimq"
+	"github.com/google/uuid"
+)
+
+// Options configures the handler returned by [NewHandler]. The zero
+// Options serves Zaqar's defaults on the system clock, with no
+// authentication, every request in the project named "".
+type Options struct {
+	// Clock is the time source shared by every queue; nil means
+	// claimq.SystemClock. FakeClock, when set, takes its place.
+	Clock claimq.Clock
+	// FakeClock, when set, is the clock of every queue and is exposed at
+	// GET and POST /_claimq/clock so that tests written in any language
+	// can read and move it. Without it those paths answer 404.
+	FakeClock *claimq.FakeClock
+	// Limits bounds TTLs, graces, delays and page sizes, and gives their
+	// defaults; the zero Limits means claimq.ZaqarLimits(). Requests
+	// outside them are refused with 400.
+	Limits claimq.Limits
+	// AuthToken, when not empty, must be sent as X-Auth-Token by every
+	// request (compared in constant time), else 401; requests signed by
+	// a share (URL-Signature) are the exception.
+	AuthToken string
+	// DefaultProject is the project of requests without X-Project-Id,
+	// which gophercloud never sends.
+	DefaultProject string
+	// RequireProject makes X-Project-Id mandatory (400 without it), as
+	// Zaqar without Keystone does.
+	RequireProject bool
+	// Logger receives a debug line per request and an error per 5xx; nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// handler serves the Zaqar API. Each operation is implemented once, as a
+// method over decoded arguments returning a result (queues.go,
+// messages.go, claims.go); v2.go decodes requests and encodes results for
+// the v2 wire format.
+type handler struct {
+	opts   Options
+	limits claimq.Limits
+	clock  claimq.Clock
+	log    *slog.Logger
+	reg    *registry
+	mux    *http.ServeMux
+	// shareKey signs shares; it is random per handler, so shares do not
+	// outlive the handler, as they do not outlive Zaqar's secret_key.
+	shareKey [32]byte
+}
+
+// NewHandler returns an http.Handler serving the OpenStack Zaqar v2 REST
+// API under /v2 over in-memory claimq queues, one registry per handler.
+// Queues are created on first use, as Zaqar creates them, per project.
+// It panics if opts.Limits is inconsistent (see claimq.Limits.Validate),
+// a programming error. The handler is safe for concurrent use; each
+// request costs O(log n) in the queue it touches besides its own size.
+func NewHandler(opts Options) http.Handler {
+	h := &handler{opts: opts, limits: opts.Limits, clock: opts.Clock, log: opts.Logger}
+	if h.limits == (claimq.Limits{}) {
+		h.limits = claimq.ZaqarLimits()
+	}
+	if err := h.limits.Validate(); err != nil {
+		panic(err)
+	}
+	if opts.FakeClock != nil {
+		h.clock = opts.FakeClock
+	}
+	if h.clock == nil {
+		h.clock = claimq.SystemClock{}
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	_, _ = rand.Read(h.shareKey[:])
+	h.reg = newRegistry(h.clock, h.limits)
+	h.mux = http.NewServeMux()
+	h.routes()
+	return h
+}
+
+// call is one request under way, with the identity checks done.
+type call struct {
+	w        http.ResponseWriter
+	r        *http.Request
+	query    url.Values
+	project  string
+	clientID string
+	queue    string // the validated {queue} path value, if the route has one
+}
+
+// route collects the handlers of one path pattern by method, so that a
+// method not served answers a JSON 405 with Allow rather than the
+// ServeMux's plain-text one.
+type route struct {
+	methods map[string]http.HandlerFunc
+}
+
+type router struct {
+	h      *handler
+	order  []string
+	routes map[string]*route
+}
+
+func (rt *router) handle(method, pattern string, fn http.HandlerFunc) {
+	r := rt.routes[pattern]
+	if r == nil {
+		r = &route{methods: map[string]http.HandlerFunc{}}
+		rt.routes[pattern] = r
+		rt.order = append(rt.order, pattern)
+	}
+	r.methods[method] = fn
+}
+
+func (rt *router) register(mux *http.ServeMux) {
+	for _, pattern := range rt.order {
+		r := rt.routes[pattern]
+		allow := make([]string, 0, len(r.methods)+1)
+		for m, fn := range r.methods {
+			mux.HandleFunc(m+" "+pattern, fn)
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+		slices.Sort(allow)
+		allowed := strings.Join(allow, ", ")
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			e := errorf(http.StatusMethodNotAllowed, "Method not allowed",
+				"%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, allowed)
+			e.header = map[string]string{"Allow": allowed}
+			writeError(w, e)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, notFound("No resource at %s.", r.URL.Path))
+	})
+}
+
+// ServeHTTP authenticates the request (token or share signature) and
+// dispatches it.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			h.log.Error("zaqar: panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+			writeError(w, errorf(http.StatusInternalServerError, "Internal error", "The server failed: %v", p))
+		}
+	}()
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		h.log.Debug("zaqar: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
+	}
+	if r.Header.Get(hdrSignature) != "" {
+		if err := h.verifyShare(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	} else if h.opts.AuthToken != "" &&
+		subtle.ConstantTimeCompare([]byte(r.Header.Get("X-Auth-Token")), []byte(h.opts.AuthToken)) != 1 {
+		h.fail(w, r, errorf(http.StatusUnauthorized, titleUnauthorized,
+			"This server requires an auth token: send it in X-Auth-Token."))
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// fail writes err and logs it if it is the server's fault.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := err.(*apiError); !ok || e.Status >= 500 {
+		h.log.Error("zaqar: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeError(w, err)
+}
+
+// api wraps an operation of the Zaqar API with the checks Zaqar's
+// before-hooks make on every /v2 request: body type, Accept, Client-ID,
+// project and queue name.
+func (h *handler) api(fn func(*call) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, err := h.identify(w, r, true)
+		if err == nil {
+			err = fn(c)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+		}
+	}
+}
+
+// identify checks the headers of a request and the {queue} path value,
+// returning the call they describe. Client-ID is checked only when
+// needClient is set.
+func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bool) (*call, error) {
+	c := &call{w: w, r: r, query: r.URL.Query()}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
+			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")
+		}
+	}
+	if !acceptsJSON(r.Header.Values("Accept")) {
+		return nil, errorf(http.StatusNotAcceptable, "Media type not acceptable",
+			"This API only supports responses encoded as JSON.")
+	}
+	if needClient {
+		id := r.Header.Get("Client-ID")
+		if id == "" {
+			return nil, badRequest("The Client-ID header is required.")
+		}
+		if _, err := uuid.Parse(id); err != nil {
+			return nil, errorf(http.StatusBadRequest, "Wrong UUID value",
+				"Malformed hexadecimal UUID: the Client-ID header must be a UUID, not %q.", id)
+		}
+		c.clientID = id
+	}
+	project, err := h.project(r)
+	if err != nil {
+		return nil, err
+	}
+	c.project = project
+	if name := r.PathValue("queue"); name != "" || strings.Contains(r.Pattern, "{queue}") {
+		if !validName(name) {
+			return nil, errorf(http.StatusBadRequest, titleBadQueue,
+				"Queue names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", name)
+		}
+		c.queue = name
+	}
+	return c, nil
+}
+
+// project returns the request's project: X-Project-Id, else the default
+// unless a project is required.
+func (h *handler) project(r *http.Request) (string, error) {
+	vals := r.Header.Values("X-Project-Id")
+	if len(vals) == 0 {
+		if h.opts.RequireProject {
+			return "", badRequest("Project-Id Missing: the X-Project-Id header is required.")
+		}
+		return h.opts.DefaultProject, nil
+	}
+	p := vals[0]
+	switch {
+	case p == "":
+		return "", badRequest("The X-Project-Id header may not be empty.")
+	case len(p) > maxProjectLen:
+		return "", errorf(http.StatusBadRequest, titleBadQueue,
+			"Project ids may not be more than %d bytes long; this one has %d.", maxProjectLen, len(p))
+	}
+	return p, nil
+}
+
+const maxProjectLen = 256
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
+
+// validName reports whether name is a valid queue name.
+func validName(name string) bool { return nameRE.MatchString(name) }
+
+// acceptsJSON reports whether the Accept header values allow
+// application/json; no header accepts anything.
+func acceptsJSON(accept []string) bool {
+	if len(accept) == 0 {
+		return true
+	}
+	for _, v := range accept {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(mt)) {
+			case "application/json", "application/*", "*/*", "*":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// routes registers every path the handler serves.
+func (h *handler) routes() {
+	rt := &router{h: h, routes: map[string]*route{}}
+	h.v2Routes(rt)
+	if h.opts.FakeClock != nil {
+		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)
+		rt.handle(http.MethodPost, "/_claimq/clock", h.moveClock)
+	}
+	rt.register(h.mux)
+}
+
+// path builders for the hrefs and Location headers of v2.
+func queuePath(q string) string { return "/v2/queues/" + q }
+
+func messagePath(q string, id claimq.MessageID, claim claimq.ClaimID) string {
+	p := "/v2/queues/" + q + "/messages/" + id.String()
+	if !claim.IsZero() {
+		p += "?claim_id=" + claim.String()
+	}
+	return p
+}
+
+func claimPath(q string, id claimq.ClaimID) string {
+	return fmt.Sprintf("/v2/queues/%s/claims/%s", q, id)
+}

@@ -1,0 +1,169 @@
+package zaqar
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/claimq/claimq"
+)
+
+// message is a message as the operations return it.
+type message = claimq.Message[json.RawMessage]
+
+// postMessages posts msgs to the queue, creating it if needed, all or
+// nothing, and returns their IDs in input order.
+func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage]) ([]claimq.MessageID, error) {
+	for range 3 {
+		ids, err := h.reg.getOrCreate(c.project, c.queue).q.Post(msgs...)
+		if errors.Is(err, claimq.ErrClosed) {
+			continue // the queue was deleted under us: post to its successor
+		}
+		if errors.Is(err, claimq.ErrInvalid) {
+			return nil, badBody("%v", err)
+		}
+		return ids, err
+	}
+	return nil, errorf(http.StatusServiceUnavailable, titleUnavailable,
+		"Queue %s was deleted repeatedly while posting; try again.", c.queue)
+}
+
+// queueSettings returns the settings of the queue, zero if it does not
+// exist.
+func (h *handler) queueSettings(c *call) settings {
+	e := h.reg.get(c.project, c.queue)
+	if e == nil {
+		return settings{}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.set
+}
+
+// listMessages returns a page of the queue's messages. As in Zaqar,
+// delayed messages are listed regardless of opts.IncludeDelayed in a queue
+// without a default delay. forcedDelayed reports that case, which Zaqar
+// shows in the next link.
+func (h *handler) listMessages(c *call, opts claimq.ListOptions) (msgs []message, forcedDelayed bool) {
+	e := h.reg.get(c.project, c.queue)
+	if e == nil {
+		return nil, false
+	}
+	e.mu.Lock()
+	delayedQueue := e.set.defaultDelay > 0
+	e.mu.Unlock()
+	if !delayedQueue && !opts.IncludeDelayed {
+		opts.IncludeDelayed, forcedDelayed = true, true
+	}
+	msgs, _ = e.q.List(opts)
+	return msgs, forcedDelayed
+}
+
+// getMessage returns message id. Errors: 404 when it or its queue does
+// not exist, or id is malformed.
+func (h *handler) getMessage(c *call, id string) (message, error) {
+	mid, err := claimq.ParseMessageID(id)
+	e := h.reg.get(c.project, c.queue)
+	if err == nil && e != nil {
+		var m message
+		if m, err = e.q.Get(mid); err == nil {
+			return m, nil
+		}
+	}
+	return message{}, notFound("Message %s does not exist in queue %s.", id, c.queue)
+}
+
+// getMessages returns the messages among ids that exist, in the order
+// given, skipping malformed and unknown ones. Errors: 404 when none
+// exists.
+func (h *handler) getMessages(c *call, ids []string) ([]message, error) {
+	var msgs []message
+	if e := h.reg.get(c.project, c.queue); e != nil {
+		msgs = e.q.GetMany(parseMessageIDs(ids)...)
+	}
+	if len(msgs) == 0 {
+		return nil, notFound("No messages with IDs: %s found.", strings.Join(ids, ","))
+	}
+	return msgs, nil
+}
+
+func parseMessageIDs(ids []string) []claimq.MessageID {
+	out := make([]claimq.MessageID, 0, len(ids))
+	for _, s := range ids {
+		if id, err := claimq.ParseMessageID(s); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// Descriptions of the delete errors, Zaqar's words.
+const (
+	descNotClaimed    = "A claim was specified, but the message is not currently claimed."
+	descClaimNotFound = "The specified claim does not exist or has expired."
+	descClaimed       = "This message is claimed; it cannot be deleted without a valid claim ID."
+)
+
+// deleteMessage deletes message id, with the claim claimID if hasClaim.
+// A message that does not exist (malformed id, missing queue) is deleted
+// already. The message is looked up before a malformed claim ID is
+// refused, as Zaqar's Redis driver does, so that deletes stay idempotent.
+//
+// Errors: 403 when a live claim other than the one given holds it (or any
+// live claim, when none is given); 400 when the given claim does not hold
+// it, worded as Zaqar words ClaimDoesNotExist when the claim expired or is
+// malformed and MessageNotClaimed otherwise.
+func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) error {
+	mid, err := claimq.ParseMessageID(id)
+	e := h.reg.get(c.project, c.queue)
+	if err != nil || e == nil {
+		return nil
+	}
+	var cid claimq.ClaimID
+	if hasClaim {
+		if cid, err = claimq.ParseClaimID(claimID); err != nil {
+			if _, err := e.q.Get(mid); err != nil {
+				return nil
+			}
+			return errorf(http.StatusBadRequest, titleUnableDelete, descClaimNotFound)
+		}
+	}
+	switch err := e.q.Delete(mid, cid); {
+	case err == nil, errors.Is(err, claimq.ErrMessageNotFound):
+		return nil
+	case errors.Is(err, claimq.ErrClaimExpired):
+		return errorf(http.StatusBadRequest, titleUnableDelete, descClaimNotFound)
+	case errors.Is(err, claimq.ErrNotClaimed):
+		return errorf(http.StatusBadRequest, titleUnableDelete, descNotClaimed)
+	case errors.Is(err, claimq.ErrMessageClaimed), errors.Is(err, claimq.ErrClaimedByOther):
+		return errorf(http.StatusForbidden, titleUnableDelete, descClaimed)
+	default:
+		return err
+	}
+}
+
+// deleteMessages deletes the listed messages whether claimed or not, as
+// Zaqar's bulk delete does; malformed and unknown ids are skipped.
+func (h *handler) deleteMessages(c *call, ids []string) {
+	if e := h.reg.get(c.project, c.queue); e != nil {
+		e.q.DeleteMany(parseMessageIDs(ids)...)
+	}
+}
+
+// popMessages removes and returns up to n claimable messages, oldest
+// first.
+func (h *handler) popMessages(c *call, n int) ([]message, error) {
+	e := h.reg.get(c.project, c.queue)
+	if e == nil {
+		return nil, nil
+	}
+	msgs, err := e.q.Pop(n)
+	switch {
+	case errors.Is(err, claimq.ErrClosed):
+		return nil, nil // deleted under us: it had nothing left to pop
+	case errors.Is(err, claimq.ErrInvalid):
+		return nil, badRequest("%v", err)
+	}
+	return msgs, err
+}
