@@ -2,10 +2,11 @@ module github.com/claimq/claimq
 
 go 1.25.0
 
-require github.com/google/btree v1.1.3
-
 require (
-	github.com/google/uuid v1.6.0 // indirect
-	github.com/gophercloud/gophercloud/v2 v2.15.0 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
+	github.com/google/btree v1.1.3
+	github.com/google/uuid v1.6.0
+	github.com/gophercloud/gophercloud/v2 v2.15.0
+	github.com/stretchr/testify v1.12.1
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
