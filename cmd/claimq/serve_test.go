@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/claims"
+	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/messages"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lockedBuffer collects the server's logs, written from its goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServe runs `claimq serve args...` on a free loopback port and
+// returns its URL; the server is stopped, and must stop cleanly, when the
+// test ends.
+func startServe(t *testing.T, args ...string) (url string, logs *lockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	logs = &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...), w, logs)
+		w.Close()
+		done <- err
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	require.NoError(t, err, "serve printed no URL; logs:\n%s", logs)
+	url = strings.TrimSpace(line)
+	require.True(t, strings.HasPrefix(url, "http://127.0.0.1:"), "URL %q", url)
+	t.Cleanup(func() {
+		cancel()
+		require.NoError(t, <-done, "serve did not stop cleanly; logs:\n%s", logs)
+		assert.Contains(t, logs.String(), "claimq serve: stopped")
+	})
+	return url, logs
+}
+
+func newClient(t *testing.T, url, clientID, token string) *gophercloud.ServiceClient {
+	t.Helper()
+	pc, err := openstack.NewClient(url)
+	require.NoError(t, err)
+	pc.EndpointLocator = func(gophercloud.EndpointOpts) (string, error) { return url, nil }
+	pc.SetToken(token)
+	sc, err := openstack.NewMessagingV2(pc, clientID, gophercloud.EndpointOpts{})
+	require.NoError(t, err)
+	return sc
+}
+
+// advance moves the server's fake clock through its HTTP endpoint.
+func advance(t *testing.T, url, token, d string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url+"_claimq/clock", strings.NewReader(`{"advance":"`+d+`"}`))
+	require.NoError(t, err)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+}
+
+// TestServeFakeTime drives `claimq serve -fake-time` with gophercloud
+// through the expired-claim race: the clock moves over HTTP, worker A's
+// late delete fails with 400 and worker B's claim gets the message.
+func TestServeFakeTime(t *testing.T) {
+	ctx := context.Background()
+	url, _ := startServe(t, "-fake-time", "-token", "tok", "-project", "p1")
+	workerA := newClient(t, url, "3381af92-2b9e-11e3-b191-71861300734c", "tok")
+	workerB := newClient(t, url, "9c6e3a52-7d1f-4a3e-9f2b-1c0d5e6f7a8b", "tok")
+
+	_, err := messages.Create(ctx, workerA, "orders", messages.BatchCreateOpts{
+		{TTL: 600, Body: map[string]any{"order": 1}},
+	}).Extract()
+	require.NoError(t, err)
+	gotA, err := claims.Create(ctx, workerA, "orders", claims.CreateOpts{TTL: 60}).Extract()
+	require.NoError(t, err)
+	require.Len(t, gotA, 1)
+	hrefA := gotA[0].Href
+
+	advance(t, url, "tok", "61s")
+
+	gotB, err := claims.Create(ctx, workerB, "orders", claims.CreateOpts{TTL: 60}).Extract()
+	require.NoError(t, err)
+	require.Len(t, gotB, 1)
+	assert.Equal(t, gotA[0].Body, gotB[0].Body)
+
+	advance(t, url, "tok", "61s")
+	pathA, claimA, _ := strings.Cut(hrefA, "?claim_id=")
+	idA := pathA[strings.LastIndex(pathA, "/")+1:]
+	err = messages.Delete(ctx, workerA, "orders", idA, messages.DeleteOpts{ClaimID: claimA}).ExtractErr()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "late delete: %v", err)
+
+	pathB, claimB, _ := strings.Cut(gotB[0].Href, "?claim_id=")
+	err = messages.Delete(ctx, workerB, "orders", pathB[strings.LastIndex(pathB, "/")+1:], messages.DeleteOpts{ClaimID: claimB}).ExtractErr()
+	assert.True(t, gophercloud.ResponseCodeIs(err, http.StatusBadRequest), "B's claim expired too: %v", err)
+
+	gotB, err = claims.Create(ctx, workerB, "orders", claims.CreateOpts{}).Extract()
+	require.NoError(t, err)
+	require.Len(t, gotB, 1)
+	pathB, claimB, _ = strings.Cut(gotB[0].Href, "?claim_id=")
+	require.NoError(t, messages.Delete(ctx, workerB, "orders", pathB[strings.LastIndex(pathB, "/")+1:], messages.DeleteOpts{ClaimID: claimB}).ExtractErr())
+
+	// Without the token nothing is served.
+	resp, err := http.Get(url + "v2/queues")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+func TestServeWithoutFakeTime(t *testing.T) {
+	url, logs := startServe(t, "-strict-project")
+	resp, err := http.Get(url + "_claimq/clock")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+
+	req, err := http.NewRequest("GET", url+"v2/queues", nil)
+	require.NoError(t, err)
+	req.Header.Set("Client-ID", "3381af92-2b9e-11e3-b191-71861300734c")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "strict project")
+	assert.Contains(t, logs.String(), "claimq serve: listening")
+}
+
+func TestRunErrors(t *testing.T) {
+	ctx := context.Background()
+	for _, args := range [][]string{
+		nil,
+		{"frobnicate"},
+		{"serve", "-no-such-flag"},
+		{"serve", "extra"},
+		{"serve", "-addr", "256.0.0.1:bad"},
+	} {
+		var stderr bytes.Buffer
+		assert.Error(t, run(ctx, args, io.Discard, &stderr), "run %q", args)
+	}
+}

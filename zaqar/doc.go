@@ -1,0 +1,44 @@
+// Package zaqar serves the OpenStack Zaqar v2 REST API over in-memory
+// [claimq] queues, so that consumers written with a Zaqar client
+// (gophercloud, python-zaqarclient) can be tested against a real server in
+// one process, with time under the test's control, and deployed against a
+// Zaqar cluster unchanged.
+//
+//	srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{}))
+//	defer srv.Close()
+//	// point the client's endpoint at srv.URL + "/"
+//
+// # Model
+//
+// The handler keeps a registry of queues per project (X-Project-Id, or
+// [Options.DefaultProject], since gophercloud never sends it). A queue is
+// created by PUT or lazily by the first message post, as in Zaqar, and its
+// reserved metadata (_default_message_ttl, _default_message_delay,
+// _max_claim_count, _dead_letter_queue, _dead_letter_queue_messages_ttl,
+// _max_messages_post_size) configures it; a PATCH takes effect for later
+// operations. Messages, claims and their expiry follow claimq's semantics,
+// which are Zaqar's (see the claimq package).
+//
+// # Wire
+//
+// Every JSON response carries Content-Type application/json;
+// charset=UTF-8, and every error a {"title", "description"} body whose
+// description names the field and its allowed range. Ages and TTLs are
+// whole seconds. A message href carries ?claim_id= only while a live
+// claim holds the message. Bad input is answered with a 4xx, never a 5xx.
+//
+// # Time
+//
+// All queues share one clock ([Options.Clock]). With [Options.FakeClock]
+// the handler also serves GET and POST /_claimq/clock, so that tests in
+// any language can read the time and move it ({"advance": "90s"} or
+// {"set": "<RFC 3339>"}) to make claims and messages expire.
+//
+// # Security
+//
+// With [Options.AuthToken] every request must carry it in X-Auth-Token.
+// POST /v2/queues/{queue}/share signs a grant of some methods on some
+// paths of the queue until an expiry (HMAC-SHA256 with a key random to the
+// handler); requests carrying its URL-Signature, URL-Expires, URL-Methods
+// and URL-Paths headers are served without the token.
+package zaqar

@@ -1,0 +1,45 @@
+package zaqar_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"time"
+
+	"github.com/claimq/claimq"
+	"github.com/claimq/claimq/zaqar"
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/claims"
+	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/messages"
+)
+
+// A producer and a consumer talk to the handler with gophercloud; the
+// test moves the fake clock to let the consumer's claim expire.
+func ExampleNewHandler() {
+	clock := claimq.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{FakeClock: clock}))
+	defer srv.Close()
+
+	pc, _ := openstack.NewClient(srv.URL)
+	pc.EndpointLocator = func(gophercloud.EndpointOpts) (string, error) { return srv.URL + "/", nil }
+	client, _ := openstack.NewMessagingV2(pc, "3381af92-2b9e-11e3-b191-71861300734c", gophercloud.EndpointOpts{})
+	ctx := context.Background()
+
+	_, _ = messages.Create(ctx, client, "jobs", messages.BatchCreateOpts{
+		{TTL: 600, Body: map[string]any{"job": "resize"}},
+	}).Extract()
+	claimed, _ := claims.Create(ctx, client, "jobs", claims.CreateOpts{TTL: 60}).Extract()
+	fmt.Println(len(claimed), claimed[0].Body["job"])
+
+	again, _ := claims.Create(ctx, client, "jobs", claims.CreateOpts{TTL: 60}).Extract()
+	fmt.Println(len(again), "while the claim lives")
+
+	clock.Advance(61 * time.Second)
+	again, _ = claims.Create(ctx, client, "jobs", claims.CreateOpts{TTL: 60}).Extract()
+	fmt.Println(len(again), "after it expired")
+	// Output:
+	// 1 resize
+	// 0 while the claim lives
+	// 1 after it expired
+}
