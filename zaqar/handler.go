@@ -110,7 +110,6 @@ type route struct {
 }
 
 type router struct {
-	h      *handler
 	order  []string
 	routes map[string]*route
 }
@@ -232,7 +231,8 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 		return nil, err
 	}
 	c.project = project
-	if name := r.PathValue("queue"); name != "" || strings.Contains(r.Pattern, "{queue}") {
+	if strings.Contains(r.Pattern, "{queue}") {
+		name := r.PathValue("queue")
 		if !validName(name) {
 			return nil, errorf(http.StatusBadRequest, titleBadQueue,
 				"Queue names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", name)
@@ -290,7 +290,7 @@ func acceptsJSON(accept []string) bool {
 
 // routes registers every path the handler serves.
 func (h *handler) routes() {
-	rt := &router{h: h, routes: map[string]*route{}}
+	rt := &router{routes: map[string]*route{}}
 	h.v2Routes(rt)
 	if h.opts.FakeClock != nil {
 		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)
