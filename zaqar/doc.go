@@ -41,4 +41,28 @@
 // paths of the queue until an expiry (HMAC-SHA256 with a key random to the
 // handler); requests carrying its URL-Signature, URL-Expires, URL-Methods
 // and URL-Paths headers are served without the token.
+//
+// # Differences from Zaqar
+//
+// Where Zaqar's drivers disagree this package follows DESIGN.md; where it
+// departs from both on purpose:
+//   - a message href carries ?claim_id= only while a live claim holds the
+//     message (Zaqar keeps a stale claim ID until the message is claimed
+//     again or released);
+//   - message IDs are 16 hex digits in posting order and serve as list
+//     markers; a malformed marker gives an empty page;
+//   - expiry is exact, with no garbage-collection delay;
+//   - claim_count counts every claim, with or without a dead-letter queue;
+//   - purge removes claimed messages too (Zaqar pops, skipping them);
+//   - a dead-lettered message goes to the tail of the dead-letter queue
+//     with no claim and the TTL of _dead_letter_queue_messages_ttl (or the
+//     time it had left); that queue is created when first needed and its
+//     name must be a valid queue name; _max_claim_count 0 disables
+//     dead-lettering;
+//   - a reserved numeric metadata value of 0 or null means "not set"
+//     (gophercloud sends _default_message_ttl 0);
+//   - a claim update checks grace against 0..MaxGrace;
+//   - a bad or expired share signature answers 403 (Zaqar: 404);
+//   - /v2/ping and /v2/health need no Client-ID;
+//   - no checksums, encryption, subscriptions, flavors or pools.
 package zaqar
