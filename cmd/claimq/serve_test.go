@@ -14,6 +14,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/claims"
 	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/messages"
+	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/queues"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -117,6 +118,11 @@ func TestServeFakeTime(t *testing.T) {
 	pathB, claimB, _ := strings.Cut(gotB[0].Href, "?claim_id=")
 	require.Equal(t, pathA, pathB)
 	require.NoError(t, messages.Delete(ctx, workerB, "orders", idA, messages.DeleteOpts{ClaimID: claimB}).ExtractErr())
+
+	// -project names the project of requests without X-Project-Id.
+	share, err := queues.Share(ctx, workerA, "orders", queues.ShareOpts{}).Extract()
+	require.NoError(t, err)
+	assert.Equal(t, "p1", share.Project)
 
 	// Without the token nothing is served.
 	resp, err := http.Get(url + "v2/queues")
