@@ -186,16 +186,15 @@ func queryBool(q url.Values, name string) (bool, error) {
 // queryList returns the values of query parameter name, accepting both
 // repeated keys (ids=a&ids=b, what gophercloud sends) and commas
 // (ids=a,b, what Zaqar documents); blank items are dropped.
-func queryList(q url.Values, name string) (list []string, present bool) {
-	vals, present := q[name]
-	for _, v := range vals {
+func queryList(q url.Values, name string) (list []string) {
+	for _, v := range q[name] {
 		for item := range strings.SplitSeq(v, ",") {
 			if item != "" {
 				list = append(list, item)
 			}
 		}
 	}
-	return list, present
+	return list
 }
 
 // unmarshalNumbers decodes data, already checked by parseJSON, into v with

@@ -53,7 +53,8 @@ func FuzzHandler(f *testing.F) {
 		rec := httptest.NewRecorder()
 		require.NotPanics(t, func() { fx.h.ServeHTTP(rec, req) })
 		assert.Less(t, rec.Code, 500, "%s %s: %d %s", method, target, rec.Code, rec.Body)
-		if rec.Body.Len() > 0 && rec.Code != http.StatusMovedPermanently {
+		// ServeMux answers unclean paths with its own redirect.
+		if rec.Body.Len() > 0 && (rec.Code < 300 || rec.Code >= 400) {
 			assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"))
 		}
 	})

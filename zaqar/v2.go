@@ -507,7 +507,7 @@ type v2MessageList struct {
 
 // v2GetMessages serves both the listing and the get by ids.
 func (h *handler) v2GetMessages(c *call) error {
-	if ids, _ := queryList(c.query, "ids"); len(ids) > 0 {
+	if ids := queryList(c.query, "ids"); len(ids) > 0 {
 		if err := h.checkIDCount(ids); err != nil {
 			return err
 		}
@@ -603,10 +603,10 @@ type v2PopMessage struct {
 
 // v2DeleteMessages serves both the delete by ids and the pop.
 func (h *handler) v2DeleteMessages(c *call) error {
-	ids, hasIDs := queryList(c.query, "ids")
+	ids := queryList(c.query, "ids")
 	popText := c.query.Get("pop")
 	switch {
-	case hasIDs && popText != "":
+	case len(ids) > 0 && popText != "":
 		return badRequest(`The "ids" and "pop" parameters cannot be used together.`)
 	case popText != "":
 		n, _, err := queryInt(c.query, "pop", 1, h.limits.MaxClaimLimit)
