@@ -112,6 +112,8 @@ type route struct {
 	methods map[string]http.HandlerFunc
 }
 
+// router collects routes in registration order before they go to the
+// ServeMux.
 type router struct {
 	order  []string
 	routes map[string]*route

@@ -1,0 +1,305 @@
+package zaqar
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/claimq/claimq"
+)
+
+// The v2 queue resources: decoding, defaults and encoding.
+
+func (h *handler) v2CreateQueue(c *call) error {
+	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata")
+	if err != nil {
+		return err
+	}
+	var meta map[string]any
+	if len(body) > 0 {
+		if meta, err = decodeMetadata(body); err != nil {
+			return err
+		}
+	}
+	created, err := h.createQueue(c, meta)
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Location", queuePath(c.queue))
+	if created {
+		c.w.WriteHeader(http.StatusCreated)
+	} else {
+		c.w.WriteHeader(http.StatusNoContent)
+	}
+	return nil
+}
+
+func (h *handler) v2GetQueue(c *call) error {
+	writeJSON(c.w, http.StatusOK, withReserved(h.queueMetadata(c), h.limits))
+	return nil
+}
+
+const jsonPatchType = "application/openstack-messaging-v2.0-json-patch"
+
+func (h *handler) v2PatchQueue(c *call) error {
+	if mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type")); mt != jsonPatchType {
+		e := errorf(http.StatusUnsupportedMediaType, "Unsupported media type",
+			"Accepted media type for PATCH: %s.", jsonPatchType)
+		e.header = map[string]string{"Accept-Patch": jsonPatchType}
+		return e
+	}
+	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata patch")
+	if err != nil {
+		return err
+	}
+	var changes []patchOp
+	if len(body) > 0 {
+		if changes, err = decodePatch(body); err != nil {
+			return err
+		}
+	}
+	meta, err := h.patchQueue(c, changes)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
+	return nil
+}
+
+// decodePatch parses a JSON-patch document restricted to what Zaqar
+// allows on queues: add, remove and replace of /metadata/<key>.
+func decodePatch(body []byte) ([]patchOp, error) {
+	if err := parseJSON(body); err != nil {
+		return nil, err
+	}
+	var raw []any
+	if err := unmarshalNumbers(body, &raw); err != nil {
+		return nil, badBody("Request body must be a JSON array of operation objects.")
+	}
+	changes := make([]patchOp, 0, len(raw))
+	for _, item := range raw {
+		obj, ok := item.(map[string]any)
+		if !ok {
+			return nil, badBody("Operations must be JSON objects.")
+		}
+		op, _ := obj["op"].(string)
+		switch op {
+		case "add", "remove", "replace":
+		default:
+			return nil, badBody("Invalid operation %q: \"op\" must be add, remove or replace.", obj["op"])
+		}
+		path, ok := obj["path"].(string)
+		if !ok {
+			return nil, badBody("Unable to find a \"path\" string in an operation object.")
+		}
+		key, ok := strings.CutPrefix(path, "/metadata/")
+		if !ok || key == "" || strings.Contains(key, "/") {
+			return nil, badBody("Invalid JSON pointer for this resource: %q; use /metadata/<key>.", path)
+		}
+		key = strings.NewReplacer("~1", "/", "~0", "~").Replace(key)
+		value, hasValue := obj["value"]
+		if op != "remove" && !hasValue {
+			return nil, badBody("Unable to find \"value\" in the %s operation on %q.", op, path)
+		}
+		changes = append(changes, patchOp{op: op, key: key, value: value})
+	}
+	return changes, nil
+}
+
+func (h *handler) v2DeleteQueue(c *call) error {
+	h.deleteQueue(c)
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// v2 queue listing page sizes (max_queues_per_page and its default).
+const (
+	maxQueuesPerPage     = 20
+	defaultQueuesPerPage = 10
+)
+
+type v2Link struct {
+	Rel  string `json:"rel"`
+	Href string `json:"href"`
+}
+
+type v2Queue struct {
+	Name     string         `json:"name"`
+	Href     string         `json:"href"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+type v2QueueList struct {
+	Queues []v2Queue `json:"queues"`
+	Links  []v2Link  `json:"links"`
+	Count  int       `json:"count,omitempty"`
+}
+
+func (h *handler) v2ListQueues(c *call) error {
+	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.query.Get("marker"), name: c.query.Get("name")}
+	if n, ok, err := queryInt(c.query, "limit", 1, maxQueuesPerPage); err != nil {
+		return err
+	} else if ok {
+		opts.limit = n
+	}
+	detailed, err := queryBool(c.query, "detailed")
+	if err != nil {
+		return err
+	}
+	if opts.withCount, err = queryBool(c.query, "with_count"); err != nil {
+		return err
+	}
+	for k := range c.query {
+		switch k {
+		case "limit", "marker", "detailed", "name", "with_count":
+		default:
+			if opts.filter == nil {
+				opts.filter = map[string]string{}
+			}
+			opts.filter[k] = c.query.Get(k)
+		}
+	}
+	page, count := h.listQueues(c, opts)
+	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []v2Link{}}
+	for _, q := range page {
+		v := v2Queue{Name: q.name, Href: queuePath(q.name)}
+		if detailed {
+			v.Metadata = withReserved(q.meta, h.limits)
+		}
+		out.Queues = append(out.Queues, v)
+	}
+	if len(page) > 0 {
+		next := cloneQuery(c.query)
+		next.Set("marker", page[len(page)-1].name)
+		next.Set("limit", strconv.Itoa(opts.limit))
+		out.Links = append(out.Links, v2Link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
+	}
+	if opts.withCount {
+		out.Count = count
+	}
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+func cloneQuery(q url.Values) url.Values {
+	out := make(url.Values, len(q)+1)
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+type v2MessageRef struct {
+	Href    string `json:"href"`
+	Age     int64  `json:"age"`
+	Created string `json:"created"`
+}
+
+type v2StatsCounts struct {
+	Claimed int           `json:"claimed"`
+	Free    int           `json:"free"`
+	Total   int           `json:"total"`
+	Oldest  *v2MessageRef `json:"oldest,omitempty"`
+	Newest  *v2MessageRef `json:"newest,omitempty"`
+}
+
+func (h *handler) v2Stats(c *call) error {
+	s := h.queueStats(c)
+	out := v2StatsCounts{Claimed: s.Claimed, Free: s.Free, Total: s.Total}
+	if s.Total > 0 {
+		ref := func(m claimq.MessageStat) *v2MessageRef {
+			return &v2MessageRef{
+				Href:    messagePath(c.queue, m.ID, claimq.ClaimID{}),
+				Age:     seconds(m.Age),
+				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
+			}
+		}
+		out.Oldest, out.Newest = ref(s.Oldest), ref(s.Newest)
+	}
+	writeJSON(c.w, http.StatusOK, map[string]any{"messages": out})
+	return nil
+}
+
+func (h *handler) v2Purge(c *call) error {
+	body, err := readBody(c.w, c.r, smallBody, "Purge request")
+	if err != nil {
+		return err
+	}
+	types := []string{"messages", "subscriptions"}
+	if len(body) > 0 {
+		obj, err := decodeObject(body)
+		if err != nil {
+			return err
+		}
+		raw, ok := obj["resource_types"]
+		if !ok {
+			return badBody(`Missing "resource_types" field.`)
+		}
+		if err := json.Unmarshal(raw, &types); err != nil {
+			return badBody(`"resource_types" must be an array of strings.`)
+		}
+		for _, t := range types {
+			if t != "messages" && t != "subscriptions" {
+				return badBody(`Invalid resource type %q: "resource_types" may hold "messages" and "subscriptions".`, t)
+			}
+		}
+	}
+	h.purgeQueue(c, types)
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type v2Share struct {
+	Project   string   `json:"project"`
+	Paths     []string `json:"paths"`
+	Expires   string   `json:"expires"`
+	Methods   []string `json:"methods"`
+	Signature string   `json:"signature"`
+}
+
+func (h *handler) v2Share(c *call) error {
+	body, err := readBody(c.w, c.r, smallBody, "Share request")
+	if err != nil {
+		return err
+	}
+	var opts shareOptions
+	if len(body) > 0 {
+		obj, err := decodeObject(body)
+		if err != nil {
+			return err
+		}
+		for k, raw := range obj {
+			switch k {
+			case "paths":
+				err = json.Unmarshal(raw, &opts.paths)
+			case "methods":
+				err = json.Unmarshal(raw, &opts.methods)
+			case "expires":
+				var s string
+				if err = json.Unmarshal(raw, &s); err == nil {
+					opts.expires, err = parseShareTime(s)
+				}
+			default:
+				return badBody("Unknown key %q: a share takes paths, methods and expires.", k)
+			}
+			if err != nil {
+				return badBody("%q is malformed: paths and methods are arrays of strings, expires a time such as 2016-09-01T00:00:00.", k)
+			}
+		}
+	}
+	s, err := h.createShare(c, opts)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, v2Share{
+		Project:   s.project,
+		Paths:     s.paths,
+		Expires:   s.expires.Format(shareTimeFormat),
+		Methods:   s.methods,
+		Signature: s.signature,
+	})
+	return nil
+}
