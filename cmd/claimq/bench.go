@@ -1,0 +1,598 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+const (
+	// maxBatch is the claim limit of the queue (Zaqar's
+	// max_messages_per_claim_or_pop), which bounds -batch.
+	maxBatch = 20
+	// maxCount bounds -backlog, -held and -sweep values: a message costs a
+	// few hundred bytes, so 1e7 is already gigabytes.
+	maxCount = 10_000_000
+	// heldTTL is the claim TTL of the messages held by -held, the longest
+	// the queue allows, so that they stay held whatever the run's length.
+	heldTTL = 12 * time.Hour
+	// heapSampleInterval is how often the heap is sampled for its peak.
+	heapSampleInterval = 20 * time.Millisecond
+)
+
+// benchConfig is a command line of bench, parsed and checked.
+type benchConfig struct {
+	producers int
+	consumers int
+	batch     int
+	messages  int // > 0: stop after this many deletes; else run for duration
+	duration  time.Duration
+	backlog   int // messages left waiting in the queue during the run
+	held      int // messages held by live claims during the run
+	claimTTL  time.Duration
+	http      bool   // drive the Zaqar v2 HTTP front instead of the queue
+	url       string // an existing Zaqar v2 server to drive, instead of starting one
+	json      bool
+	sweep     sweep
+}
+
+// sweep is the parameter varied by -sweep; param is empty for a single run.
+type sweep struct {
+	param  string // "backlog" or "held"
+	values []int
+}
+
+// errHelp is returned by parseBenchFlags after printing the help for -h.
+var errHelp = errors.New("help requested")
+
+// runBench is "claimq bench": it parses args, runs one measurement or one
+// per value of -sweep, and prints the results to stdout; progress goes to
+// stderr so that stdout stays a clean table or JSON document.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseBenchFlags(args, stdout)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	prog := newProgress(stderr, isTerminal(stderr))
+	var results []result
+	for _, point := range cfg.points() {
+		label := ""
+		if cfg.sweep.param != "" {
+			label = fmt.Sprintf("%s=%d", cfg.sweep.param, point.value)
+		}
+		prog.start(label)
+		r, err := measure(ctx, point.cfg, prog)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		if r.Interrupted {
+			break
+		}
+	}
+	switch {
+	case cfg.json:
+		err = writeJSON(stdout, cfg.sweep.param, results)
+	case cfg.sweep.param != "":
+		err = writeSweep(stdout, cfg.sweep.param, results)
+	default:
+		err = writeTable(stdout, results[0])
+	}
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("bench: interrupted: %w", context.Cause(ctx))
+	}
+	return err
+}
+
+// point is one measurement of a sweep.
+type point struct {
+	cfg   benchConfig
+	value int
+}
+
+func (c benchConfig) points() []point {
+	if c.sweep.param == "" {
+		return []point{{cfg: c}}
+	}
+	var ps []point
+	for _, v := range c.sweep.values {
+		p := c
+		if c.sweep.param == "backlog" {
+			p.backlog = v
+		} else {
+			p.held = v
+		}
+		ps = append(ps, point{cfg: p, value: v})
+	}
+	return ps
+}
+
+const benchUsage = `Usage: claimq bench [flags]
+
+Runs producers and consumers against a claimq queue, in-process or through
+its Zaqar v2 HTTP front on a loopback port, and prints throughput, latency
+percentiles, allocations per message and peak heap. Progress goes to stderr.
+
+Flags:
+`
+
+func parseBenchFlags(args []string, stdout io.Writer) (benchConfig, error) {
+	c := benchConfig{}
+	fs := flag.NewFlagSet("claimq bench", flag.ContinueOnError)
+	// Errors are returned, not printed, so that main prints each once.
+	fs.SetOutput(io.Discard)
+	fs.IntVar(&c.producers, "producers", 1, "goroutines posting batches")
+	fs.IntVar(&c.consumers, "consumers", 1, "goroutines claiming batches and deleting each message")
+	fs.IntVar(&c.batch, "batch", 10, "messages per post and per claim, 1 to 20")
+	fs.Var(countFlag{&c.messages, math.MaxInt32}, "messages", "stop after this many messages were deleted (instead of -duration)")
+	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long to run (instead of -messages)")
+	fs.Var(countFlag{&c.backlog, maxCount}, "backlog", "messages kept waiting in the queue during the run, e.g. 1e5")
+	fs.Var(countFlag{&c.held, maxCount}, "held", "messages held by live claims during the run, e.g. 1e5")
+	fs.DurationVar(&c.claimTTL, "claim-ttl", 5*time.Minute, "claim TTL, 1s to 12h; longer than the run so that claims do not expire")
+	fs.BoolVar(&c.http, "http", false, "drive the Zaqar v2 HTTP front on a loopback port instead of the queue itself")
+	fs.StringVar(&c.url, "url", "", "with -http: drive the Zaqar v2 server at this base URL instead of starting one")
+	fs.BoolVar(&c.json, "json", false, "print the results as one JSON object")
+	sweepText := fs.String("sweep", "", "one run per value: backlog=1e3,1e4,… or held=0,1e5,…")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprint(stdout, benchUsage)
+			fs.PrintDefaults()
+			return c, errHelp
+		}
+		return c, usageErrorf("bench: %v", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := c.check(set, fs.Args(), *sweepText); err != nil {
+		return c, usageError{fmt.Errorf("bench: %w", err)}
+	}
+	return c, nil
+}
+
+// check validates the flags and fills in the sweep; set names the flags
+// given on the command line.
+func (c *benchConfig) check(set map[string]bool, rest []string, sweepText string) error {
+	switch {
+	case len(rest) > 0:
+		return fmt.Errorf("unexpected argument %q", rest[0])
+	case c.producers < 1 || c.producers > 10_000:
+		return fmt.Errorf("-producers %d: want 1 to 10000", c.producers)
+	case c.consumers < 1 || c.consumers > 10_000:
+		return fmt.Errorf("-consumers %d: want 1 to 10000", c.consumers)
+	case c.batch > maxBatch:
+		return fmt.Errorf("-batch %d: above the claim limit of %d messages (Zaqar's max_messages_per_claim_or_pop)", c.batch, maxBatch)
+	case c.batch < 1:
+		return fmt.Errorf("-batch %d: want 1 to %d", c.batch, maxBatch)
+	case set["messages"] && set["duration"]:
+		return errors.New("-messages and -duration exclude each other: give one")
+	case set["messages"] && c.messages < 1:
+		return fmt.Errorf("-messages %d: want at least 1", c.messages)
+	case !set["messages"] && c.duration <= 0:
+		return fmt.Errorf("-duration %v: want a positive duration", c.duration)
+	case c.claimTTL < time.Second || c.claimTTL > heldTTL:
+		return fmt.Errorf("-claim-ttl %v: want 1s to %v", c.claimTTL, heldTTL)
+	case c.url != "" && !c.http && set["http"]:
+		return errors.New("-url needs -http")
+	}
+	if c.url != "" {
+		c.http = true
+	}
+	if c.http && c.claimTTL%time.Second != 0 {
+		return fmt.Errorf("-claim-ttl %v: the HTTP front counts whole seconds", c.claimTTL)
+	}
+	if sweepText == "" {
+		return nil
+	}
+	param, list, ok := strings.Cut(sweepText, "=")
+	if !ok || (param != "backlog" && param != "held") || list == "" {
+		return fmt.Errorf("-sweep %q: want backlog=N,N,… or held=N,N,…", sweepText)
+	}
+	if set[param] {
+		return fmt.Errorf("-%s and -sweep %s exclude each other", param, param)
+	}
+	for _, s := range strings.Split(list, ",") {
+		v, err := parseCount(strings.TrimSpace(s), maxCount)
+		if err != nil {
+			return fmt.Errorf("-sweep %q: %w", sweepText, err)
+		}
+		c.sweep.values = append(c.sweep.values, v)
+	}
+	c.sweep.param = param
+	return nil
+}
+
+// countFlag is a count that also reads in scientific notation, as sizes
+// are written in sweeps: -backlog 1e6.
+type countFlag struct {
+	v   *int
+	max int
+}
+
+func (f countFlag) String() string {
+	if f.v == nil {
+		return "0"
+	}
+	return strconv.Itoa(*f.v)
+}
+
+func (f countFlag) Set(s string) error {
+	v, err := parseCount(s, f.max)
+	*f.v = v
+	return err
+}
+
+// parseCount reads a whole number from 0 to most, such as 1000 or 1e6.
+func parseCount(s string, most int) (int, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange), f != math.Trunc(f):
+		return 0, fmt.Errorf("%q: want a whole number such as 1000 or 1e6", s)
+	case f < 0 || f > float64(most):
+		return 0, fmt.Errorf("%s: want 0 to %d", s, most)
+	}
+	return int(f), nil
+}
+
+// newDriver returns the driver for cfg over a fresh queue, so that no run
+// of a sweep sees what the previous one left.
+func newDriver(cfg benchConfig) (driver, string, error) {
+	if !cfg.http {
+		return newInProcess(), "in-process", nil
+	}
+	d, err := newHTTPDriver(cfg)
+	return d, "http", err
+}
+
+// trial is the shared state of one measurement.
+type trial struct {
+	cfg   benchConfig
+	start time.Time
+	gate  gate
+
+	done    atomic.Int64 // messages deleted
+	toPost  atomic.Int64 // with -messages: posts not yet taken by a producer
+	toClaim atomic.Int64 // with -messages: messages not yet taken by a consumer
+
+	cancel  context.CancelFunc
+	errOnce sync.Once
+	err     error
+}
+
+// consumerStats is what one consumer measured; merged at the end so that
+// consumers never share a histogram.
+type consumerStats struct {
+	e2e, claim         *hdrhistogram.Histogram
+	calls, waits, lost int64
+}
+
+// measure runs one measurement: it fills the queue, then runs producers
+// and consumers until -messages are done or -duration has passed.
+func measure(parent context.Context, cfg benchConfig, prog *progress) (result, error) {
+	drv, mode, err := newDriver(cfg)
+	if err != nil {
+		return result{}, err
+	}
+	defer drv.close()
+	if err := fill(parent, cfg, drv, prog); err != nil {
+		return result{}, err
+	}
+
+	r := &trial{cfg: cfg}
+	r.toPost.Store(int64(cfg.messages))
+	r.toClaim.Store(int64(cfg.messages))
+	// The window lets each producer have a few batches in flight, so that
+	// consumers rarely find the queue empty, while keeping it near its
+	// backlog whichever side is faster.
+	r.gate.init(4 * cfg.batch * (cfg.producers + cfg.consumers))
+	stats := make([]consumerStats, cfg.consumers)
+	for i := range stats {
+		stats[i].e2e, stats[i].claim = newHistogram(), newHistogram()
+	}
+
+	// Start from a collected heap so that the peak is that of this run,
+	// not garbage left by filling or by the previous run of a sweep.
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	peak := heapNow()
+
+	var ctx context.Context
+	if cfg.messages > 0 {
+		ctx, r.cancel = context.WithCancel(parent)
+	} else {
+		ctx, r.cancel = context.WithTimeout(parent, cfg.duration)
+	}
+	defer r.cancel()
+	stopGate := context.AfterFunc(ctx, r.gate.close)
+	defer stopGate()
+	var workers sync.WaitGroup
+	r.start = time.Now()
+	for range cfg.producers {
+		p := drv.newProducer()
+		workers.Go(func() { r.produce(ctx, p) })
+	}
+	for i := range stats {
+		c, s := drv.newConsumer(), &stats[i]
+		workers.Go(func() { r.consume(ctx, c, s) })
+	}
+	monitorDone := make(chan struct{})
+	go func() {
+		defer close(monitorDone)
+		peak = max(peak, r.monitor(ctx, prog))
+	}()
+	workers.Wait()
+	elapsed := time.Since(r.start)
+	r.cancel()
+	<-monitorDone
+	runtime.ReadMemStats(&after)
+	peak = max(peak, heapNow())
+	if r.err != nil {
+		return result{}, r.err
+	}
+	done := r.done.Load()
+	prog.finish(done, elapsed)
+
+	e2e, claim := newHistogram(), newHistogram()
+	res := result{
+		Mode:          mode,
+		Producers:     cfg.producers,
+		Consumers:     cfg.consumers,
+		Batch:         cfg.batch,
+		Backlog:       cfg.backlog,
+		Held:          cfg.held,
+		ClaimTTL:      cfg.claimTTL.String(),
+		Messages:      done,
+		Seconds:       elapsed.Seconds(),
+		Throughput:    float64(done) / elapsed.Seconds(),
+		PeakHeapBytes: peak,
+		Interrupted:   parent.Err() != nil,
+	}
+	for _, s := range stats {
+		e2e.Merge(s.e2e)
+		claim.Merge(s.claim)
+		res.ClaimCalls += s.calls
+		res.Waits += s.waits
+		res.Lost += s.lost
+	}
+	res.EndToEnd, res.Claim = summarize(e2e), summarize(claim)
+	if done > 0 {
+		res.AllocsPerMessage = float64(after.Mallocs-before.Mallocs) / float64(done)
+	}
+	return res, nil
+}
+
+// fill puts the queue in the state the run measures: first the held
+// messages, posted and claimed so that they are the oldest and stay
+// claimed, then the backlog, which consumers work through in the run.
+func fill(ctx context.Context, cfg benchConfig, drv driver, prog *progress) error {
+	stamps := make([]int64, maxBatch)
+	for i := range stamps {
+		stamps[i] = unstamped
+	}
+	post := func(n int) error {
+		p := drv.newProducer()
+		for n > 0 {
+			k := min(n, maxBatch)
+			if err := p.post(ctx, stamps[:k]); err != nil {
+				return fmt.Errorf("filling the queue: %w", err)
+			}
+			n -= k
+		}
+		return nil
+	}
+	if cfg.held > 0 {
+		prog.note("posting and claiming %d messages to hold", cfg.held)
+		if err := post(cfg.held); err != nil {
+			return err
+		}
+		c := drv.newConsumer()
+		for n := cfg.held; n > 0; {
+			ds, _, _, err := c.claim(ctx, min(n, maxBatch), heldTTL)
+			if err != nil {
+				return fmt.Errorf("claiming the held messages: %w", err)
+			}
+			n -= len(ds)
+		}
+	}
+	if cfg.backlog > 0 {
+		prog.note("posting a backlog of %d messages", cfg.backlog)
+		if err := post(cfg.backlog); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take reserves up to want units from a budget shared by workers and
+// returns how many it got; 0 means the budget is spent.
+func take(budget *atomic.Int64, want int) int {
+	for {
+		left := budget.Load()
+		if left <= 0 {
+			return 0
+		}
+		k := min(int64(want), left)
+		if budget.CompareAndSwap(left, left-k) {
+			return int(k)
+		}
+	}
+}
+
+// fail records the first error of a worker and stops the run. Errors that
+// follow the end of the run are only the workers noticing it.
+func (r *trial) fail(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	r.errOnce.Do(func() {
+		r.err = err
+		r.cancel()
+	})
+}
+
+func (r *trial) produce(ctx context.Context, p producer) {
+	stamps := make([]int64, r.cfg.batch)
+	for ctx.Err() == nil {
+		k := r.cfg.batch
+		if r.cfg.messages > 0 {
+			if k = take(&r.toPost, k); k == 0 {
+				return
+			}
+		}
+		if !r.gate.acquire(k) {
+			return
+		}
+		now := int64(time.Since(r.start))
+		for i := range k {
+			stamps[i] = now
+		}
+		if err := p.post(ctx, stamps[:k]); err != nil {
+			r.fail(ctx, fmt.Errorf("post: %w", err))
+			return
+		}
+	}
+}
+
+func (r *trial) consume(ctx context.Context, c consumer, s *consumerStats) {
+	counted := r.cfg.messages > 0
+	for ctx.Err() == nil {
+		k := r.cfg.batch
+		if counted {
+			if k = take(&r.toClaim, k); k == 0 {
+				return
+			}
+		}
+		ds, took, waited, err := c.claim(ctx, k, r.cfg.claimTTL)
+		if err != nil {
+			r.fail(ctx, fmt.Errorf("claim: %w", err))
+			return
+		}
+		s.calls++
+		if waited {
+			s.waits++
+		}
+		if took >= 0 {
+			record(s.claim, took)
+		}
+		if counted && len(ds) < k {
+			r.toClaim.Add(int64(k - len(ds)))
+		}
+		deleted := 0
+		for _, d := range ds {
+			err := c.delete(ctx, d)
+			if errors.Is(err, errLost) {
+				// The message is back in the queue, so someone must
+				// claim it again.
+				s.lost++
+				if counted {
+					r.toClaim.Add(1)
+				}
+				continue
+			}
+			if err != nil {
+				r.fail(ctx, fmt.Errorf("delete: %w", err))
+				return
+			}
+			deleted++
+			if d.stamp != unstamped {
+				record(s.e2e, time.Since(r.start)-time.Duration(d.stamp))
+			}
+		}
+		r.gate.release(deleted)
+		if n := r.done.Add(int64(deleted)); counted && n >= int64(r.cfg.messages) {
+			r.cancel()
+		}
+	}
+}
+
+// monitor samples the heap and reports progress until ctx ends, and
+// returns the peak heap it saw.
+func (r *trial) monitor(ctx context.Context, prog *progress) uint64 {
+	var peak uint64
+	t := time.NewTicker(heapSampleInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return peak
+		case <-t.C:
+		}
+		peak = max(peak, heapNow())
+		if el := time.Since(r.start); prog.due(el) {
+			prog.report(r.done.Load(), el)
+		}
+	}
+}
+
+// heapNow returns the bytes of heap objects, live or not yet swept, read
+// without stopping the world as runtime.ReadMemStats would.
+func heapNow() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// gate bounds the messages in flight (posted and not yet deleted) beyond
+// the backlog: without it the faster side would grow or drain the queue,
+// and the run would measure a queue of no particular size.
+type gate struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	free   int
+	closed bool
+}
+
+func (g *gate) init(free int) {
+	g.cond.L = &g.mu
+	g.free = free
+}
+
+// acquire waits until n messages may be posted and takes them; false
+// means the run is over.
+func (g *gate) acquire(n int) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for g.free < n && !g.closed {
+		g.cond.Wait()
+	}
+	if g.closed {
+		return false
+	}
+	g.free -= n
+	return true
+}
+
+// release returns n deleted messages to the gate.
+func (g *gate) release(n int) {
+	if n == 0 {
+		return
+	}
+	g.mu.Lock()
+	g.free += n
+	g.mu.Unlock()
+	g.cond.Broadcast()
+}
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+	g.cond.Broadcast()
+}
