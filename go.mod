@@ -5,6 +5,7 @@ go 1.25
 require (
 	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/google/btree v1.1.3
+	github.com/stretchr/testify v1.12.1
 )
 
-require github.com/stretchr/testify v1.12.1 // indirect
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
