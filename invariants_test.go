@@ -1,0 +1,123 @@
+package claimq
+
+import (
+	"fmt"
+)
+
+// checkInvariants verifies the queue's internal structures against each
+// other. It must be called with the lock not held, after an operation.
+//
+//	messages:   strictly increasing IDs; each m has heap[m.heapIdx].m == m
+//	            and heap[m.heapIdx].at == m.deadline()
+//	claimable:  exactly the messages with !delayed && !held, in ID order
+//	heap:       heap[(i-1)/2].at <= heap[i].at; back-pointers exact; every
+//	            entry is a live message or a live claim; none due at q.last
+//	claims:     every live claim c is in the heap at c.expires; c.n counts
+//	            its non-nil msgs; each such m has m.claim == c and
+//	            m.claimPos == its index
+//	counters:   claimed == held messages; delayed == delayed messages
+func (q *Queue[T]) checkInvariants() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+
+	var prev MessageID
+	held, delayed, n := 0, 0, 0
+	var err error
+	q.messages.Ascend(func(m *message[T]) bool {
+		n++
+		switch {
+		case m.id <= prev:
+			err = fmt.Errorf("messages out of order: %v after %v", m.id, prev)
+		case int(m.heapIdx) >= len(q.heap) || q.heap[m.heapIdx].m != m:
+			err = fmt.Errorf("message %v: heap back-pointer %d wrong", m.id, m.heapIdx)
+		case q.heap[m.heapIdx].at != m.deadline():
+			err = fmt.Errorf("message %v: heap time %d, deadline %d", m.id, q.heap[m.heapIdx].at, m.deadline())
+		case m.expires <= q.last:
+			err = fmt.Errorf("message %v: expired at %d, still present at %d", m.id, m.expires, q.last)
+		case m.delayed && m.delay <= q.last:
+			err = fmt.Errorf("message %v: delay ended at %d, still delayed at %d", m.id, m.delay, q.last)
+		}
+		if err != nil {
+			return false
+		}
+		if m.held() {
+			held++
+			if q.claims[m.claim.id] != m.claim {
+				err = fmt.Errorf("message %v: held by a claim missing from the map", m.id)
+				return false
+			}
+		}
+		if m.delayed {
+			delayed++
+		}
+		_, inClaimable := q.claimable.Get(m)
+		if inClaimable != m.claimable() {
+			err = fmt.Errorf("message %v: in claimable index %v, claimable %v", m.id, inClaimable, m.claimable())
+			return false
+		}
+		prev = m.id
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if held != q.claimed || delayed != q.delayed {
+		return fmt.Errorf("counters: claimed %d (counted %d), delayed %d (counted %d)", q.claimed, held, q.delayed, delayed)
+	}
+	nClaimable := 0
+	q.claimable.Ascend(func(m *message[T]) bool {
+		nClaimable++
+		if got, ok := q.messages.Get(m); !ok || got != m {
+			err = fmt.Errorf("claimable message %v not in messages", m.id)
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if nClaimable != n-held-delayed {
+		return fmt.Errorf("claimable index has %d messages, want %d", nClaimable, n-held-delayed)
+	}
+	if len(q.heap) != n+len(q.claims) {
+		return fmt.Errorf("heap has %d entries for %d messages and %d claims", len(q.heap), n, len(q.claims))
+	}
+	for i, d := range q.heap {
+		if i > 0 && q.heap[(i-1)/2].at > d.at {
+			return fmt.Errorf("heap order broken at %d", i)
+		}
+		if d.at <= q.last {
+			return fmt.Errorf("heap entry %d due at %d, not applied at %d", i, d.at, q.last)
+		}
+		if (d.m == nil) == (d.c == nil) {
+			return fmt.Errorf("heap entry %d: want exactly one of message and claim", i)
+		}
+		if d.c != nil && (int(d.c.heapIdx) != i || d.c.done || q.claims[d.c.id] != d.c || d.at != d.c.expires) {
+			return fmt.Errorf("heap entry %d: claim %v inconsistent", i, d.c.id)
+		}
+		if d.m != nil && int(d.m.heapIdx) != i {
+			return fmt.Errorf("heap entry %d: message %v back-pointer %d", i, d.m.id, d.m.heapIdx)
+		}
+	}
+	for id, c := range q.claims {
+		if c.id != id || c.done {
+			return fmt.Errorf("claim %v: map key %v, done %v", c.id, id, c.done)
+		}
+		live := 0
+		for i, m := range c.msgs {
+			if m == nil {
+				continue
+			}
+			live++
+			if m.claim != c || int(m.claimPos) != i {
+				return fmt.Errorf("claim %v: message %v at %d points to claim/pos %p/%d", c.id, m.id, i, m.claim, m.claimPos)
+			}
+			if got, ok := q.messages.Get(m); !ok || got != m {
+				return fmt.Errorf("claim %v holds message %v missing from messages", c.id, m.id)
+			}
+		}
+		if live != c.n {
+			return fmt.Errorf("claim %v: n = %d, holds %d", c.id, c.n, live)
+		}
+	}
+	return nil
+}
