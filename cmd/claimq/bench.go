@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +48,8 @@ type benchConfig struct {
 	url       string // an existing Zaqar v2 server to drive, instead of starting one
 	json      bool
 	sweep     sweep
+	cpuProf   string // file for a CPU profile of the measurements
+	memProf   string // file for an allocation profile, written at the end
 }
 
 // sweep is the parameter varied by -sweep; param is empty for a single run.
@@ -67,6 +71,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err != nil {
 		return err
+	}
+	if cfg.cpuProf != "" {
+		stop, err := startCPUProfile(cfg.cpuProf)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if cfg.memProf != "" {
+		defer writeAllocProfile(cfg.memProf, stderr)
 	}
 	prog := newProgress(stderr, isTerminal(stderr))
 	var results []result
@@ -147,6 +161,8 @@ func parseBenchFlags(args []string, stdout io.Writer) (benchConfig, error) {
 	fs.BoolVar(&c.http, "http", false, "drive the Zaqar v2 HTTP front on a loopback port instead of the queue itself")
 	fs.StringVar(&c.url, "url", "", "with -http: drive the Zaqar v2 server at this base URL instead of starting one")
 	fs.BoolVar(&c.json, "json", false, "print the results as one JSON object")
+	fs.StringVar(&c.cpuProf, "cpuprofile", "", "write a CPU profile of the run to this file")
+	fs.StringVar(&c.memProf, "memprofile", "", "write an allocation profile to this file at the end")
 	sweepText := fs.String("sweep", "", "one run per value: backlog=1e3,1e4,… or held=0,1e5,…")
 
 	if err := fs.Parse(args); err != nil {
@@ -595,4 +611,36 @@ func (g *gate) close() {
 	g.closed = true
 	g.mu.Unlock()
 	g.cond.Broadcast()
+}
+
+// startCPUProfile profiles the whole command, filling included, since a
+// sweep's filling is part of what its reader waits for.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: -cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: -cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// writeAllocProfile writes the allocations since the start of the process;
+// a failure is only reported, as the results are printed by then.
+func writeAllocProfile(path string, stderr io.Writer) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "claimq bench: -memprofile: %v\n", err)
+	}
 }

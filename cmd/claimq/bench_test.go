@@ -40,7 +40,7 @@ func requireMonotone(t *testing.T, name string, l latency) {
 }
 
 // progressRE matches the plain progress lines, sweep label optional.
-var progressRE = regexp.MustCompile(`(?m)^((backlog|held)=\d+: )?\d+\.\ds \d+ msgs \d+ msgs/s$`)
+var progressRE = regexp.MustCompile(`(?m)^((backlog|held)=\d+: )?(done: )?\d+\.\ds \d+ msgs \d+ msgs/s( average)?$`)
 
 func TestBenchJSON(t *testing.T) {
 	tests := []struct {
@@ -109,12 +109,21 @@ func TestBenchDuration(t *testing.T) {
 	assert.GreaterOrEqual(t, r.Seconds, 0.030, "a duration run lasts at least -duration")
 }
 
-// sweepRows returns the rows of a sweep table after its two header lines.
+// sweepRows returns the rows of a sweep table: the lines after its two
+// header lines that start with a value, leaving out footnotes.
 func sweepRows(t *testing.T, out string) []string {
 	t.Helper()
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	require.Greater(t, len(lines), 2, "no rows in:\n%s", out)
-	return lines[2:]
+	var rows []string
+	for _, l := range lines[2:] {
+		if f := strings.Fields(l); len(f) > 0 {
+			if _, err := strconv.Atoi(f[0]); err == nil {
+				rows = append(rows, l)
+			}
+		}
+	}
+	return rows
 }
 
 func TestBenchSweep(t *testing.T) {
@@ -275,9 +284,9 @@ func TestProgressPlain(t *testing.T) {
 	p.finish(7, time.Second)
 	assert.Equal(t, "held=100: 1.0s 1000 msgs 1000 msgs/s\n"+
 		"held=100: 2.0s 4000 msgs 3000 msgs/s\n"+
-		"held=100: 2.5s 5000 msgs 2000 msgs/s\n"+
+		"held=100: done: 2.5s 5000 msgs 2000 msgs/s average\n"+
 		"posting a backlog of 10 messages\n"+
-		"1.0s 7 msgs 7 msgs/s\n", buf.String())
+		"done: 1.0s 7 msgs 7 msgs/s average\n", buf.String())
 }
 
 func TestProgressLive(t *testing.T) {
@@ -287,7 +296,7 @@ func TestProgressLive(t *testing.T) {
 	assert.True(t, p.due(200*time.Millisecond), "a terminal is redrawn a few times a second")
 	p.report(10, 200*time.Millisecond)
 	p.finish(20, 400*time.Millisecond)
-	assert.Equal(t, "\r\x1b[K0.2s 10 msgs 50 msgs/s\r\x1b[K0.4s 20 msgs 50 msgs/s\n", buf.String())
+	assert.Equal(t, "\r\x1b[K0.2s 10 msgs 50 msgs/s\r\x1b[Kdone: 0.4s 20 msgs 50 msgs/s average\n", buf.String())
 }
 
 func TestHTTPWithoutFront(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -73,6 +74,11 @@ func (p *progress) finish(done int64, elapsed time.Duration) {
 
 func (p *progress) print(done int64, elapsed time.Duration, rate float64, last bool) {
 	line := progressLine(p.prefix(), done, elapsed, rate)
+	if last {
+		// Marked, as it may follow a report of the same second and gives
+		// the run's average instead of the last second's rate.
+		line = p.prefix() + "done: " + strings.TrimPrefix(line, p.prefix()) + " average"
+	}
 	switch {
 	case !p.live:
 		fmt.Fprintln(p.w, line)

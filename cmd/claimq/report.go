@@ -98,7 +98,7 @@ func writeJSON(w io.Writer, param string, rs []result) error {
 // writeTable prints one result as a small report.
 func writeTable(w io.Writer, r result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "claimq bench: %s\n", describe(r))
+	fmt.Fprintf(tw, "claimq bench: %s\n", describe(r, ""))
 	fmt.Fprintf(tw, "messages\t%d in %.2fs\n", r.Messages, r.Seconds)
 	fmt.Fprintf(tw, "throughput\t%s msgs/s\n", thousands(r.Throughput))
 	fmt.Fprintf(tw, "allocs/msg\t%.2f\n", r.AllocsPerMessage)
@@ -123,7 +123,7 @@ func writeTable(w io.Writer, r result) error {
 // columns that show how cost grows with size.
 func writeSweep(w io.Writer, param string, rs []result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "claimq bench: %s, sweeping %s\n", describe(rs[0]), param)
+	fmt.Fprintf(tw, "claimq bench: %s, sweeping %s\n", describe(rs[0], param), param)
 	fmt.Fprintln(tw, param+"\tmsgs/s\te2e p50\te2e p99\tclaim p50\tclaim p99\tclaim p99.9\tclaim max\tallocs/msg\tpeak heap\t")
 	for _, r := range rs {
 		v := r.Backlog
@@ -135,14 +135,29 @@ func writeSweep(w io.Writer, param string, rs []result) error {
 			durText(r.Claim.P50), durText(r.Claim.P99), durText(r.Claim.P999), durText(r.Claim.Max),
 			r.AllocsPerMessage, bytesText(r.PeakHeapBytes))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if r.EndToEnd.Count == 0 {
+			_, err := fmt.Fprintln(w, "e2e -: the run ended before the backlog was worked through, so no message posted during it was deleted")
+			return err
+		}
+	}
+	return nil
 }
 
-// describe names the settings of a run; a sweep prints those of its first
-// run, since only the swept parameter differs.
-func describe(r result) string {
-	return fmt.Sprintf("%s, %d producer%s, %d consumer%s, batch %d, backlog %d, held %d, claim TTL %s",
-		r.Mode, r.Producers, plural(r.Producers), r.Consumers, plural(r.Consumers), r.Batch, r.Backlog, r.Held, r.ClaimTTL)
+// describe names the settings of a run but the one swept, whose value
+// each row of a sweep gives.
+func describe(r result, swept string) string {
+	s := fmt.Sprintf("%s, %d producer%s, %d consumer%s, batch %d", r.Mode, r.Producers, plural(r.Producers), r.Consumers, plural(r.Consumers), r.Batch)
+	if swept != "backlog" {
+		s += fmt.Sprintf(", backlog %d", r.Backlog)
+	}
+	if swept != "held" {
+		s += fmt.Sprintf(", held %d", r.Held)
+	}
+	return s + ", claim TTL " + r.ClaimTTL
 }
 
 func plural(n int) string {
