@@ -159,7 +159,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (benchConfig, error) {
 	fs.Var(countFlag{&c.held, maxCount}, "held", "messages held by live claims during the run, e.g. 1e5")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 5*time.Minute, "claim TTL, 1s to 12h; longer than the run so that claims do not expire")
 	fs.BoolVar(&c.http, "http", false, "drive the Zaqar v2 HTTP front on a loopback port instead of the queue itself")
-	fs.StringVar(&c.url, "url", "", "with -http: drive the Zaqar v2 server at this base URL instead of starting one")
+	fs.StringVar(&c.url, "url", "", "drive the Zaqar v2 server at this base URL (implies -http), e.g. one run by claimq serve")
 	fs.BoolVar(&c.json, "json", false, "print the results as one JSON object")
 	fs.StringVar(&c.cpuProf, "cpuprofile", "", "write a CPU profile of the run to this file")
 	fs.StringVar(&c.memProf, "memprofile", "", "write an allocation profile to this file at the end")
@@ -204,8 +204,6 @@ func (c *benchConfig) check(set map[string]bool, rest []string, sweepText string
 		return fmt.Errorf("-duration %v: want a positive duration", c.duration)
 	case c.claimTTL < time.Second || c.claimTTL > heldTTL:
 		return fmt.Errorf("-claim-ttl %v: want 1s to %v", c.claimTTL, heldTTL)
-	case c.url != "" && !c.http && set["http"]:
-		return errors.New("-url needs -http")
 	}
 	if c.url != "" {
 		c.http = true
@@ -404,14 +402,14 @@ func fill(ctx context.Context, cfg benchConfig, drv driver, prog *progress) erro
 	}
 	post := func(n int) error {
 		p := drv.newProducer()
-		for n > 0 {
+		for n > 0 && ctx.Err() == nil {
 			k := min(n, maxBatch)
 			if err := p.post(ctx, stamps[:k]); err != nil {
 				return fmt.Errorf("filling the queue: %w", err)
 			}
 			n -= k
 		}
-		return nil
+		return ctx.Err()
 	}
 	if cfg.held > 0 {
 		prog.note("posting and claiming %d messages to hold", cfg.held)
@@ -419,7 +417,7 @@ func fill(ctx context.Context, cfg benchConfig, drv driver, prog *progress) erro
 			return err
 		}
 		c := drv.newConsumer()
-		for n := cfg.held; n > 0; {
+		for n := cfg.held; n > 0 && ctx.Err() == nil; {
 			ds, _, _, err := c.claim(ctx, min(n, maxBatch), heldTTL)
 			if err != nil {
 				return fmt.Errorf("claiming the held messages: %w", err)
@@ -433,7 +431,7 @@ func fill(ctx context.Context, cfg benchConfig, drv driver, prog *progress) erro
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // take reserves up to want units from a budget shared by workers and
@@ -510,32 +508,45 @@ func (r *trial) consume(ctx context.Context, c consumer, s *consumerStats) {
 		if counted && len(ds) < k {
 			r.toClaim.Add(int64(k - len(ds)))
 		}
-		deleted := 0
-		for _, d := range ds {
-			err := c.delete(ctx, d)
-			if errors.Is(err, errLost) {
-				// The message is back in the queue, so someone must
-				// claim it again.
-				s.lost++
-				if counted {
-					r.toClaim.Add(1)
-				}
-				continue
-			}
-			if err != nil {
-				r.fail(ctx, fmt.Errorf("delete: %w", err))
-				return
-			}
-			deleted++
-			if d.stamp != unstamped {
-				record(s.e2e, time.Since(r.start)-time.Duration(d.stamp))
-			}
-		}
+		deleted, err := r.deleteAll(ctx, c, ds, s)
+		// Counted before any error, so that the count matches the
+		// latencies recorded when a run ends in the middle of a batch.
 		r.gate.release(deleted)
-		if n := r.done.Add(int64(deleted)); counted && n >= int64(r.cfg.messages) {
+		n := r.done.Add(int64(deleted))
+		if err != nil {
+			r.fail(ctx, fmt.Errorf("delete: %w", err))
+			return
+		}
+		if counted && n >= int64(r.cfg.messages) {
 			r.cancel()
 		}
 	}
+}
+
+// deleteAll deletes the claimed messages ds, recording the latency of
+// each, and returns how many it deleted before any error.
+func (r *trial) deleteAll(ctx context.Context, c consumer, ds []delivery, s *consumerStats) (int, error) {
+	deleted := 0
+	for _, d := range ds {
+		err := c.delete(ctx, d)
+		if errors.Is(err, errLost) {
+			// The message is back in the queue, so someone must claim
+			// it again.
+			s.lost++
+			if r.cfg.messages > 0 {
+				r.toClaim.Add(1)
+			}
+			continue
+		}
+		if err != nil {
+			return deleted, err
+		}
+		deleted++
+		if d.stamp != unstamped {
+			record(s.e2e, time.Since(r.start)-time.Duration(d.stamp))
+		}
+	}
+	return deleted, nil
 }
 
 // monitor samples the heap and reports progress until ctx ends, and

@@ -101,11 +101,12 @@ func TestBenchTable(t *testing.T) {
 }
 
 func TestBenchDuration(t *testing.T) {
-	out, _, err := bench(t, "-duration", "30ms", "-json")
+	out, _, err := bench(t, "-duration", "30ms", "-json", "-consumers", "2")
 	require.NoError(t, err)
 	var r result
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	assert.Positive(t, r.Messages)
+	assert.Equal(t, r.Messages, r.EndToEnd.Count)
 	assert.GreaterOrEqual(t, r.Seconds, 0.030, "a duration run lasts at least -duration")
 }
 
@@ -257,15 +258,37 @@ func TestBenchHelp(t *testing.T) {
 }
 
 func TestBenchInterrupted(t *testing.T) {
+	// The fake server cancels the run at its fifth post, well inside the
+	// hour the run asks for.
 	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
+	defer cancel()
+	fz := newFakeZaqar()
+	posts := 0
+	fz.onPost = func() {
+		if posts++; posts == 5 {
+			cancel()
+		}
+	}
+	srv := httptest.NewServer(fz)
+	defer srv.Close()
+
 	var out, errOut bytes.Buffer
-	err := runBench(ctx, []string{"-duration", "1h", "-json"}, &out, &errOut)
+	err := runBench(ctx, []string{"-url", srv.URL, "-duration", "1h", "-json"}, &out, &errOut)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, exitCode(err))
 	var r result
 	require.NoError(t, json.Unmarshal(out.Bytes(), &r), "an interrupted run still prints what it measured")
 	assert.True(t, r.Interrupted)
+	assert.Less(t, r.Seconds, 60.0)
+}
+
+func TestBenchInterruptedBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out, errOut bytes.Buffer
+	err := runBench(ctx, []string{"-backlog", "100"}, &out, &errOut)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Empty(t, out.String())
 }
 
 func TestProgressPlain(t *testing.T) {
@@ -299,9 +322,24 @@ func TestProgressLive(t *testing.T) {
 	assert.Equal(t, "\r\x1b[K0.2s 10 msgs 50 msgs/s\r\x1b[Kdone: 0.4s 20 msgs 50 msgs/s average\n", buf.String())
 }
 
-func TestHTTPWithoutFront(t *testing.T) {
-	_, _, err := bench(t, "-http", "-messages", "10")
-	require.ErrorIs(t, err, errNoZaqar)
+// TestBenchHTTP runs -http against the HTTP front of this module, or
+// checks that -http says why it cannot while package zaqar is missing.
+func TestBenchHTTP(t *testing.T) {
+	if _, err := newZaqarHandler(); errors.Is(err, errNoZaqar) {
+		_, _, err := bench(t, "-http", "-messages", "10")
+		require.ErrorIs(t, err, errNoZaqar)
+		return
+	}
+	out, errOut, err := bench(t, "-http", "-messages", "200", "-json", "-consumers", "2", "-backlog", "20", "-held", "20")
+	require.NoError(t, err, "stderr: %s", errOut)
+	var r result
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Equal(t, "http", r.Mode)
+	assert.EqualValues(t, 200, r.Messages)
+	assert.EqualValues(t, 200-20, r.EndToEnd.Count)
+	requireMonotone(t, "end_to_end_ns", r.EndToEnd)
+	requireMonotone(t, "claim_call_ns", r.Claim)
+	assert.Zero(t, r.Lost)
 }
 
 func TestBenchHTTPURL(t *testing.T) {
@@ -325,6 +363,18 @@ func TestBenchHTTPURL(t *testing.T) {
 	assert.Equal(t, 40, s.Free, "the backlog is left in the queue")
 	assert.Equal(t, 30, s.Claimed, "the held messages stay claimed")
 	assert.Empty(t, fz.badRequests(), "requests the fake refused")
+}
+
+func TestBenchHTTPURLDuration(t *testing.T) {
+	srv := httptest.NewServer(newFakeZaqar())
+	defer srv.Close()
+	out, errOut, err := bench(t, "-url", srv.URL, "-duration", "30ms", "-json", "-consumers", "3")
+	require.NoError(t, err, "stderr: %s", errOut)
+	var r result
+	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	assert.Positive(t, r.Messages)
+	assert.Equal(t, r.Messages, r.EndToEnd.Count,
+		"a run cut short in the middle of a batch counts each delete it timed")
 }
 
 func TestHTTPDeleteLost(t *testing.T) {
@@ -387,6 +437,7 @@ type fakeZaqar struct {
 	queues       map[string]*claimq.Queue[json.RawMessage]
 	refused      []string
 	onEmptyClaim func() // called once, when a claim first finds nothing
+	onPost       func() // called at each post, under mu
 }
 
 func newFakeZaqar() *fakeZaqar {
@@ -468,6 +519,11 @@ func (f *fakeZaqar) post(w http.ResponseWriter, r *http.Request) {
 	for i, m := range in.Messages {
 		posts[i] = claimq.Post[json.RawMessage]{Body: m.Body, TTL: time.Duration(m.TTL) * time.Second}
 	}
+	f.mu.Lock()
+	if f.onPost != nil {
+		f.onPost()
+	}
+	f.mu.Unlock()
 	q := r.PathValue("q")
 	ids, err := f.queue(q).Post(posts...)
 	if err != nil {
