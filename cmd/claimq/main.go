@@ -1,12 +1,18 @@
-// Command claimq serves the Zaqar v2 API over in-memory claimq queues.
+// Command claimq runs claimq queues outside a Go program: it serves them
+// over the Zaqar v2 API and measures them under load.
 //
-//	claimq serve [-addr 127.0.0.1:8888] [-token T] [-project P] [-strict-project] [-fake-time]
+// Usage:
+//
+//	claimq serve [flags]   serve the Zaqar v2 API over in-memory queues
+//	claimq bench [flags]   load a queue and report throughput and latency
+//	claimq help            print this text
+//
+// Run "claimq serve -h" or "claimq bench -h" for their flags.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,27 +20,67 @@ import (
 	"syscall"
 )
 
+const usage = `claimq runs claimq queues outside a Go program.
+
+Usage:
+
+	claimq serve [flags]   serve the Zaqar v2 API over in-memory queues
+	claimq bench [flags]   load a queue and report throughput and latency
+	claimq help            print this text
+
+Run "claimq serve -h" or "claimq bench -h" for their flags.
+`
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "claimq:", err)
-		}
-		os.Exit(2)
+	code := exitCode(err)
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, "claimq:", err)
 	}
+	os.Exit(code)
 }
 
-// run dispatches args[0] to its subcommand.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: claimq serve [flags]")
+		fmt.Fprint(stderr, usage)
+		return usageErrorf("no command given")
 	}
 	switch args[0] {
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
 	default:
-		return fmt.Errorf("unknown command %q; usage: claimq serve [flags]", args[0])
+		return usageErrorf("unknown command %q; run \"claimq help\"", args[0])
+	}
+}
+
+// usageError marks a mistake in the command line, which exits with status
+// 2 as the flag package does, so that scripts can tell it from a failed run.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps the result of run to the process status: 0 for success,
+// 2 for a bad command line, 1 for a run that failed.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	default:
+		return 1
 	}
 }

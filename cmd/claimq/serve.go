@@ -40,10 +40,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fakeTime := fs.Bool("fake-time", false, "run on a fake clock, read and moved at /_claimq/clock")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the flag package printed the help
+		}
+		return usageErrorf("serve: %v", err)
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+		return usageErrorf("serve: unexpected arguments %q", fs.Args())
 	}
 
 	level := slog.LevelInfo

@@ -148,16 +148,19 @@ func TestServeWithoutFakeTime(t *testing.T) {
 	assert.Contains(t, logs.String(), "claimq serve: listening")
 }
 
-func TestRunErrors(t *testing.T) {
+func TestServeArgs(t *testing.T) {
 	ctx := context.Background()
 	for _, args := range [][]string{
-		nil,
-		{"frobnicate"},
 		{"serve", "-no-such-flag"},
 		{"serve", "extra"},
-		{"serve", "-addr", "256.0.0.1:bad"},
 	} {
-		var stderr bytes.Buffer
-		assert.Error(t, run(ctx, args, io.Discard, &stderr), "run %q", args)
+		err := run(ctx, args, io.Discard, io.Discard)
+		assert.Equal(t, 2, exitCode(err), "run %q = %v; want a usage error", args, err)
 	}
+	err := run(ctx, []string{"serve", "-addr", "256.0.0.1:bad"}, io.Discard, io.Discard)
+	assert.Equal(t, 1, exitCode(err), "unusable address: %v", err)
+
+	var help bytes.Buffer
+	require.NoError(t, run(ctx, []string{"serve", "-h"}, io.Discard, &help))
+	assert.Contains(t, help.String(), "-fake-time")
 }
