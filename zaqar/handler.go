@@ -231,11 +231,14 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 		if id == "" {
 			return nil, badRequest("The Client-ID header is required.")
 		}
-		if _, err := uuid.Parse(id); err != nil {
+		u, err := uuid.Parse(id)
+		if err != nil {
 			return nil, errorf(http.StatusBadRequest, "Wrong UUID value",
 				"Malformed hexadecimal UUID: the Client-ID header must be a UUID, not %q.", id)
 		}
-		c.clientID = id
+		// Canonical, as Zaqar stores uuid.UUID values, so that echo
+		// filtering sees one client however its ID is spelled.
+		c.clientID = u.String()
 	}
 	project, err := h.project(r)
 	if err != nil {

@@ -209,6 +209,7 @@ var httpCases = []httpCase{
 	{name: "list", method: "GET", target: "/v2/queues/q/messages?echo=true", status: 200, want: `"href":"/v2/queues/q/messages?echo=true&include_delayed=true&marker={m2}"`},
 	{name: "list include_claimed", method: "GET", target: "/v2/queues/q/messages?echo=true&include_claimed=true&limit=1", status: 200, want: `"href":"/v2/queues/q/messages/{m0}?claim_id={cid}"`},
 	{name: "list without echo", method: "GET", target: "/v2/queues/q/messages", status: 200, want: `{"messages":[],"links":[]}`},
+	{name: "list own messages, ID spelled otherwise", method: "GET", target: "/v2/queues/q/messages", hdr: map[string]string{"Client-ID": "{" + strings.ToUpper(clientA) + "}"}, status: 200, want: `{"messages":[],"links":[]}`},
 	{name: "list other client", method: "GET", target: "/v2/queues/q/messages", hdr: map[string]string{"Client-ID": clientB}, status: 200, want: `"id":"{m1}"`},
 	{name: "list missing queue", method: "GET", target: "/v2/queues/nope/messages", status: 200, want: `{"messages":[],"links":[]}`},
 	{name: "list bad marker", method: "GET", target: "/v2/queues/q/messages?echo=true&marker=zzz", status: 200, want: `{"messages":[],"links":[]}`},
