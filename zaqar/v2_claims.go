@@ -66,7 +66,7 @@ func (h *handler) v2CreateClaim(c *call) error {
 	}
 	c.w.Header().Set("Location", claimPath(c.queue, cl.ID))
 	writeJSON(c.w, http.StatusCreated, map[string][]v2Message{
-		"messages": encodeMessages(c.queue, cl.Messages, cl.ID, h.clock.Now()),
+		"messages": encodeMessages(c.queue, cl.Messages, h.clock.Now()),
 	})
 	return nil
 }
@@ -88,7 +88,7 @@ func (h *handler) v2GetClaim(c *call) error {
 		Age:      seconds(cl.Age(now)),
 		TTL:      seconds(cl.TTL),
 		Href:     claimPath(c.queue, cl.ID),
-		Messages: encodeMessages(c.queue, cl.Messages, cl.ID, now),
+		Messages: encodeMessages(c.queue, cl.Messages, now),
 	})
 	return nil
 }

@@ -27,25 +27,22 @@ type v2Message struct {
 // the wire's integer ages and TTLs.
 func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 0) }
 
-// encodeMessage formats m; its href carries claim when not zero.
-func encodeMessage(queue string, m message, claim claimq.ClaimID, now time.Time) v2Message {
+// encodeMessage formats m; its href carries the claim that holds it, if
+// any (for a claim's own messages, that claim).
+func encodeMessage(queue string, m message, now time.Time) v2Message {
 	return v2Message{
 		ID:   m.ID.String(),
-		Href: messagePath(queue, m.ID, claim),
+		Href: messagePath(queue, m.ID, m.ClaimID),
 		TTL:  seconds(m.TTL),
 		Age:  seconds(m.Age(now)),
 		Body: m.Body,
 	}
 }
 
-func encodeMessages(queue string, msgs []message, claim claimq.ClaimID, now time.Time) []v2Message {
+func encodeMessages(queue string, msgs []message, now time.Time) []v2Message {
 	out := make([]v2Message, len(msgs))
 	for i, m := range msgs {
-		cl := claim
-		if cl.IsZero() {
-			cl = m.ClaimID
-		}
-		out[i] = encodeMessage(queue, m, cl, now)
+		out[i] = encodeMessage(queue, m, now)
 	}
 	return out
 }
@@ -162,7 +159,7 @@ func (h *handler) v2GetMessages(c *call) error {
 			return err
 		}
 		writeJSON(c.w, http.StatusOK, map[string][]v2Message{
-			"messages": encodeMessages(c.queue, msgs, claimq.ClaimID{}, h.clock.Now()),
+			"messages": encodeMessages(c.queue, msgs, h.clock.Now()),
 		})
 		return nil
 	}
@@ -192,7 +189,7 @@ func (h *handler) v2GetMessages(c *call) error {
 	}
 	msgs, forced := h.listMessages(c, opts)
 	if len(msgs) > 0 {
-		out.Messages = encodeMessages(c.queue, msgs, claimq.ClaimID{}, h.clock.Now())
+		out.Messages = encodeMessages(c.queue, msgs, h.clock.Now())
 		next := url.Values{"marker": {msgs[len(msgs)-1].ID.String()}}
 		if hasLimit {
 			next.Set("limit", strconv.Itoa(limit))
@@ -224,7 +221,7 @@ func (h *handler) v2GetMessage(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, encodeMessage(c.queue, m, m.ClaimID, h.clock.Now()))
+	writeJSON(c.w, http.StatusOK, encodeMessage(c.queue, m, h.clock.Now()))
 	return nil
 }
 
