@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // readBody reads the whole request body, refusing more than limit bytes
@@ -128,6 +129,13 @@ func intField(raw json.RawMessage, field string, lo, hi int64, unit string) (int
 		return 0, badBody("%q is %d; it must be%s.", field, v, rangeText(lo, hi, unit))
 	}
 	return v, nil
+}
+
+// durationField parses a JSON value that must be a whole number of
+// seconds within [lo, hi].
+func durationField(raw json.RawMessage, field string, lo, hi time.Duration) (time.Duration, error) {
+	n, err := intField(raw, field, int64(lo/time.Second), int64(hi/time.Second), "seconds")
+	return time.Duration(n) * time.Second, err
 }
 
 func rangeText(lo, hi int64, unit string) string {

@@ -76,21 +76,21 @@ func (s settings) options(clock claimq.Clock, limits claimq.Limits, dead *queueT
 // A null or zero value counts as not set.
 func parseSettings(meta map[string]any, l claimq.Limits) (settings, error) {
 	var s settings
-	seconds := func(key string, lo, hi time.Duration, zeroOK bool) (time.Duration, error) {
-		n, err := metaInt(meta, key, int64(lo/time.Second), int64(hi/time.Second), zeroOK, "seconds")
+	seconds := func(key string, lo, hi time.Duration) (time.Duration, error) {
+		n, err := metaInt(meta, key, int64(lo/time.Second), int64(hi/time.Second), "seconds")
 		return time.Duration(n) * time.Second, err
 	}
 	var err error
-	if s.defaultTTL, err = seconds(keyDefaultTTL, l.MinMessageTTL, l.MaxMessageTTL, true); err != nil {
+	if s.defaultTTL, err = seconds(keyDefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 		return s, err
 	}
-	if s.deadLetterTTL, err = seconds(keyDeadLetterTTL, l.MinMessageTTL, l.MaxMessageTTL, true); err != nil {
+	if s.deadLetterTTL, err = seconds(keyDeadLetterTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 		return s, err
 	}
-	if s.defaultDelay, err = seconds(keyDefaultDelay, 0, l.MaxDelay, true); err != nil {
+	if s.defaultDelay, err = seconds(keyDefaultDelay, 0, l.MaxDelay); err != nil {
 		return s, err
 	}
-	if s.maxPostSize, err = metaInt(meta, keyMaxPostSize, 1, maxPostSize, true, "bytes"); err != nil {
+	if s.maxPostSize, err = metaInt(meta, keyMaxPostSize, 1, maxPostSize, "bytes"); err != nil {
 		return s, err
 	}
 	if v, ok := meta[keyMaxClaimCount]; ok && v != nil {
@@ -120,9 +120,9 @@ func parseSettings(meta map[string]any, l claimq.Limits) (settings, error) {
 	return s, nil
 }
 
-// metaInt reads meta[key], which must be null, absent, or an integer in
-// [lo, hi] (or 0 when zeroOK, meaning "not set").
-func metaInt(meta map[string]any, key string, lo, hi int64, zeroOK bool, unit string) (int64, error) {
+// metaInt reads meta[key], which must be null, absent, 0 (all meaning
+// "not set", as Zaqar takes falsy values), or an integer in [lo, hi].
+func metaInt(meta map[string]any, key string, lo, hi int64, unit string) (int64, error) {
 	v, ok := meta[key]
 	if !ok || v == nil {
 		return 0, nil
@@ -131,7 +131,7 @@ func metaInt(meta map[string]any, key string, lo, hi int64, zeroOK bool, unit st
 	if !ok {
 		return 0, badBody("%q must be an integer%s.", key, rangeText(lo, hi, unit))
 	}
-	if zeroOK && n == "0" {
+	if n == "0" {
 		return 0, nil
 	}
 	return intField(json.RawMessage(n), key, lo, hi, unit)

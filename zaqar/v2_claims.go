@@ -28,18 +28,14 @@ func (h *handler) decodeClaimBody(c *call, minGrace time.Duration, empty error) 
 		return 0, 0, err
 	}
 	if raw, ok := obj["ttl"]; ok {
-		n, err := intField(raw, "ttl", int64(l.MinClaimTTL/time.Second), int64(l.MaxClaimTTL/time.Second), "seconds")
-		if err != nil {
+		if ttl, err = durationField(raw, "ttl", l.MinClaimTTL, l.MaxClaimTTL); err != nil {
 			return 0, 0, err
 		}
-		ttl = time.Duration(n) * time.Second
 	}
 	if raw, ok := obj["grace"]; ok {
-		n, err := intField(raw, "grace", int64(minGrace/time.Second), int64(l.MaxGrace/time.Second), "seconds")
-		if err != nil {
+		if grace, err = durationField(raw, "grace", minGrace, l.MaxGrace); err != nil {
 			return 0, 0, err
 		}
-		grace = time.Duration(n) * time.Second
 	}
 	return ttl, grace, nil
 }

@@ -113,21 +113,18 @@ func (h *handler) decodePosts(body []byte, set settings, clientID string) ([]cla
 		}
 		p := &posts[i]
 		p.ClientID = clientID
+		var err error
 		if e.TTL != nil {
-			ttl, err := intField(e.TTL, "ttl", int64(l.MinMessageTTL/time.Second), int64(l.MaxMessageTTL/time.Second), "seconds")
-			if err != nil {
+			if p.TTL, err = durationField(e.TTL, "ttl", l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 				return nil, err
 			}
-			p.TTL = time.Duration(ttl) * time.Second
 		}
 		if e.Delay != nil && set.defaultDelay > 0 {
-			delay, err := intField(e.Delay, "delay", 0, int64(l.MaxDelay/time.Second), "seconds")
-			if err != nil {
+			if p.Delay, err = durationField(e.Delay, "delay", 0, l.MaxDelay); err != nil {
 				return nil, err
 			}
-			p.Delay = time.Duration(delay) * time.Second
-			if delay == 0 {
-				p.Delay = claimq.NoDelay
+			if p.Delay == 0 {
+				p.Delay = claimq.NoDelay // an explicit 0 overrides the queue's delay
 			}
 		}
 		if err := json.Compact(&block, e.Body); err != nil {
