@@ -238,7 +238,10 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 		}
 		// Canonical, as Zaqar stores uuid.UUID values, so that echo
 		// filtering sees one client however its ID is spelled.
-		c.clientID = u.String()
+		c.clientID = id
+		if len(id) != 36 || strings.ToLower(id) != id {
+			c.clientID = u.String()
+		}
 	}
 	project, err := h.project(r)
 	if err != nil {
