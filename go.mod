@@ -2,9 +2,9 @@ module github.com/claimq/claimq
 
 go 1.25
 
-require github.com/google/btree v1.1.3
-
 require (
+	github.com/google/btree v1.1.3
 	github.com/stretchr/testify v1.12.1
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

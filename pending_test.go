@@ -39,12 +39,11 @@ func (q *Queue[T]) checkPendingLocked() error {
 	return err
 }
 
-var pendingT0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-
+// newPendingQueue returns a queue with Zaqar's limits whose invariants
+// are checked when the test ends.
 func newPendingQueue(t testing.TB) (*Queue[string], *FakeClock) {
 	t.Helper()
-	clock := NewFakeClock(pendingT0)
-	return New[string](Options[string]{Clock: clock}), clock
+	return newTestQueue(t, Options[string]{})
 }
 
 func postPending(t testing.TB, q *Queue[string], n int) []MessageID {
@@ -64,14 +63,6 @@ func claimPending(t testing.TB, q *Queue[string], limit int, client string) Clai
 	require.NoError(t, err)
 	require.Len(t, c.Messages, limit, "Claim(%d) took too few", limit)
 	return c
-}
-
-func messageIDs[T any](msgs []Message[T]) []MessageID {
-	ids := make([]MessageID, len(msgs))
-	for i, m := range msgs {
-		ids[i] = m.ID
-	}
-	return ids
 }
 
 func entryIDs(es []PendingEntry) []MessageID {
@@ -160,7 +151,7 @@ func TestPendingFollowsClaims(t *testing.T) {
 	checkQueue(t, q)
 
 	c := claimPending(t, q, 3, "c")
-	assert.Equal(t, ids[1:4], messageIDs(c.Messages))
+	assert.Equal(t, ids[1:4], idsOf(c.Messages))
 	assert.Equal(t, []int{2, 2, 2}, []int{c.Messages[0].ClaimCount, c.Messages[1].ClaimCount, c.Messages[2].ClaimCount})
 	assert.Equal(t, 3, q.Purge())
 	assert.Equal(t, PendingSummary{}, q.PendingSummary(), "Purge empties the pending list")
@@ -273,13 +264,13 @@ func TestReclaimOptions(t *testing.T) {
 		{
 			name: "TIME sets the last delivery",
 			ids:  func(s *setup) []MessageID { return s.ids[0:1] },
-			opts: ReclaimOptions{MinIdle: minIdle, Time: pendingT0.Add(-time.Hour)},
+			opts: ReclaimOptions{MinIdle: minIdle, Time: start.Add(-time.Hour)},
 			want: []int{0}, wantCount: []int{2}, wantIdle: []time.Duration{time.Hour + time.Minute},
 		},
 		{
 			name: "TIME in the future counts as now",
 			ids:  func(s *setup) []MessageID { return s.ids[0:1] },
-			opts: ReclaimOptions{Time: pendingT0.Add(time.Hour)},
+			opts: ReclaimOptions{Time: start.Add(time.Hour)},
 			want: []int{0}, wantCount: []int{2}, wantIdle: []time.Duration{0},
 		},
 		{
@@ -352,7 +343,7 @@ func TestReclaimOptions(t *testing.T) {
 			for _, i := range tt.want {
 				want = append(want, s.ids[i])
 			}
-			require.Equal(t, want, messageIDs(got.Messages), "Reclaim(%v, %+v)", ids, tt.opts)
+			require.Equal(t, want, idsOf(got.Messages), "Reclaim(%v, %+v)", ids, tt.opts)
 			assert.False(t, got.ID.IsZero())
 			assert.Equal(t, tt.opts.ClientID, got.ClientID)
 			for _, m := range got.Messages {
@@ -374,7 +365,7 @@ func TestReclaimOptions(t *testing.T) {
 			}
 			gc, err := s.q.GetClaim(got.ID)
 			require.NoError(t, err)
-			assert.Equal(t, want, messageIDs(gc.Messages), "GetClaim lists the taken messages")
+			assert.Equal(t, want, idsOf(gc.Messages), "GetClaim lists the taken messages")
 		})
 	}
 }
@@ -391,7 +382,7 @@ func TestReclaimClaimOptions(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, c.Messages, 2)
 	l := ZaqarLimits()
-	now := pendingT0.Add(30 * time.Second)
+	now := start.Add(30 * time.Second)
 	assert.Equal(t, "b", c.ClientID)
 	assert.Equal(t, l.DefaultClaimTTL, c.TTL, "default TTL")
 	assert.Equal(t, l.DefaultGrace, c.Grace, "default grace")
@@ -399,7 +390,7 @@ func TestReclaimClaimOptions(t *testing.T) {
 	assert.Equal(t, now.Add(l.DefaultClaimTTL), c.Expires)
 	assert.Equal(t, now.Add(l.DefaultClaimTTL+l.DefaultGrace), c.Messages[0].Expires, "lifetime extended to the new claim")
 	assert.Equal(t, l.DefaultClaimTTL+l.DefaultGrace, c.Messages[0].TTL)
-	assert.Equal(t, pendingT0.Add(time.Hour), c.Messages[1].Expires, "a message outliving the claim keeps its expiry")
+	assert.Equal(t, start.Add(time.Hour), c.Messages[1].Expires, "a message outliving the claim keeps its expiry")
 
 	c2, err := q.Reclaim(ids[:1], ReclaimOptions{TTL: 2 * time.Minute, Grace: NoGrace, ClientID: "c"})
 	require.Error(t, err, "NoGrace needs MinGrace 0")
@@ -424,7 +415,7 @@ func TestReclaimErrors(t *testing.T) {
 		{"negative idle", ReclaimOptions{Idle: -time.Second}},
 		{"idle too long", ReclaimOptions{Idle: maxIdle + 1}},
 		{"negative retry count", ReclaimOptions{RetryCount: -2}},
-		{"idle and time", ReclaimOptions{Idle: time.Second, Time: pendingT0}},
+		{"idle and time", ReclaimOptions{Idle: time.Second, Time: start}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -475,21 +466,21 @@ func TestReclaimStalledWorker(t *testing.T) {
 			q, clock := newPendingQueue(t)
 			postPending(t, q, 5)
 			a := claimPending(t, q, 5, "worker-a")
-			ids := messageIDs(a.Messages)
+			ids := idsOf(a.Messages)
 			clock.Advance(time.Minute)
 
 			taken := []MessageID{ids[0], ids[2], ids[4]}
 			b, err := q.Reclaim(taken, ReclaimOptions{MinIdle: 45 * time.Second, ClientID: "worker-b", JustID: justID})
 			require.NoError(t, err)
-			require.Equal(t, taken, messageIDs(b.Messages), "B's claim")
+			require.Equal(t, taken, idsOf(b.Messages), "B's claim")
 			checkQueue(t, q)
 
 			gotA, err := q.GetClaim(a.ID)
 			require.NoError(t, err, "A's claim still exists")
-			assert.Equal(t, []MessageID{ids[1], ids[3]}, messageIDs(gotA.Messages), "A keeps the others")
+			assert.Equal(t, []MessageID{ids[1], ids[3]}, idsOf(gotA.Messages), "A keeps the others")
 			gotB, err := q.GetClaim(b.ID)
 			require.NoError(t, err)
-			assert.Equal(t, taken, messageIDs(gotB.Messages))
+			assert.Equal(t, taken, idsOf(gotB.Messages))
 
 			require.ErrorIs(t, q.Delete(ids[0], a.ID), ErrClaimedByOther, "A deletes a taken message")
 			require.ErrorIs(t, q.Delete(ids[0], ClaimID{}), ErrMessageClaimed)
@@ -536,19 +527,19 @@ func TestReclaimRace(t *testing.T) {
 		var got [2]Claim[string]
 		var errs [2]error
 		var ready, done sync.WaitGroup
-		start := make(chan struct{})
+		gate := make(chan struct{})
 		for w := range got {
 			ready.Add(1)
 			done.Add(1)
 			go func() {
 				defer done.Done()
 				ready.Done()
-				<-start
+				<-gate
 				got[w], errs[w] = q.Reclaim(ids, ReclaimOptions{MinIdle: 30 * time.Second, ClientID: fmt.Sprint("w", w)})
 			}()
 		}
 		ready.Wait()
-		close(start)
+		close(gate)
 		done.Wait()
 
 		require.NoError(t, errs[0])
@@ -579,16 +570,16 @@ func TestAutoClaimWalk(t *testing.T) {
 
 	seen := map[MessageID]bool{}
 	calls := 0
-	var start MessageID
+	var cursor MessageID
 	for {
 		calls++
 		require.LessOrEqual(t, calls, 20, "the walk does not end")
-		c, next, err := q.AutoClaim(start, AutoClaimOptions{MinIdle: 30 * time.Second, Count: 100, ClientID: "rescuer"})
+		c, next, err := q.AutoClaim(cursor, AutoClaimOptions{MinIdle: 30 * time.Second, Count: 100, ClientID: "rescuer"})
 		require.NoError(t, err)
-		require.Len(t, c.Messages, 100, "call %d from %v", calls, start)
+		require.Len(t, c.Messages, 100, "call %d from %v", calls, cursor)
 		for _, m := range c.Messages {
 			require.False(t, seen[m.ID], "message %v returned twice", m.ID)
-			require.GreaterOrEqual(t, m.ID, start)
+			require.GreaterOrEqual(t, m.ID, cursor)
 			seen[m.ID] = true
 			assert.Equal(t, 2, m.ClaimCount)
 		}
@@ -596,7 +587,7 @@ func TestAutoClaimWalk(t *testing.T) {
 			break
 		}
 		require.Greater(t, next, c.Messages[len(c.Messages)-1].ID, "the cursor moves forward")
-		start = next
+		cursor = next
 	}
 	assert.Equal(t, 10, calls)
 	assert.Len(t, seen, total)
@@ -622,12 +613,12 @@ func TestAutoClaimOptions(t *testing.T) {
 		_, err := q.Reclaim(ids[2:4], ReclaimOptions{ClientID: "b", JustID: true})
 		require.NoError(t, err)
 		clock.Advance(10 * time.Second)
-		require.Equal(t, ids[0:6], messageIDs(a.Messages))
+		require.Equal(t, ids[0:6], idsOf(a.Messages))
 		return q, ids
 	}
 	tests := []struct {
 		name     string
-		start    func(ids []MessageID) MessageID
+		from    func(ids []MessageID) MessageID
 		opts     AutoClaimOptions
 		want     []int // indices in ids
 		wantNext func(ids []MessageID) MessageID
@@ -661,29 +652,29 @@ func TestAutoClaimOptions(t *testing.T) {
 		},
 		{
 			name:     "count of one from a busy entry",
-			start:    func(ids []MessageID) MessageID { return ids[2] },
+			from:    func(ids []MessageID) MessageID { return ids[2] },
 			opts:     AutoClaimOptions{MinIdle: minIdle, Count: 1},
 			want:     []int{4},
 			wantNext: func(ids []MessageID) MessageID { return ids[5] },
 			count:    2,
 		},
 		{
-			name:  "start is inclusive",
-			start: func(ids []MessageID) MessageID { return ids[1] },
+			name:  "from is inclusive",
+			from: func(ids []MessageID) MessageID { return ids[1] },
 			opts:  AutoClaimOptions{MinIdle: minIdle},
 			want:  []int{1, 4, 5},
 			count: 2,
 		},
 		{
-			name:  "start at the last entry",
-			start: func(ids []MessageID) MessageID { return ids[5] },
+			name:  "from at the last entry",
+			from: func(ids []MessageID) MessageID { return ids[5] },
 			opts:  AutoClaimOptions{},
 			want:  []int{5},
 			count: 2,
 		},
 		{
-			name:  "start past the end",
-			start: func(ids []MessageID) MessageID { return ids[6] },
+			name:  "from past the end",
+			from: func(ids []MessageID) MessageID { return ids[6] },
 			opts:  AutoClaimOptions{},
 		},
 		{
@@ -700,18 +691,18 @@ func TestAutoClaimOptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			q, ids := build(t)
-			var start MessageID
-			if tt.start != nil {
-				start = tt.start(ids)
+			var from MessageID
+			if tt.from != nil {
+				from = tt.from(ids)
 			}
 			var wantNext MessageID
 			if tt.wantNext != nil {
 				wantNext = tt.wantNext(ids)
 			}
-			got, next, err := q.AutoClaim(start, tt.opts)
+			got, next, err := q.AutoClaim(from, tt.opts)
 			require.NoError(t, err)
 			checkQueue(t, q)
-			assert.Equal(t, wantNext, next, "AutoClaim(%v, %+v) next", start, tt.opts)
+			assert.Equal(t, wantNext, next, "AutoClaim(%v, %+v) next", from, tt.opts)
 			if len(tt.want) == 0 {
 				assert.Equal(t, Claim[string]{}, got)
 				return
@@ -720,7 +711,7 @@ func TestAutoClaimOptions(t *testing.T) {
 			for _, i := range tt.want {
 				want = append(want, ids[i])
 			}
-			require.Equal(t, want, messageIDs(got.Messages), "AutoClaim(%v, %+v)", start, tt.opts)
+			require.Equal(t, want, idsOf(got.Messages), "AutoClaim(%v, %+v)", from, tt.opts)
 			for _, m := range got.Messages {
 				if tt.opts.JustID {
 					assert.Equal(t, Message[string]{ID: m.ID}, m)

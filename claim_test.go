@@ -1,0 +1,295 @@
+package claimq
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Zaqar's test_claim_lifecycle, with the fake clock.
+func TestClaimLifecycle(t *testing.T) {
+	q, clock := newTestQueue(t, Options[string]{})
+	ids := postN(t, q, 20, 0)
+	c := mustClaim(t, q, ClaimOptions{Limit: 15})
+	require.Equal(t, ids[:15], idsOf(c.Messages))
+
+	s := q.Stats()
+	assert.Equal(t, 15, s.Claimed)
+	assert.Equal(t, 5, s.Free)
+	assert.Equal(t, 20, s.Total)
+
+	got, err := q.GetClaim(c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, ids[:15], idsOf(got.Messages), "GetClaim lists the claimed messages in order")
+
+	clock.Advance(30 * time.Second)
+	got, err = q.GetClaim(c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 30*time.Second, got.Age(clock.Now()))
+
+	require.NoError(t, q.Renew(c.ID, 100*time.Second, 60*time.Second))
+	got, err = q.GetClaim(c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 100*time.Second, got.TTL)
+	assert.Equal(t, time.Duration(0), got.Age(clock.Now()), "Renew resets the age")
+	assert.Equal(t, ids[:15], idsOf(got.Messages))
+
+	require.NoError(t, q.Release(c.ID))
+	_, err = q.GetClaim(c.ID)
+	require.ErrorIs(t, err, ErrClaimNotFound)
+	again := mustClaim(t, q, ClaimOptions{Limit: 20})
+	assert.Equal(t, ids, idsOf(again.Messages), "released messages are claimable again, oldest first")
+}
+
+func TestDefaultClaimsTakeTen(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	ids := postN(t, q, 51, 0)
+	for i := range 5 {
+		c := mustClaim(t, q, ClaimOptions{})
+		assert.Equal(t, ids[10*i:10*i+10], idsOf(c.Messages), "claim %d", i)
+	}
+	c := mustClaim(t, q, ClaimOptions{})
+	assert.Equal(t, ids[50:], idsOf(c.Messages))
+}
+
+func TestExpiredClaimRace(t *testing.T) {
+	q, clock := newTestQueue(t, Options[string]{})
+	id := postN(t, q, 1, 0)[0]
+	slow := mustClaim(t, q, ClaimOptions{TTL: 60 * time.Second})
+	clock.Advance(61 * time.Second)
+
+	err := q.Delete(id, slow.ID)
+	require.ErrorIs(t, err, ErrNotClaimed)
+	require.ErrorIs(t, err, ErrClaimExpired)
+
+	fast := mustClaim(t, q, ClaimOptions{})
+	require.Equal(t, []MessageID{id}, idsOf(fast.Messages), "a second worker gets the message")
+	require.ErrorIs(t, q.Delete(id, ClaimID{}), ErrMessageClaimed)
+	err = q.Delete(id, slow.ID)
+	require.ErrorIs(t, err, ErrClaimedByOther, "once re-claimed, the late worker sees another claim")
+	require.NoError(t, q.Delete(id, fast.ID))
+}
+
+func TestRenew(t *testing.T) {
+	t.Run("shorter TTL applies", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{TTL: 600 * time.Second})
+		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		clock.Advance(60 * time.Second)
+		_, err := q.GetClaim(c.ID)
+		require.ErrorIs(t, err, ErrClaimNotFound)
+	})
+	t.Run("keeps a claim alive past its first TTL", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		id := postN(t, q, 1, 60*time.Second)[0]
+		c := mustClaim(t, q, ClaimOptions{TTL: 60 * time.Second})
+		for range 5 {
+			clock.Advance(50 * time.Second)
+			require.NoError(t, q.Renew(c.ID, 60*time.Second, 60*time.Second))
+		}
+		require.NoError(t, q.Delete(id, c.ID))
+	})
+	t.Run("unknown, released or expired claim", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		postN(t, q, 2, 0)
+		require.ErrorIs(t, q.Renew(ClaimID{1}, time.Minute, 0), ErrClaimNotFound)
+		c := mustClaim(t, q, ClaimOptions{Limit: 1})
+		require.NoError(t, q.Release(c.ID))
+		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+		c = mustClaim(t, q, ClaimOptions{Limit: 1, TTL: time.Minute})
+		clock.Advance(time.Minute)
+		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+	})
+	t.Run("invalid values are checked before the claim", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		for _, tt := range []struct{ ttl, grace time.Duration }{
+			{59 * time.Second, 0}, {43201 * time.Second, 0}, {time.Minute, -1}, {time.Minute, 43201 * time.Second},
+		} {
+			err := q.Renew(ClaimID{1}, tt.ttl, tt.grace)
+			require.ErrorIs(t, err, ErrInvalid, "Renew(%v, %v)", tt.ttl, tt.grace)
+		}
+	})
+}
+
+func TestRelease(t *testing.T) {
+	t.Run("messages return to the head in their original order", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 6, 0)
+		first := mustClaim(t, q, ClaimOptions{Limit: 3})
+		mustClaim(t, q, ClaimOptions{Limit: 1})
+		require.NoError(t, q.Release(first.ID))
+		c := mustClaim(t, q, ClaimOptions{Limit: 5})
+		assert.Equal(t, []MessageID{ids[0], ids[1], ids[2], ids[4], ids[5]}, idsOf(c.Messages))
+	})
+	t.Run("a released message forgets the claim", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		id := postN(t, q, 1, 0)[0]
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Release(c.ID))
+		m, err := q.Get(id)
+		require.NoError(t, err)
+		assert.True(t, m.ClaimID.IsZero())
+		require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound, "second Release")
+	})
+	t.Run("an emptied live claim still exists", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 2, 0)
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Delete(ids[0], c.ID))
+		require.NoError(t, q.Delete(ids[1], c.ID))
+		got, err := q.GetClaim(c.ID)
+		require.NoError(t, err)
+		assert.Empty(t, got.Messages)
+		assert.Equal(t, 1, q.Stats().Claims)
+		require.NoError(t, q.Renew(c.ID, time.Minute, time.Minute))
+		require.NoError(t, q.Release(c.ID))
+	})
+}
+
+func TestClaimIDText(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	postN(t, q, 1, 0)
+	c := mustClaim(t, q, ClaimOptions{})
+	s := c.ID.String()
+	assert.Len(t, s, 32)
+	back, err := ParseClaimID(s)
+	require.NoError(t, err)
+	assert.Equal(t, c.ID, back)
+	for _, bad := range []string{"", "xyz", s[:31], s + "0", "zz" + s[2:], "00000000000000000000000000000000"} {
+		_, err := ParseClaimID(bad)
+		require.ErrorIs(t, err, ErrInvalid, "ParseClaimID(%q)", bad)
+	}
+}
+
+// waitForWaiters yields until n ClaimWait calls are blocked on q, so that a
+// test knows the wake-up path, not the first attempt, returns the claim.
+func waitForWaiters[T any](t *testing.T, q *Queue[T], n int) {
+	t.Helper()
+	for i := 0; ; i++ {
+		q.mu.Lock()
+		w := q.waiters
+		q.mu.Unlock()
+		if w == n {
+			return
+		}
+		require.Less(t, i, 1_000_000, "ClaimWait never blocked")
+		runtime.Gosched()
+	}
+}
+
+func TestClaimWait(t *testing.T) {
+	type result struct {
+		c   Claim[string]
+		err error
+	}
+	wait := func(q *Queue[string], ctx context.Context) <-chan result {
+		ch := make(chan result, 1)
+		go func() {
+			c, err := q.ClaimWait(ctx, ClaimOptions{Limit: 1, TTL: time.Minute})
+			ch <- result{c, err}
+		}()
+		return ch
+	}
+	t.Run("returns at once when something is claimable", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		c, err := q.ClaimWait(t.Context(), ClaimOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, ids, idsOf(c.Messages))
+	})
+	t.Run("wakes on post", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ch := wait(q, t.Context())
+		waitForWaiters(t, q, 1)
+		ids := postN(t, q, 1, 0)
+		r := <-ch
+		require.NoError(t, r.err)
+		assert.Equal(t, ids, idsOf(r.c.Messages))
+	})
+	t.Run("wakes on release", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		held := mustClaim(t, q, ClaimOptions{})
+		ch := wait(q, t.Context())
+		waitForWaiters(t, q, 1)
+		require.NoError(t, q.Release(held.ID))
+		r := <-ch
+		require.NoError(t, r.err)
+		assert.Equal(t, ids, idsOf(r.c.Messages))
+	})
+	t.Run("wakes on claim expiry when the fake clock moves", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		mustClaim(t, q, ClaimOptions{TTL: time.Minute})
+		ch := wait(q, t.Context())
+		waitForWaiters(t, q, 1)
+		require.Equal(t, 1, clock.PendingTimers(), "ClaimWait armed no timer")
+		clock.Advance(time.Minute)
+		r := <-ch
+		require.NoError(t, r.err)
+		assert.Equal(t, ids, idsOf(r.c.Messages))
+		assert.Equal(t, 2, r.c.Messages[0].ClaimCount)
+	})
+	t.Run("wakes on delay end when the fake clock moves", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
+		require.NoError(t, err)
+		ch := wait(q, t.Context())
+		waitForWaiters(t, q, 1)
+		clock.Advance(29 * time.Second)
+		select {
+		case r := <-ch:
+			t.Fatalf("ClaimWait returned %v before the delay ended", r)
+		default:
+		}
+		clock.Advance(time.Second)
+		r := <-ch
+		require.NoError(t, r.err)
+		assert.Equal(t, ids, idsOf(r.c.Messages))
+	})
+	t.Run("context ends", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ctx, cancel := context.WithCancel(t.Context())
+		ch := wait(q, ctx)
+		waitForWaiters(t, q, 1)
+		cancel()
+		r := <-ch
+		require.ErrorIs(t, r.err, context.Canceled)
+		waitForWaiters(t, q, 0)
+	})
+	t.Run("close ends the wait", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ch := wait(q, t.Context())
+		waitForWaiters(t, q, 1)
+		require.NoError(t, q.Close())
+		r := <-ch
+		require.ErrorIs(t, r.err, ErrClosed)
+	})
+	t.Run("invalid options", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		_, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 100})
+		require.ErrorIs(t, err, ErrInvalid)
+	})
+	t.Run("many waiters each get a different message", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		chs := make([]<-chan result, 4)
+		for i := range chs {
+			chs[i] = wait(q, t.Context())
+		}
+		waitForWaiters(t, q, 4)
+		ids := postN(t, q, 4, 0)
+		got := map[MessageID]bool{}
+		for _, ch := range chs {
+			r := <-ch
+			require.NoError(t, r.err)
+			require.Len(t, r.c.Messages, 1)
+			got[r.c.Messages[0].ID] = true
+		}
+		assert.Len(t, got, len(ids))
+	})
+}

@@ -1,0 +1,124 @@
+package claimq
+
+import (
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestFakeClock(t *testing.T) {
+	t.Run("stands still until moved", func(t *testing.T) {
+		c := NewFakeClock(start)
+		assert.Equal(t, start, c.Now())
+		c.Advance(90 * time.Second)
+		assert.Equal(t, start.Add(90*time.Second), c.Now())
+		c.Set(start.Add(time.Hour))
+		assert.Equal(t, start.Add(time.Hour), c.Now())
+		c.Advance(-time.Minute)
+		assert.Equal(t, start.Add(time.Hour), c.Now(), "negative Advance moved the clock")
+	})
+	t.Run("timers fire in deadline order at their deadline", func(t *testing.T) {
+		c := NewFakeClock(start)
+		var fired []string
+		var at []time.Time
+		record := func(name string) func() {
+			return func() {
+				fired = append(fired, name)
+				at = append(at, c.Now()) // a callback may call the clock
+			}
+		}
+		c.AfterFunc(3*time.Second, record("c"))
+		c.AfterFunc(time.Second, record("a"))
+		c.AfterFunc(2*time.Second, record("b1"))
+		c.AfterFunc(2*time.Second, record("b2"))
+		c.AfterFunc(10*time.Second, record("late"))
+		c.Advance(3 * time.Second)
+		assert.Equal(t, []string{"a", "b1", "b2", "c"}, fired)
+		assert.Equal(t, []time.Time{start.Add(time.Second), start.Add(2 * time.Second),
+			start.Add(2 * time.Second), start.Add(3 * time.Second)}, at)
+		assert.Equal(t, 1, c.PendingTimers())
+	})
+	t.Run("a callback may schedule a timer that the same advance fires", func(t *testing.T) {
+		c := NewFakeClock(start)
+		n := 0
+		var tick func()
+		tick = func() {
+			n++
+			c.AfterFunc(time.Second, tick)
+		}
+		c.AfterFunc(time.Second, tick)
+		c.Advance(5 * time.Second)
+		assert.Equal(t, 5, n)
+	})
+	t.Run("stop", func(t *testing.T) {
+		c := NewFakeClock(start)
+		fired := false
+		tm := c.AfterFunc(time.Second, func() { fired = true })
+		assert.True(t, tm.Stop())
+		assert.False(t, tm.Stop(), "second Stop")
+		c.Advance(time.Minute)
+		assert.False(t, fired)
+		tm = c.AfterFunc(time.Second, func() {})
+		c.Advance(time.Second)
+		assert.False(t, tm.Stop(), "Stop after firing")
+	})
+	t.Run("set backwards fires nothing", func(t *testing.T) {
+		c := NewFakeClock(start)
+		fired := false
+		c.AfterFunc(time.Second, func() { fired = true })
+		c.Set(start.Add(-time.Hour))
+		assert.False(t, fired)
+		assert.Equal(t, start.Add(-time.Hour), c.Now())
+	})
+	t.Run("safe for concurrent use", func(t *testing.T) {
+		c := NewFakeClock(start)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		fired := 0
+		for range 8 {
+			wg.Go(func() {
+				for range 100 {
+					c.AfterFunc(time.Millisecond, func() {
+						mu.Lock()
+						fired++
+						mu.Unlock()
+					})
+					c.Advance(time.Millisecond)
+					_ = c.Now()
+				}
+			})
+		}
+		wg.Wait()
+		c.Advance(time.Second)
+		assert.Equal(t, 800, fired)
+	})
+}
+
+// The default SystemClock follows the fake time of a synctest bubble: the
+// waiting claim returns exactly when the delay ends, and no real time
+// passes.
+func TestSystemClockInSynctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := New(Options[string]{})
+		begin := time.Now()
+		ids, err := q.Post(Post[string]{Body: "later", Delay: 90 * time.Second})
+		require.NoError(t, err)
+		c, err := q.ClaimWait(t.Context(), ClaimOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, ids, idsOf(c.Messages))
+		assert.Equal(t, 90*time.Second, time.Since(begin), "ClaimWait returned at the wrong bubble time")
+
+		c2, err := q.Claim(ClaimOptions{})
+		require.NoError(t, err)
+		assert.Empty(t, c2.Messages)
+		c3, err := q.ClaimWait(t.Context(), ClaimOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, ids, idsOf(c3.Messages), "the message comes back when the first claim expires")
+		assert.Equal(t, 90*time.Second+300*time.Second, time.Since(begin))
+		require.NoError(t, q.Close())
+	})
+}

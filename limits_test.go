@@ -1,0 +1,96 @@
+package claimq
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestZaqarLimits(t *testing.T) {
+	l := ZaqarLimits()
+	require.NoError(t, l.Validate())
+	assert.Equal(t, 60*time.Second, l.MinMessageTTL)
+	assert.Equal(t, 1209600*time.Second, l.MaxMessageTTL)
+	assert.Equal(t, 3600*time.Second, l.DefaultMessageTTL)
+	assert.Equal(t, 900*time.Second, l.MaxDelay)
+	assert.Equal(t, 60*time.Second, l.MinClaimTTL)
+	assert.Equal(t, 43200*time.Second, l.MaxClaimTTL)
+	assert.Equal(t, 300*time.Second, l.DefaultClaimTTL)
+	assert.Equal(t, 60*time.Second, l.MinGrace)
+	assert.Equal(t, 43200*time.Second, l.MaxGrace)
+	assert.Equal(t, 60*time.Second, l.DefaultGrace)
+	assert.Equal(t, 20, l.MaxClaimLimit)
+	assert.Equal(t, 10, l.DefaultClaimLimit)
+}
+
+func TestLimitsValidate(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		modify func(*Limits)
+	}{
+		{"min above default", func(l *Limits) { l.MinClaimTTL = time.Hour }},
+		{"default above max", func(l *Limits) { l.DefaultGrace = 13 * time.Hour }},
+		{"zero max limit", func(l *Limits) { l.MaxClaimLimit = 0 }},
+		{"zero message TTL", func(l *Limits) { l.MinMessageTTL = 0 }},
+		{"negative delay", func(l *Limits) { l.MaxDelay = -1 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := ZaqarLimits()
+			tt.modify(&l)
+			require.ErrorIs(t, l.Validate(), ErrInvalid)
+			assert.Panics(t, func() { New[int](Options[int]{Limits: l}) })
+		})
+	}
+	t.Run("wide limits", func(t *testing.T) {
+		require.NoError(t, wideLimits().Validate())
+	})
+}
+
+func TestLimitError(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	for _, tt := range []struct {
+		name  string
+		call  func() error
+		field string
+		value int64
+		min   int64
+		max   int64
+		dur   bool
+	}{
+		{"message ttl", func() error { _, err := q.Post(Post[string]{TTL: 59 * time.Second}); return err },
+			"ttl", int64(59 * time.Second), int64(60 * time.Second), int64(1209600 * time.Second), true},
+		{"claim ttl", func() error { _, err := q.Claim(ClaimOptions{TTL: 43201 * time.Second}); return err },
+			"ttl", int64(43201 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
+		{"grace", func() error { _, err := q.Claim(ClaimOptions{Grace: 59 * time.Second}); return err },
+			"grace", int64(59 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
+		{"limit", func() error { _, err := q.Claim(ClaimOptions{Limit: 21}); return err },
+			"limit", 21, 1, 20, false},
+		{"pop", func() error { _, err := q.Pop(0); return err },
+			"n", 0, 1, 20, false},
+		{"delay", func() error { _, err := q.Post(Post[string]{Delay: 901 * time.Second}); return err },
+			"delay", int64(901 * time.Second), 0, int64(900 * time.Second), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			require.ErrorIs(t, err, ErrInvalid)
+			var le *LimitError
+			require.True(t, errors.As(err, &le), "%v is not a *LimitError", err)
+			assert.Equal(t, LimitError{Field: tt.field, Value: tt.value, Min: tt.min, Max: tt.max, Duration: tt.dur}, *le)
+			assert.Contains(t, err.Error(), tt.field)
+			assert.Contains(t, err.Error(), "claimq: ")
+		})
+	}
+	assert.Equal(t, "claimq: ttl 59s out of range [1m0s, 336h0m0s]",
+		(&LimitError{Field: "ttl", Value: int64(59 * time.Second), Min: int64(time.Minute), Max: int64(336 * time.Hour), Duration: true}).Error())
+	assert.Equal(t, "claimq: limit 21 out of range [1, 20]", (&LimitError{Field: "limit", Value: 21, Min: 1, Max: 20}).Error())
+	assert.Equal(t, 0, q.Len())
+}
+
+func TestOptionsDefaultsOutsideLimits(t *testing.T) {
+	assert.Panics(t, func() { New(Options[int]{DefaultTTL: time.Second}) })
+	assert.Panics(t, func() { New(Options[int]{DefaultDelay: time.Hour}) })
+	assert.NotPanics(t, func() { New(Options[int]{Limits: wideLimits(), DefaultTTL: time.Second}) })
+}
