@@ -145,7 +145,10 @@ func (q *Queue[T]) Pending(opts PendingOptions) []PendingEntry {
 	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	var out []PendingEntry
+	if q.pending.Len() == 0 {
+		return nil
+	}
+	out := make([]PendingEntry, 0, min(opts.Count, q.pending.Len()))
 	q.probe.id = opts.Start
 	q.pending.AscendGreaterOrEqual(&q.probe, func(m *message[T]) bool {
 		if opts.End != 0 && m.id > opts.End {
@@ -313,7 +316,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 	}
 	// The tree cannot change while it is walked, and taking a message
 	// takes it out and puts it back, so collect first.
-	var batch []*message[T]
+	batch := make([]*message[T], 0, min(count, q.pending.Len()))
 	var next MessageID
 	looked := 0
 	q.probe.id = start
@@ -332,6 +335,9 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 		return Claim[T]{}, next, nil
 	}
 	c := q.newClaimLocked(now, ttl, grace, opts.ClientID)
+	if len(batch) > cap(c.msgs) {
+		c.msgs = make([]*message[T], 0, len(batch))
+	}
 	for _, m := range batch {
 		q.leaveClaimLocked(m)
 		q.takeLocked(c, m, now, 0, 0, opts.JustID)

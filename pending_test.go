@@ -618,7 +618,7 @@ func TestAutoClaimOptions(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
-		from    func(ids []MessageID) MessageID
+		from     func(ids []MessageID) MessageID
 		opts     AutoClaimOptions
 		want     []int // indices in ids
 		wantNext func(ids []MessageID) MessageID
@@ -652,7 +652,7 @@ func TestAutoClaimOptions(t *testing.T) {
 		},
 		{
 			name:     "count of one from a busy entry",
-			from:    func(ids []MessageID) MessageID { return ids[2] },
+			from:     func(ids []MessageID) MessageID { return ids[2] },
 			opts:     AutoClaimOptions{MinIdle: minIdle, Count: 1},
 			want:     []int{4},
 			wantNext: func(ids []MessageID) MessageID { return ids[5] },
@@ -660,22 +660,22 @@ func TestAutoClaimOptions(t *testing.T) {
 		},
 		{
 			name:  "from is inclusive",
-			from: func(ids []MessageID) MessageID { return ids[1] },
+			from:  func(ids []MessageID) MessageID { return ids[1] },
 			opts:  AutoClaimOptions{MinIdle: minIdle},
 			want:  []int{1, 4, 5},
 			count: 2,
 		},
 		{
 			name:  "from at the last entry",
-			from: func(ids []MessageID) MessageID { return ids[5] },
+			from:  func(ids []MessageID) MessageID { return ids[5] },
 			opts:  AutoClaimOptions{},
 			want:  []int{5},
 			count: 2,
 		},
 		{
-			name:  "from past the end",
+			name: "from past the end",
 			from: func(ids []MessageID) MessageID { return ids[6] },
-			opts:  AutoClaimOptions{},
+			opts: AutoClaimOptions{},
 		},
 		{
 			name: "none idle enough",
