@@ -1,0 +1,419 @@
+package claimq
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// The state machine below drives a queue and a plain model of Zaqar's
+// rules side by side, with a fake clock moved in whole seconds so that
+// deadlines often fall exactly on the current time. Check compares every
+// observable (Stats, List, each result and error) with the model and
+// calls checkInvariants.
+
+type modelMsg struct {
+	id      MessageID
+	body    int
+	client  string
+	created int64
+	expires int64
+	ttl     time.Duration
+	delay   int64 // 0 if posted without delay
+	claim   *modelClaim
+	count   int
+}
+
+type modelClaim struct {
+	id       ClaimID
+	expires  int64
+	ttl      time.Duration
+	grace    time.Duration
+	renewed  int64
+	released bool
+}
+
+type queueMachine struct {
+	q       *Queue[int]
+	clock   *FakeClock
+	now     int64
+	msgs    []*modelMsg   // live messages in ID order
+	gone    []MessageID   // deleted, popped or expired IDs
+	claims  []*modelClaim // every claim ever made
+	lastID  MessageID
+	nextBod int
+}
+
+func newQueueMachine() *queueMachine {
+	clock := NewFakeClock(start)
+	return &queueMachine{
+		q:     New(Options[int]{Clock: clock, Limits: wideLimits()}),
+		clock: clock,
+		now:   start.UnixNano(),
+	}
+}
+
+func (s *queueMachine) live(c *modelClaim) bool {
+	return c != nil && !c.released && c.expires > s.now
+}
+
+func (s *queueMachine) held(m *modelMsg) bool { return s.live(m.claim) }
+
+func (s *queueMachine) delayed(m *modelMsg) bool { return m.delay > s.now }
+
+func (s *queueMachine) claimable(m *modelMsg) bool { return !s.held(m) && !s.delayed(m) }
+
+// expire drops the messages whose time has come, as the queue must.
+func (s *queueMachine) expire() {
+	s.msgs = slices.DeleteFunc(s.msgs, func(m *modelMsg) bool {
+		if m.expires <= s.now {
+			s.gone = append(s.gone, m.id)
+			return true
+		}
+		return false
+	})
+}
+
+func (s *queueMachine) find(id MessageID) *modelMsg {
+	for _, m := range s.msgs {
+		if m.id == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *queueMachine) remove(id MessageID) {
+	s.msgs = slices.DeleteFunc(s.msgs, func(m *modelMsg) bool { return m.id == id })
+	s.gone = append(s.gone, id)
+}
+
+func (s *queueMachine) export(m *modelMsg) Message[int] {
+	out := Message[int]{ID: m.id, Body: m.body, TTL: m.ttl, Created: timeOf(m.created),
+		Expires: timeOf(m.expires), ClientID: m.client, ClaimCount: m.count}
+	if s.held(m) {
+		out.ClaimID = m.claim.id
+	}
+	if m.delay != 0 {
+		out.DelayedUntil = timeOf(m.delay)
+	}
+	return out
+}
+
+func seconds(t *rapid.T, lo, hi int, label string) time.Duration {
+	return time.Duration(rapid.IntRange(lo, hi).Draw(t, label)) * time.Second
+}
+
+func (s *queueMachine) Post(t *rapid.T) {
+	n := rapid.IntRange(1, 3).Draw(t, "n")
+	posts := make([]Post[int], n)
+	invalid := false
+	for i := range posts {
+		ttl := seconds(t, 0, 40, "ttl")
+		if rapid.IntRange(0, 20).Draw(t, "bad ttl") == 0 {
+			ttl = 15 * 24 * time.Hour
+			invalid = true
+		}
+		delay := NoDelay
+		if rapid.Bool().Draw(t, "delayed") {
+			delay = seconds(t, 1, 30, "delay")
+		}
+		posts[i] = Post[int]{Body: s.nextBod, TTL: ttl, Delay: delay,
+			ClientID: rapid.SampledFrom([]string{"", "a", "b"}).Draw(t, "client")}
+		s.nextBod++
+	}
+	ids, err := s.q.Post(posts...)
+	if invalid {
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Post with an invalid TTL = %v; want ErrInvalid", err)
+		}
+		return
+	}
+	if err != nil || len(ids) != n {
+		t.Fatalf("Post = %v, %v; want %d IDs", ids, err, n)
+	}
+	s.expire()
+	for i, p := range posts {
+		if ids[i] <= s.lastID {
+			t.Fatalf("Post ID %v not above %v", ids[i], s.lastID)
+		}
+		s.lastID = ids[i]
+		ttl := p.TTL
+		if ttl == 0 {
+			ttl = time.Hour
+		}
+		m := &modelMsg{id: ids[i], body: p.Body, client: p.ClientID, created: s.now,
+			expires: s.now + int64(ttl), ttl: ttl}
+		if p.Delay > 0 {
+			m.delay = s.now + int64(p.Delay)
+		}
+		s.msgs = append(s.msgs, m)
+	}
+}
+
+func (s *queueMachine) Claim(t *rapid.T) {
+	limit := rapid.IntRange(1, 5).Draw(t, "limit")
+	ttl := seconds(t, 1, 30, "claim ttl")
+	grace := NoGrace
+	if rapid.Bool().Draw(t, "grace") {
+		grace = seconds(t, 1, 20, "grace seconds")
+	}
+	c, err := s.q.Claim(ClaimOptions{Limit: limit, TTL: ttl, Grace: grace})
+	if err != nil {
+		t.Fatalf("Claim: %v", err)
+	}
+	s.expire()
+	g := max(grace, 0)
+	mc := &modelClaim{id: c.ID, expires: s.now + int64(ttl), ttl: ttl, grace: g, renewed: s.now}
+	var want []Message[int]
+	for _, m := range s.msgs {
+		if len(want) == limit {
+			break
+		}
+		if !s.claimable(m) {
+			continue
+		}
+		m.claim = mc
+		m.count++
+		if m.expires < mc.expires {
+			m.expires = mc.expires + int64(g)
+			m.ttl = ttl + g
+		}
+		want = append(want, s.export(m))
+	}
+	if len(want) == 0 {
+		if !c.ID.IsZero() || len(c.Messages) != 0 {
+			t.Fatalf("Claim with nothing claimable = %+v; want the zero Claim", c)
+		}
+		return
+	}
+	s.claims = append(s.claims, mc)
+	if !slices.Equal(want, c.Messages) {
+		t.Fatalf("Claim messages =\n%+v\nwant\n%+v", c.Messages, want)
+	}
+}
+
+// drawClaim picks a claim the queue has made, or an unknown one.
+func (s *queueMachine) drawClaim(t *rapid.T) *modelClaim {
+	if len(s.claims) == 0 || rapid.IntRange(0, 9).Draw(t, "unknown claim") == 0 {
+		return &modelClaim{id: ClaimID{0xff, byte(rapid.IntRange(1, 255).Draw(t, "claim byte"))}, released: true}
+	}
+	return rapid.SampledFrom(s.claims).Draw(t, "claim")
+}
+
+func (s *queueMachine) Renew(t *rapid.T) {
+	c := s.drawClaim(t)
+	ttl := seconds(t, 1, 30, "ttl")
+	grace := seconds(t, 0, 20, "grace")
+	err := s.q.Renew(c.id, ttl, grace)
+	s.expire()
+	if !s.live(c) {
+		if !errors.Is(err, ErrClaimNotFound) {
+			t.Fatalf("Renew of a dead claim = %v; want ErrClaimNotFound", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Renew: %v", err)
+	}
+	c.ttl, c.grace, c.renewed, c.expires = ttl, grace, s.now, s.now+int64(ttl)
+	for _, m := range s.msgs {
+		if m.claim == c && m.expires < c.expires {
+			m.expires = c.expires + int64(grace)
+			m.ttl = ttl + grace
+		}
+	}
+}
+
+func (s *queueMachine) Release(t *rapid.T) {
+	c := s.drawClaim(t)
+	err := s.q.Release(c.id)
+	s.expire()
+	if !s.live(c) {
+		if !errors.Is(err, ErrClaimNotFound) {
+			t.Fatalf("Release of a dead claim = %v; want ErrClaimNotFound", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+	c.released = true
+	for _, m := range s.msgs {
+		if m.claim == c {
+			m.claim = nil
+		}
+	}
+}
+
+// DeleteAsWorker deletes a message with the last claim that took it, as a
+// worker does when it finishes, on time or too late.
+func (s *queueMachine) DeleteAsWorker(t *rapid.T) {
+	var taken []*modelMsg
+	for _, m := range s.msgs {
+		if m.claim != nil {
+			taken = append(taken, m)
+		}
+	}
+	if len(taken) == 0 {
+		t.Skip("no message was ever claimed")
+	}
+	m := rapid.SampledFrom(taken).Draw(t, "message")
+	s.deleteAndCompare(t, m.id, m.claim.id)
+}
+
+func (s *queueMachine) Delete(t *rapid.T) {
+	var id MessageID
+	switch {
+	case len(s.msgs) > 0 && rapid.IntRange(0, 4).Draw(t, "gone id") > 0:
+		id = rapid.SampledFrom(s.msgs).Draw(t, "message").id
+	case len(s.gone) > 0:
+		id = rapid.SampledFrom(s.gone).Draw(t, "gone message")
+	default:
+		id = s.lastID + 1
+	}
+	var cid ClaimID
+	switch how := rapid.IntRange(0, 2).Draw(t, "with claim"); {
+	case how == 1:
+		if m := s.find(id); m != nil && m.claim != nil {
+			cid = m.claim.id // right, or expired
+		}
+	case how == 2:
+		cid = s.drawClaim(t).id // usually wrong
+	}
+	s.deleteAndCompare(t, id, cid)
+}
+
+func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
+	err := s.q.Delete(id, cid)
+	s.expire()
+	m := s.find(id)
+	var want error
+	expired := false
+	switch {
+	case m == nil:
+		want = ErrMessageNotFound
+	case cid.IsZero() && s.held(m):
+		want = ErrMessageClaimed
+	case cid.IsZero():
+	case s.held(m) && m.claim.id != cid:
+		want = ErrClaimedByOther
+	case s.held(m):
+	case m.claim != nil && m.claim.id == cid:
+		want, expired = ErrNotClaimed, true
+	default:
+		want = ErrNotClaimed
+	}
+	if want == nil {
+		if err != nil {
+			t.Fatalf("Delete(%v, %v) = %v; want success", id, cid, err)
+		}
+		s.remove(id)
+		return
+	}
+	if !errors.Is(err, want) || errors.Is(err, ErrClaimExpired) != expired {
+		t.Fatalf("Delete(%v, %v) = %v; want %v (expired claim: %v)", id, cid, err, want, expired)
+	}
+}
+
+func (s *queueMachine) Pop(t *rapid.T) {
+	n := rapid.IntRange(1, 4).Draw(t, "n")
+	got, err := s.q.Pop(n)
+	if err != nil {
+		t.Fatalf("Pop(%d): %v", n, err)
+	}
+	s.expire()
+	var want []Message[int]
+	for _, m := range s.msgs {
+		if len(want) < n && s.claimable(m) {
+			want = append(want, s.export(m))
+		}
+	}
+	if !slices.Equal(want, got) {
+		t.Fatalf("Pop(%d) = %+v; want %+v", n, got, want)
+	}
+	for _, m := range want {
+		s.remove(m.ID)
+	}
+}
+
+func (s *queueMachine) Advance(t *rapid.T) {
+	d := seconds(t, 0, 15, "advance")
+	s.clock.Advance(d)
+	s.now += int64(d)
+}
+
+func (s *queueMachine) Check(t *rapid.T) {
+	s.expire()
+	var all []Message[int]
+	var marker MessageID
+	for {
+		page, next := s.q.List(ListOptions{Marker: marker, IncludeClaimed: true, IncludeDelayed: true})
+		all = append(all, page...)
+		if next == 0 {
+			break
+		}
+		marker = next
+	}
+	var want []Message[int]
+	var visible []MessageID
+	held, delayed := 0, 0
+	for _, m := range s.msgs {
+		want = append(want, s.export(m))
+		if s.held(m) {
+			held++
+		}
+		if s.delayed(m) {
+			delayed++
+		}
+		if s.claimable(m) && m.client != "a" {
+			visible = append(visible, m.id)
+		}
+	}
+	if !slices.Equal(want, all) {
+		t.Fatalf("List =\n%+v\nwant\n%+v", all, want)
+	}
+	var got []MessageID
+	marker = 0
+	for {
+		page, next := s.q.List(ListOptions{Marker: marker, ClientID: "a", Limit: 3})
+		got = append(got, idsOf(page)...)
+		if next == 0 {
+			break
+		}
+		marker = next
+	}
+	if !slices.Equal(visible, got) {
+		t.Fatalf("List(echo false, client a) = %v; want %v", got, visible)
+	}
+	claims := 0
+	for _, c := range s.claims {
+		if s.live(c) {
+			claims++
+		}
+	}
+	st := s.q.Stats()
+	if st.Total != len(s.msgs) || st.Claimed != held || st.Free != len(s.msgs)-held ||
+		st.Delayed != delayed || st.Claims != claims {
+		t.Fatalf("Stats = %+v; want total %d, claimed %d, delayed %d, claims %d",
+			st, len(s.msgs), held, delayed, claims)
+	}
+	if err := s.q.checkInvariants(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runQueueMachine(t *rapid.T) {
+	t.Repeat(rapid.StateMachineActions(newQueueMachine()))
+}
+
+func TestQueueStateMachine(t *testing.T) {
+	rapid.Check(t, runQueueMachine)
+}
+
+func FuzzQueue(f *testing.F) {
+	f.Fuzz(rapid.MakeFuzz(runQueueMachine))
+}
