@@ -6,22 +6,8 @@ import (
 	"time"
 )
 
-// The pending family borrows the pending-entry tools of Redis Streams
-// (XPENDING, XCLAIM, XAUTOCLAIM). A message held by a live claim is a
-// pending entry; its consumer is the ClientID of that claim, its idle time
-// runs from its last delivery (Claim, Reclaim, AutoClaim) or the last
-// renewal of its claim, and its delivery count is its ClaimCount.
-//
-// Two things differ from Redis. Claims here still expire by their TTL, so
-// an entry leaves the pending list on its own when its claim expires or is
-// released, and the message is claimable again; Redis keeps an entry
-// pending until it is acknowledged. And deleting a message removes it from
-// the pending list at once, so Reclaim and AutoClaim never meet a deleted
-// entry and AutoClaim has no list of deleted IDs to return.
-//
-// The queue keeps the pending messages in a B-tree ordered by ID beside the
-// others, so the cost of Pending and AutoClaim follows the entries they
-// look at, not the length of the queue.
+// The pending family: see "Pending entries" in the package documentation
+// for the model and how it differs from Redis Streams.
 
 // PendingOptions selects the entries listed by [Queue.Pending], as the
 // arguments of the extended form of XPENDING do.
@@ -88,8 +74,8 @@ type ReclaimOptions struct {
 	Idle time.Duration
 	// Time, when not zero, sets the last delivery time of the messages
 	// taken instead of resetting it to now (XCLAIM TIME); a time after now
-	// counts as now, one more than 100 years back as 100 years back. Time
-	// and Idle cannot both be set.
+	// counts as now, and one more than 100 years back as 100 years back.
+	// Time and Idle cannot both be set.
 	Time time.Time
 	// RetryCount, when positive, sets the delivery count of the messages
 	// taken instead of incrementing it (XCLAIM RETRYCOUNT);

@@ -597,8 +597,8 @@ func (q *Queue[T]) Purge() int {
 }
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,
-// Renew and Pop fail with [ErrClosed] from then on, and waiting ClaimWait
-// calls return it. Reads, Delete and Release keep working so that workers
+// Renew, Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on,
+// and waiting ClaimWait calls return it. Reads, Delete and Release keep working so that workers
 // can finish what they hold. Close always returns nil.
 func (q *Queue[T]) Close() error {
 	if q.usable() != nil {
