@@ -1,7 +1,9 @@
 package claimq
 
 import (
+	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -30,6 +32,8 @@ type cycleQueue interface {
 	claimDelete(k int) int
 }
 
+// The benchmarks drive each queue through this interface; its cost is the
+// same for both.
 type claimqCycle struct {
 	q     *Queue[int]
 	posts []Post[int]
@@ -67,24 +71,41 @@ func fill(c cycleQueue, n int) {
 	}
 }
 
+// impls are the queues the cycle benchmarks compare, in one run.
+var impls = []struct {
+	name string
+	make func(k int) cycleQueue
+}{
+	{"claimq", func(k int) cycleQueue { return newClaimqCycle(k) }},
+	{"baseline", func(int) cycleQueue { return newBaseline() }},
+}
+
+// runCycle measures post k → claim k → delete k; ns/msg divides by k.
+func runCycle(b *testing.B, c cycleQueue, k int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		c.post(k)
+		if c.claimDelete(k) != k {
+			b.Fatal("claimed fewer than posted")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/msg")
+}
+
 // BenchmarkCycle measures post K → claim K → delete K with a standing
 // backlog of claimable messages (Claim takes the oldest, so the backlog
-// stays the same size). The ns/msg metric divides by K.
+// stays the same size), for claimq and the baseline.
 func BenchmarkCycle(b *testing.B) {
 	for _, k := range []int{1, 10} {
-		for _, backlog := range []int{0, 1e5} {
-			b.Run("K="+strconv.Itoa(k)+"/"+sizeName("backlog", backlog), func(b *testing.B) {
-				c := newClaimqCycle(k)
-				fill(c, backlog)
-				b.ReportAllocs()
-				for b.Loop() {
-					c.post(k)
-					if c.claimDelete(k) != k {
-						b.Fatal("claimed fewer than posted")
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/msg")
-			})
+		for _, backlog := range []int{0, 1e5, 1e6} {
+			for _, impl := range impls {
+				name := "K=" + strconv.Itoa(k) + "/" + sizeName("backlog", backlog) + "/impl=" + impl.name
+				b.Run(name, func(b *testing.B) {
+					c := impl.make(k)
+					fill(c, backlog)
+					runCycle(b, c, k)
+				})
+			}
 		}
 	}
 }
@@ -104,15 +125,208 @@ func BenchmarkClaimHeld(b *testing.B) {
 			if s := c.q.Stats(); s.Claimed != held {
 				b.Fatalf("held %d, want %d", s.Claimed, held)
 			}
-			b.ReportAllocs()
-			for b.Loop() {
-				c.post(10)
-				if c.claimDelete(10) != 10 {
-					b.Fatal("claimed fewer than posted")
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*10), "ns/msg")
+			runCycle(b, c, 10)
 		})
+	}
+}
+
+// BenchmarkMemory reports the heap held per message with 1e6 live messages
+// of 16-byte bodies, measured after a GC; B/msg-beyond-body subtracts the
+// body's own bytes (slice header and array).
+func BenchmarkMemory(b *testing.B) {
+	const n = 1_000_000
+	var perMsg float64
+	for b.Loop() {
+		before := heapInUse()
+		q := New(Options[[]byte]{})
+		posts := make([]Post[[]byte], 20)
+		for i := 0; i < n; i += 20 {
+			for j := range posts {
+				posts[j].Body = make([]byte, 16)
+			}
+			if _, err := q.Post(posts...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		clear(posts)
+		after := heapInUse()
+		perMsg = float64(after-before) / n
+		runtime.KeepAlive(q)
+	}
+	b.ReportMetric(perMsg, "B/msg")
+	b.ReportMetric(perMsg-16-24, "B/msg-beyond-body")
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// BenchmarkParallel runs producers and consumers on all cores at once;
+// compare msgs/s with the single-goroutine cycle of the same K.
+func BenchmarkParallel(b *testing.B) {
+	for _, impl := range impls {
+		b.Run("impl="+impl.name, func(b *testing.B) {
+			c := impl.make(10)
+			b.SetParallelism(4) // 4 goroutines per core, each a producer and a consumer in turn
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					c.post(10)
+					c.claimDelete(10)
+				}
+			})
+			b.ReportMetric(float64(b.N*10)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// baseline is the least queue that does post → claim → delete with lease
+// expiry: one mutex, a FIFO slice, a map of in-flight messages and an
+// indexed heap of lease deadlines, with claim tokens checked on delete.
+// It has none of claimq's other rules (message TTL, delay, claim objects,
+// lifetime extension, ordering of returned messages); it is the floor
+// claimq is measured against, in the same run.
+type baseline struct {
+	mu       sync.Mutex
+	fifo     []*baseMsg
+	head     int
+	inflight map[uint64]*baseMsg
+	leases   []*baseMsg // min-heap by deadline
+	lastID   uint64
+	lastTok  uint64
+}
+
+type baseMsg struct {
+	id       uint64
+	body     int
+	token    uint64
+	deadline int64
+	index    int
+}
+
+type baseLease struct{ id, token uint64 }
+
+func newBaseline() *baseline { return &baseline{inflight: make(map[uint64]*baseMsg)} }
+
+func (q *baseline) post(k int) {
+	q.mu.Lock()
+	for range k {
+		q.lastID++
+		q.fifo = append(q.fifo, &baseMsg{id: q.lastID})
+	}
+	q.mu.Unlock()
+}
+
+func (q *baseline) claim(k int, ttl time.Duration) []baseLease {
+	now := time.Now().UnixNano()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.leases) > 0 && q.leases[0].deadline <= now {
+		m := q.leasePop()
+		delete(q.inflight, m.id)
+		q.fifo = append(q.fifo, m) // redelivered at the tail: no ordering promise
+	}
+	out := make([]baseLease, 0, k)
+	for len(out) < k && q.head < len(q.fifo) {
+		m := q.fifo[q.head]
+		q.fifo[q.head] = nil
+		q.head++
+		q.lastTok++
+		m.token, m.deadline = q.lastTok, now+int64(ttl)
+		q.inflight[m.id] = m
+		q.leasePush(m)
+		out = append(out, baseLease{m.id, m.token})
+	}
+	if q.head == len(q.fifo) {
+		q.fifo, q.head = q.fifo[:0], 0
+	} else if q.head > len(q.fifo)/2 {
+		n := copy(q.fifo, q.fifo[q.head:])
+		q.fifo, q.head = q.fifo[:n], 0
+	}
+	return out
+}
+
+func (q *baseline) delete(l baseLease) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	m := q.inflight[l.id]
+	if m == nil || m.token != l.token {
+		return false
+	}
+	delete(q.inflight, l.id)
+	q.leaseRemove(m.index)
+	return true
+}
+
+func (q *baseline) claimDelete(k int) int {
+	ls := q.claim(k, 5*time.Minute)
+	for _, l := range ls {
+		if !q.delete(l) {
+			panic("baseline lost a lease")
+		}
+	}
+	return len(ls)
+}
+
+func (q *baseline) leasePush(m *baseMsg) {
+	m.index = len(q.leases)
+	q.leases = append(q.leases, m)
+	q.leaseUp(m.index)
+}
+
+func (q *baseline) leasePop() *baseMsg {
+	m := q.leases[0]
+	q.leaseRemove(0)
+	return m
+}
+
+func (q *baseline) leaseRemove(i int) {
+	h := q.leases
+	n := len(h) - 1
+	if i != n {
+		h[i] = h[n]
+		h[i].index = i
+	}
+	h[n] = nil
+	q.leases = h[:n]
+	if i < n {
+		q.leaseDown(i)
+		q.leaseUp(i)
+	}
+}
+
+func (q *baseline) leaseUp(i int) {
+	h := q.leases
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].deadline <= h[i].deadline {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		h[p].index, h[i].index = p, i
+		i = p
+	}
+}
+
+func (q *baseline) leaseDown(i int) {
+	h := q.leases
+	for {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1].deadline < h[c].deadline {
+			c++
+		}
+		if h[i].deadline <= h[c].deadline {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		h[i].index, h[c].index = i, c
+		i = c
 	}
 }
 
