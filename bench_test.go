@@ -201,7 +201,6 @@ type baseline struct {
 
 type baseMsg struct {
 	id       uint64
-	body     int
 	token    uint64
 	deadline int64
 	index    int

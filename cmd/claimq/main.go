@@ -1,0 +1,82 @@
+// Command claimq runs claimq queues outside a Go program: it measures them
+// under load.
+//
+// Usage:
+//
+//	claimq bench [flags]   load a queue and report throughput and latency
+//	claimq help            print this text
+//
+// Run "claimq bench -h" for the flags of bench.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `claimq runs claimq queues outside a Go program.
+
+Usage:
+
+	claimq bench [flags]   load a queue and report throughput and latency
+	claimq help            print this text
+
+Run "claimq bench -h" for the flags of bench.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	code := exitCode(err)
+	if code != 0 {
+		fmt.Fprintln(os.Stderr, "claimq:", err)
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageErrorf("no command given")
+	}
+	switch args[0] {
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return usageErrorf("unknown command %q; run \"claimq help\"", args[0])
+	}
+}
+
+// usageError marks a mistake in the command line, which exits with status
+// 2 as the flag package does, so that scripts can tell it from a failed run.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// exitCode maps the result of run to the process status: 0 for success,
+// 2 for a bad command line, 1 for a run that failed.
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	default:
+		return 1
+	}
+}
