@@ -112,6 +112,7 @@ func (q *Queue[T]) addLocked(c *claim[T], m *message[T], now int64) {
 	c.msgs = append(c.msgs, m)
 	c.n++
 	q.claimed++
+	q.pending.ReplaceOrInsert(m)
 	q.extendLocked(m, c)
 }
 
@@ -132,6 +133,7 @@ func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
 	c.msgs[m.claimPos] = nil
 	c.n--
 	q.claimed--
+	q.pending.Delete(m)
 }
 
 func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {

@@ -28,6 +28,25 @@
 // that needs a message held by a stalled consumer can take it over with
 // the Redis-style tools instead of waiting for the claim to expire.
 //
+// # Pending entries
+//
+// Beside Zaqar's model, a queue offers the pending-entry tools of Redis
+// Streams. A message held by a live claim is a pending entry; its consumer
+// is the ClientID of that claim, its idle time runs from its last delivery
+// or the last renewal of its claim, and its delivery count is its
+// ClaimCount. [Queue.Pending] and [Queue.PendingSummary] list them
+// (XPENDING); [Queue.Reclaim] takes chosen entries idle for long enough
+// into a new claim (XCLAIM), and [Queue.AutoClaim] scans for such entries
+// with a cursor (XAUTOCLAIM), so a stalled worker's messages can be taken
+// over before its claim expires and a poison message spotted by its
+// delivery count.
+//
+// Two things differ from Redis. Claims still expire by their TTL: an entry
+// leaves the pending list when its claim expires or is released, and the
+// message is claimable again, where Redis keeps it pending until it is
+// acknowledged. And deleting a message removes it from the pending list at
+// once, so AutoClaim has no list of deleted IDs to return.
+//
 // # Time
 //
 // A queue reads its [Clock] once per operation and applies every deadline
@@ -48,7 +67,9 @@
 //
 // Messages live in a B-tree ordered by ID, beside a second B-tree holding
 // only the claimable ones, so that [Queue.Claim] costs O(limit·log n)
-// however many messages other claims hold. Deadlines of messages and
+// however many messages other claims hold, and a third holding the pending
+// ones, so that [Queue.Pending] and [Queue.AutoClaim] cost what they look
+// at, not the length of the queue. Deadlines of messages and
 // claims live in one indexed min-heap. Posting allocates once per batch,
 // claiming twice (the claim and the result) and deleting not at all.
 package claimq

@@ -135,3 +135,110 @@ func ExampleLimits() {
 }
 
 func runtimeYield() { runtime.Gosched() }
+
+// A worker dies holding messages; a supervisor sweeps the stale pending
+// entries with AutoClaim instead of waiting for the claim to expire, and
+// sets aside a message whose delivery count shows it kills every worker
+// that takes it.
+func ExampleQueue_AutoClaim() {
+	clock := claimq.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	q := claimq.New(claimq.Options[string]{Clock: clock})
+	q.Post(
+		claimq.Post[string]{Body: "resize 1.jpg"},
+		claimq.Post[string]{Body: "resize bad.jpg"},
+		claimq.Post[string]{Body: "resize 2.jpg"},
+	)
+	const maxDeliveries = 2
+
+	// worker-a takes everything, then hangs.
+	claimed, _ := q.Claim(claimq.ClaimOptions{ClientID: "worker-a"})
+	fmt.Println("worker-a claimed", len(claimed.Messages))
+
+	// sweep runs as a periodic job: messages idle for a minute belong to
+	// a stuck worker.
+	sweep := func(worker string) {
+		var cursor claimq.MessageID
+		for {
+			c, next, err := q.AutoClaim(cursor, claimq.AutoClaimOptions{MinIdle: time.Minute, ClientID: worker})
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			for _, m := range c.Messages {
+				switch {
+				case m.ClaimCount > maxDeliveries:
+					fmt.Printf("%s: %q delivered %d times, setting it aside\n", worker, m.Body, m.ClaimCount)
+					q.Delete(m.ID, c.ID)
+				case m.Body == "resize bad.jpg":
+					fmt.Printf("%s: %q (delivery %d) hangs this worker too\n", worker, m.Body, m.ClaimCount)
+				default:
+					fmt.Printf("%s: %q done (delivery %d)\n", worker, m.Body, m.ClaimCount)
+					q.Delete(m.ID, c.ID)
+				}
+			}
+			if next == 0 {
+				return
+			}
+			cursor = next
+		}
+	}
+
+	clock.Advance(90 * time.Second)
+	for _, e := range q.Pending(claimq.PendingOptions{MinIdle: time.Minute, Count: 10}) {
+		fmt.Printf("pending: %s idle %v, %d deliveries\n", e.Consumer, e.Idle, e.ClaimCount)
+	}
+	sweep("worker-b")
+	clock.Advance(90 * time.Second)
+	sweep("worker-c")
+	fmt.Println("left in the queue:", q.Len())
+
+	// Output:
+	// worker-a claimed 3
+	// pending: worker-a idle 1m30s, 1 deliveries
+	// pending: worker-a idle 1m30s, 1 deliveries
+	// pending: worker-a idle 1m30s, 1 deliveries
+	// worker-b: "resize 1.jpg" done (delivery 2)
+	// worker-b: "resize bad.jpg" (delivery 2) hangs this worker too
+	// worker-b: "resize 2.jpg" done (delivery 2)
+	// worker-c: "resize bad.jpg" delivered 3 times, setting it aside
+	// left in the queue: 0
+}
+
+// Reclaim takes over chosen pending messages by ID, here the ones Pending
+// shows idle for longer than a worker should need.
+func ExampleQueue_Reclaim() {
+	clock := claimq.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	q := claimq.New(claimq.Options[string]{Clock: clock})
+	q.Post(claimq.Post[string]{Body: "a"}, claimq.Post[string]{Body: "b"})
+	slow, _ := q.Claim(claimq.ClaimOptions{ClientID: "slow"})
+	clock.Advance(2 * time.Minute)
+
+	var stale []claimq.MessageID
+	for _, e := range q.Pending(claimq.PendingOptions{Consumer: "slow", MinIdle: time.Minute, Count: 10}) {
+		stale = append(stale, e.MessageID)
+	}
+	mine, _ := q.Reclaim(stale, claimq.ReclaimOptions{MinIdle: time.Minute, ClientID: "fast"})
+	for _, m := range mine.Messages {
+		fmt.Println("fast took", m.Body, "delivery", m.ClaimCount)
+	}
+	err := q.Delete(mine.Messages[0].ID, slow.ID)
+	fmt.Println("slow deletes a taken message:", errors.Is(err, claimq.ErrClaimedByOther))
+	fmt.Println(q.PendingSummary().Consumers)
+
+	// Output:
+	// fast took a delivery 2
+	// fast took b delivery 2
+	// slow deletes a taken message: true
+	// map[fast:2]
+}
+
+// PendingSummary is the cheap overview: how much is in flight and with whom.
+func ExampleQueue_PendingSummary() {
+	q := claimq.New(claimq.Options[string]{})
+	q.Post(claimq.Post[string]{Body: "a"}, claimq.Post[string]{Body: "b"}, claimq.Post[string]{Body: "c"})
+	q.Claim(claimq.ClaimOptions{Limit: 2, ClientID: "w1"})
+	q.Claim(claimq.ClaimOptions{Limit: 1, ClientID: "w2"})
+	s := q.PendingSummary()
+	fmt.Println(s.Count, s.Consumers, s.Lowest < s.Highest)
+	// Output: 3 map[w1:2 w2:1] true
+}

@@ -126,6 +126,7 @@ func (q *Queue[T]) dropClaimLocked(c *claim[T]) {
 	c.done = true
 	for _, m := range c.msgs {
 		if m != nil {
+			q.pending.Delete(m)
 			q.claimable.ReplaceOrInsert(m)
 			q.claimed--
 		}

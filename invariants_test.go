@@ -16,6 +16,7 @@ import (
 //	            its non-nil msgs; each such m has m.claim == c and
 //	            m.claimPos == its index
 //	counters:   claimed == held messages; delayed == delayed messages
+//	pending:    exactly the held messages, in ID order (checkPendingLocked)
 func (q *Queue[T]) checkInvariants() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -119,5 +120,5 @@ func (q *Queue[T]) checkInvariants() error {
 			return fmt.Errorf("claim %v: n = %d, holds %d", c.id, c.n, live)
 		}
 	}
-	return nil
+	return q.checkPendingLocked()
 }

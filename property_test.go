@@ -25,6 +25,7 @@ type modelMsg struct {
 	delay   int64 // 0 if posted without delay
 	claim   *modelClaim
 	count   int
+	idle    int64 // last delivery or renewal: the pending family's idle time starts here
 }
 
 type modelClaim struct {
@@ -34,6 +35,7 @@ type modelClaim struct {
 	grace    time.Duration
 	renewed  int64
 	released bool
+	client   string // the consumer of the pending family
 }
 
 type queueMachine struct {
@@ -161,13 +163,14 @@ func (s *queueMachine) Claim(t *rapid.T) {
 	if rapid.Bool().Draw(t, "grace") {
 		grace = seconds(t, 1, 20, "grace seconds")
 	}
-	c, err := s.q.Claim(ClaimOptions{Limit: limit, TTL: ttl, Grace: grace})
+	client := drawConsumer(t)
+	c, err := s.q.Claim(ClaimOptions{Limit: limit, TTL: ttl, Grace: grace, ClientID: client})
 	if err != nil {
 		t.Fatalf("Claim: %v", err)
 	}
 	s.expire()
 	g := max(grace, 0)
-	mc := &modelClaim{id: c.ID, expires: s.now + int64(ttl), ttl: ttl, grace: g, renewed: s.now}
+	mc := &modelClaim{id: c.ID, expires: s.now + int64(ttl), ttl: ttl, grace: g, renewed: s.now, client: client}
 	var want []Message[int]
 	for _, m := range s.msgs {
 		if len(want) == limit {
@@ -178,6 +181,7 @@ func (s *queueMachine) Claim(t *rapid.T) {
 		}
 		m.claim = mc
 		m.count++
+		m.idle = s.now
 		if m.expires < mc.expires {
 			m.expires = mc.expires + int64(g)
 			m.ttl = ttl + g
@@ -221,6 +225,9 @@ func (s *queueMachine) Renew(t *rapid.T) {
 	}
 	c.ttl, c.grace, c.renewed, c.expires = ttl, grace, s.now, s.now+int64(ttl)
 	for _, m := range s.msgs {
+		if m.claim == c {
+			m.idle = s.now
+		}
 		if m.claim == c && m.expires < c.expires {
 			m.expires = c.expires + int64(grace)
 			m.ttl = ttl + grace
@@ -401,6 +408,7 @@ func (s *queueMachine) Check(t *rapid.T) {
 		t.Fatalf("Stats = %+v; want total %d, claimed %d, delayed %d, claims %d",
 			st, len(s.msgs), held, delayed, claims)
 	}
+	s.checkPending(t)
 	if err := s.q.checkInvariants(); err != nil {
 		t.Fatal(err)
 	}

@@ -61,9 +61,11 @@ type Queue[T any] struct {
 
 	// messages holds every live message by ID; claimable holds the ones
 	// Claim may take (not delayed, not held), so Claim never looks at a
-	// held message.
+	// held message; pending holds the held ones, so that the pending
+	// family never looks at a free one.
 	messages  *btree.BTreeG[*message[T]]
 	claimable *btree.BTreeG[*message[T]]
+	pending   *btree.BTreeG[*message[T]]
 	heap      deadlines[T]
 	claims    map[ClaimID]*claim[T]
 	probe     message[T] // search key for the trees, reused under the lock
@@ -109,6 +111,7 @@ func New[T any](opts Options[T]) *Queue[T] {
 		clock:     opts.Clock,
 		messages:  btree.NewG(btreeDegree, less),
 		claimable: btree.NewG(btreeDegree, less),
+		pending:   btree.NewG(btreeDegree, less),
 		claims:    make(map[ClaimID]*claim[T]),
 		rng:       rand.NewChaCha8(seed),
 	}
@@ -586,6 +589,7 @@ func (q *Queue[T]) Purge() int {
 	clear(q.claims)
 	q.messages.Clear(false)
 	q.claimable.Clear(false)
+	q.pending.Clear(false)
 	clear(q.heap)
 	q.heap = q.heap[:0]
 	q.claimed, q.delayed = 0, 0
@@ -593,8 +597,8 @@ func (q *Queue[T]) Purge() int {
 }
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,
-// Renew and Pop fail with [ErrClosed] from then on, and waiting ClaimWait
-// calls return it. Reads, Delete and Release keep working so that workers
+// Renew, Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on,
+// and waiting ClaimWait calls return it. Reads, Delete and Release keep working so that workers
 // can finish what they hold. Close always returns nil.
 func (q *Queue[T]) Close() error {
 	if q.usable() != nil {
