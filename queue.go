@@ -432,10 +432,12 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// [ErrClaimedByOther] when another live claim holds it, also matching
+// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
 // when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired, the race that tells a worker to roll
-// back. Cost: O(log n), no allocation on success.
+// was its last claim and has expired. ErrClaimExpired is thus the one
+// signal a worker needs: its claim ran out, someone else may have the
+// message, roll back. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -450,6 +452,8 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	case claim.IsZero() && held:
 		return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
 	case claim.IsZero():
+	case held && m.claim.id != claim && q.claims[claim] == nil:
+		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, id, claim)
 	case held && m.claim.id != claim:
 		return fmt.Errorf("%w: %v", ErrClaimedByOther, id)
 	case held:
