@@ -32,15 +32,17 @@ type cycleQueue interface {
 	claimDelete(k int) int
 }
 
-// The benchmarks drive each queue through this interface; its cost is the
-// same for both.
+// claimqCycle drives a claimq queue. Its consumer acknowledges a batch
+// with one DeleteClaimed, or with a Delete per message when each is set.
 type claimqCycle struct {
 	q     *Queue[int]
 	posts []Post[int]
+	ids   []MessageID
+	each  bool
 }
 
 func newClaimqCycle(k int) *claimqCycle {
-	return &claimqCycle{q: New(Options[int]{}), posts: make([]Post[int], max(k, 20))}
+	return &claimqCycle{q: New(Options[int]{}), posts: make([]Post[int], max(k, 20)), ids: make([]MessageID, 0, 20)}
 }
 
 func (c *claimqCycle) post(k int) {
@@ -54,10 +56,20 @@ func (c *claimqCycle) claimDelete(k int) int {
 	if err != nil {
 		panic(err)
 	}
-	for i := range cl.Messages {
-		if err := c.q.Delete(cl.Messages[i].ID, cl.ID); err != nil {
-			panic(err)
+	if c.each {
+		for i := range cl.Messages {
+			if err := c.q.Delete(cl.Messages[i].ID, cl.ID); err != nil {
+				panic(err)
+			}
 		}
+		return len(cl.Messages)
+	}
+	c.ids = c.ids[:0]
+	for i := range cl.Messages {
+		c.ids = append(c.ids, cl.Messages[i].ID)
+	}
+	if n, err := c.q.DeleteClaimed(cl.ID, c.ids...); err != nil || n != len(c.ids) {
+		panic(err)
 	}
 	return len(cl.Messages)
 }
@@ -77,6 +89,11 @@ var impls = []struct {
 	make func(k int) cycleQueue
 }{
 	{"claimq", func(k int) cycleQueue { return newClaimqCycle(k) }},
+	{"claimq-delete-each", func(k int) cycleQueue {
+		c := newClaimqCycle(k)
+		c.each = true
+		return c
+	}},
 	{"baseline", func(int) cycleQueue { return newBaseline() }},
 }
 

@@ -131,11 +131,30 @@ func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
 
 // leaveClaimLocked takes a held message out of its claim.
 func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
+	q.pending.remove(m)
+	q.leaveOnlyClaimLocked(m)
+}
+
+// leaveOnlyClaimLocked takes a held message out of its claim but not out
+// of the pending index; a claim left empty turns into an emptyClaim.
+func (q *Queue[T]) leaveOnlyClaimLocked(m *message[T]) {
 	c := m.claim
 	c.msgs[m.claimPos] = nil
 	c.n--
 	q.claimed--
-	q.pending.remove(m)
+	if c.n == 0 {
+		q.emptiedLocked(c)
+	}
+}
+
+// liveLocked reports whether id names a live claim, holding messages or
+// not.
+func (q *Queue[T]) liveLocked(id ClaimID) bool {
+	if q.claims[id] != nil {
+		return true
+	}
+	_, ok := q.empty[id]
+	return ok
 }
 
 func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {
@@ -228,20 +247,14 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 }
 
 func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client string) *claim[T] {
-	c := &claim[T]{
-		client:    client,
-		ttl:       ttl,
-		grace:     grace,
-		renewed:   now,
-		expires:   now + int64(ttl),
-		idleSince: now,
-	}
+	c := q.allocClaimLocked()
+	c.client, c.ttl, c.grace = client, ttl, grace
+	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
 	c.msgs = c.inline[:0]
-	for {
+	// 128 random bits do not repeat in practice (2^-64 after 2^32
+	// claims), so no lookup guards against a duplicate.
+	for c.id.IsZero() {
 		q.rng.Read(c.id[:])
-		if _, dup := q.claims[c.id]; !dup && !c.id.IsZero() {
-			break
-		}
 	}
 	q.claims[c.id] = c
 	q.heap.push(deadline[T]{at: c.expires, c: c})
@@ -345,11 +358,14 @@ func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	c := q.claims[id]
-	if c == nil {
-		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	if c := q.claims[id]; c != nil {
+		return c.export(), nil
 	}
-	return c.export(), nil
+	if e, ok := q.empty[id]; ok {
+		return Claim[T]{ID: id, ClientID: e.client, TTL: e.ttl, Grace: e.grace,
+			Renewed: timeOf(e.renewed), Expires: timeOf(e.expires), Messages: []Message[T]{}}, nil
+	}
+	return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
 }
 
 // Renew restarts the live claim id with a new ttl (which may be shorter
@@ -379,7 +395,15 @@ func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
 	}
 	c := q.claims[id]
 	if c == nil {
-		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+		e, ok := q.empty[id]
+		if !ok {
+			return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+		}
+		e.ttl, e.grace = ttl, grace
+		e.renewed, e.expires, e.idleSince = now, now+int64(ttl), now
+		q.empty[id] = e
+		q.emptyDue.push(emptyDeadline{e.expires, id})
+		return nil
 	}
 	c.ttl, c.grace = ttl, grace
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
@@ -407,7 +431,11 @@ func (q *Queue[T]) Release(id ClaimID) error {
 	defer q.mu.Unlock()
 	c := q.claims[id]
 	if c == nil {
-		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+		if _, ok := q.empty[id]; !ok {
+			return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+		}
+		delete(q.empty, id)
+		return nil
 	}
 	for _, m := range c.msgs {
 		if m != nil {
@@ -418,5 +446,6 @@ func (q *Queue[T]) Release(id ClaimID) error {
 	}
 	q.heap.remove(int(c.heapIdx))
 	q.dropClaimLocked(c)
+	q.recycleClaimLocked(c) // its messages forgot it
 	return nil
 }

@@ -116,6 +116,7 @@ func (q *Queue[T]) expireLocked(now int64) {
 			q.expired++
 		}
 	}
+	q.expireEmptyLocked(now)
 }
 
 // dropClaimLocked ends claim c (released or expired, already out of the

@@ -2,6 +2,7 @@ package claimq
 
 import (
 	"fmt"
+	"reflect"
 )
 
 // checkInvariants verifies the queue's internal structures against each
@@ -109,8 +110,36 @@ func (q *Queue[T]) checkInvariants() error {
 				return fmt.Errorf("claim %v holds message %v missing from messages", c.id, m.id)
 			}
 		}
-		if live != c.n {
-			return fmt.Errorf("claim %v: n = %d, holds %d", c.id, c.n, live)
+		if live != c.n || live == 0 {
+			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim belongs in q.empty", c.id, c.n, live)
+		}
+	}
+	due := map[emptyDeadline]bool{}
+	for i, d := range q.emptyDue {
+		if i > 0 && q.emptyDue[(i-1)/2].at > d.at {
+			return fmt.Errorf("empty-claim heap order broken at %d", i)
+		}
+		if d.at <= q.last {
+			return fmt.Errorf("empty-claim deadline %d not applied at %d", d.at, q.last)
+		}
+		due[d] = true
+	}
+	for id, e := range q.empty {
+		if q.claims[id] != nil {
+			return fmt.Errorf("claim %v both empty and holding messages", id)
+		}
+		if !due[emptyDeadline{e.expires, id}] {
+			return fmt.Errorf("empty claim %v expires at %d, no deadline entry says so", id, e.expires)
+		}
+	}
+	for _, m := range q.freeMsgs {
+		if !reflect.ValueOf(*m).IsZero() {
+			return fmt.Errorf("free message %v not cleared", m.id)
+		}
+	}
+	for _, c := range q.freeClaims {
+		if c.id != (ClaimID{}) || c.n != 0 || c.msgs != nil || c.inline != ([10]*message[T]{}) {
+			return fmt.Errorf("free claim not cleared")
 		}
 	}
 	return q.checkPendingLocked()

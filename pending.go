@@ -244,7 +244,7 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 			if m.claim == c || now-m.claim.idleSince < int64(opts.MinIdle) {
 				continue
 			}
-			q.leavePendingLocked(m)
+			q.leaveOnlyClaimLocked(m)
 		case opts.Force && !m.delayed:
 			q.claimable.remove(m)
 			q.pending.insert(m)
@@ -324,7 +324,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 		c.msgs = make([]*message[T], 0, len(batch))
 	}
 	for _, m := range batch {
-		q.leavePendingLocked(m)
+		q.leaveOnlyClaimLocked(m)
 		q.takeLocked(c, m, now, 0, 0, opts.JustID)
 	}
 	return c.exportPending(opts.JustID), next, nil
@@ -359,17 +359,6 @@ func (q *Queue[T]) takeLocked(c *claim[T], m *message[T], now int64, idle time.D
 		m.claimCount = count
 	}
 	c.idleSince = now - int64(idle)
-}
-
-// leavePendingLocked takes a held message out of its claim as
-// leaveClaimLocked does, but leaves it in the pending index, since
-// takeLocked is about to put it in another claim: replacing it there
-// in place is cheaper than a delete and an insert.
-func (q *Queue[T]) leavePendingLocked(m *message[T]) {
-	c := m.claim
-	c.msgs[m.claimPos] = nil
-	c.n--
-	q.claimed--
 }
 
 // exportPending is export, with IDs only for JustID.

@@ -306,23 +306,7 @@ func (s *queueMachine) Delete(t *rapid.T) {
 func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
 	err := s.q.Delete(id, cid)
 	s.expire()
-	m := s.find(id)
-	var want error
-	expired := false
-	switch {
-	case m == nil:
-		want = ErrMessageNotFound
-	case cid.IsZero() && s.held(m):
-		want = ErrMessageClaimed
-	case cid.IsZero():
-	case s.held(m) && m.claim.id != cid:
-		want, expired = ErrClaimedByOther, !s.liveID(cid)
-	case s.held(m):
-	case m.claim != nil && m.claim.id == cid:
-		want, expired = ErrNotClaimed, true
-	default:
-		want = ErrNotClaimed
-	}
+	want, expired := s.deleteRule(id, cid)
 	if want == nil {
 		if err != nil {
 			t.Fatalf("Delete(%v, %v) = %v; want success", id, cid, err)
@@ -332,6 +316,65 @@ func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
 	}
 	if !errors.Is(err, want) || errors.Is(err, ErrClaimExpired) != expired {
 		t.Fatalf("Delete(%v, %v) = %v; want %v (expired claim: %v)", id, cid, err, want, expired)
+	}
+}
+
+// deleteRule is the model of Delete: the error it must match, if any, and
+// whether that error must also match ErrClaimExpired.
+func (s *queueMachine) deleteRule(id MessageID, cid ClaimID) (want error, expired bool) {
+	m := s.find(id)
+	switch {
+	case m == nil:
+		return ErrMessageNotFound, false
+	case cid.IsZero() && s.held(m):
+		return ErrMessageClaimed, false
+	case cid.IsZero():
+		return nil, false
+	case s.held(m) && m.claim.id != cid:
+		return ErrClaimedByOther, !s.liveID(cid)
+	case s.held(m):
+		return nil, false
+	case m.claim != nil && m.claim.id == cid:
+		return ErrNotClaimed, true
+	default:
+		return ErrNotClaimed, false
+	}
+}
+
+// DeleteClaimed acknowledges a batch: the messages a claim took, sometimes
+// with another message mixed in, all or nothing.
+func (s *queueMachine) DeleteClaimed(t *rapid.T) {
+	c := s.drawClaim(t)
+	var ids []MessageID
+	for _, m := range s.msgs {
+		if m.claim == c || rapid.IntRange(0, 9).Draw(t, "mix in") == 0 {
+			ids = append(ids, m.id)
+		}
+	}
+	if len(s.gone) > 0 && rapid.Bool().Draw(t, "gone too") {
+		ids = append(ids, rapid.SampledFrom(s.gone).Draw(t, "gone id"))
+	}
+	n, err := s.q.DeleteClaimed(c.id, ids...)
+	s.expire()
+	var deleted []MessageID
+	for _, id := range ids {
+		want, expired := s.deleteRule(id, c.id)
+		switch {
+		case errors.Is(want, ErrMessageNotFound):
+		case want != nil:
+			if !errors.Is(err, want) || errors.Is(err, ErrClaimExpired) != expired {
+				t.Fatalf("DeleteClaimed(%v, %v) = %v; want %v for %v (expired claim: %v)", c.id, ids, err, want, id, expired)
+			}
+			return
+		default:
+			deleted = append(deleted, id)
+		}
+	}
+	if err != nil || n != len(deleted) {
+		t.Fatalf("DeleteClaimed(%v, %v) = %d, %v; want %d", c.id, ids, n, err, len(deleted))
+	}
+	for _, id := range deleted {
+		s.remove(id)
 	}
 }
 

@@ -680,3 +680,78 @@ func TestSetOptions(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	assert.Equal(t, 120*time.Second, q.Options().DefaultTTL, "a refused SetOptions changed the options")
 }
+
+func TestDeleteClaimed(t *testing.T) {
+	t.Run("deletes the batch", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 4, 0)
+		c := mustClaim(t, q, ClaimOptions{Limit: 3})
+		n, err := q.DeleteClaimed(c.ID, ids[0], ids[2], ids[2], 999999)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n, "duplicates and unknown IDs are skipped")
+		assert.Equal(t, 2, q.Len())
+		got, err := q.GetClaim(c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, ids[1:2], idsOf(got.Messages))
+	})
+	t.Run("all or nothing", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 3, 0)
+		c := mustClaim(t, q, ClaimOptions{Limit: 2})
+		other := mustClaim(t, q, ClaimOptions{Limit: 1})
+		_, err := q.DeleteClaimed(c.ID, ids[0], ids[2], ids[1])
+		require.ErrorIs(t, err, ErrClaimedByOther)
+		require.NotErrorIs(t, err, ErrClaimExpired)
+		assert.Equal(t, 3, q.Len(), "a refused batch deleted something")
+		_, err = q.DeleteClaimed(other.ID, ids[2])
+		require.NoError(t, err)
+	})
+	t.Run("expired claim", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 2, 0)
+		c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
+		clock.Advance(time.Minute)
+		_, err := q.DeleteClaimed(c.ID, ids...)
+		require.ErrorIs(t, err, ErrNotClaimed)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.Equal(t, 2, q.Len())
+	})
+	t.Run("zero claim is invalid", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		_, err := q.DeleteClaimed(ClaimID{}, ids...)
+		require.ErrorIs(t, err, ErrInvalid)
+		assert.Equal(t, 1, q.Len())
+	})
+}
+
+func TestEmptiedClaim(t *testing.T) {
+	q, clock := newTestQueue(t, Options[string]{})
+	ids := postN(t, q, 2, 0)
+	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute, ClientID: "w"})
+	_, err := q.DeleteClaimed(c.ID, ids...)
+	require.NoError(t, err)
+	got, err := q.GetClaim(c.ID)
+	require.NoError(t, err)
+	assert.Equal(t, Claim[string]{ID: c.ID, ClientID: "w", TTL: time.Minute, Grace: time.Minute,
+		Renewed: start, Expires: start.Add(time.Minute), Messages: []Message[string]{}}, got)
+	assert.Equal(t, 1, q.Stats().Claims)
+
+	clock.Advance(50 * time.Second)
+	require.NoError(t, q.Renew(c.ID, 2*time.Minute, 0))
+	clock.Advance(time.Minute)
+	got, err = q.GetClaim(c.ID)
+	require.NoError(t, err, "renewed empty claim expired on its old deadline")
+	assert.Equal(t, start.Add(50*time.Second), got.Renewed)
+	require.NoError(t, q.Renew(c.ID, time.Minute, 0), "a shorter renewal")
+	clock.Advance(time.Minute)
+	_, err = q.GetClaim(c.ID)
+	require.ErrorIs(t, err, ErrClaimNotFound)
+	assert.Equal(t, 0, q.Stats().Claims)
+
+	ids = postN(t, q, 1, 0)
+	c = mustClaim(t, q, ClaimOptions{})
+	require.NoError(t, q.Delete(ids[0], c.ID))
+	require.NoError(t, q.Release(c.ID))
+	require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
+}

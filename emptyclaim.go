@@ -1,0 +1,147 @@
+package claimq
+
+import "time"
+
+// A claim whose messages were all deleted (or reclaimed) still exists
+// until it expires: GetClaim, Renew and Release answer for it, as Zaqar's
+// Redis driver does. A worker that deletes every message it claimed leaves
+// one such claim behind per batch, for the claim's whole TTL, so at high
+// rates they outnumber everything else in the queue. They are therefore
+// kept apart in a compact form: an entry of a map with no pointers but the
+// client's name, and an entry of a pointer-free heap of deadlines. The
+// claim's own struct goes back to a free list for the next claim.
+
+// emptyClaim is a live claim that holds no message.
+type emptyClaim struct {
+	client    string
+	ttl       time.Duration
+	grace     time.Duration
+	renewed   int64
+	expires   int64
+	idleSince int64
+}
+
+
+// emptyDeadline is when an empty claim expires. Renew pushes a new entry
+// rather than moving the old one, which then no longer matches the
+// claim's expiry and is skipped: no index to keep in the map.
+type emptyDeadline struct {
+	at int64
+	id ClaimID
+}
+
+// emptyDeadlines is a binary min-heap ordered by at.
+type emptyDeadlines []emptyDeadline
+
+func (h *emptyDeadlines) push(d emptyDeadline) {
+	*h = append(*h, d)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if s[p].at <= s[i].at {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *emptyDeadlines) pop() {
+	s := *h
+	n := len(s) - 1
+	s[0] = s[n]
+	s = s[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && s[c+1].at < s[c].at {
+			c++
+		}
+		if s[i].at <= s[c].at {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	*h = s
+}
+
+// emptiedLocked turns live claim c, which just lost its last message, into
+// an emptyClaim and recycles its struct: no message points to it any more
+// (they were deleted or moved to another claim).
+func (q *Queue[T]) emptiedLocked(c *claim[T]) {
+	q.heap.remove(int(c.heapIdx))
+	delete(q.claims, c.id)
+	q.empty[c.id] = emptyClaim{client: c.client, ttl: c.ttl, grace: c.grace,
+		renewed: c.renewed, expires: c.expires, idleSince: c.idleSince}
+	q.emptyDue.push(emptyDeadline{c.expires, c.id})
+	q.recycleClaimLocked(c)
+}
+
+// expireEmptyLocked forgets the empty claims that expired by now.
+func (q *Queue[T]) expireEmptyLocked(now int64) {
+	for len(q.emptyDue) > 0 && q.emptyDue[0].at <= now {
+		d := q.emptyDue[0]
+		q.emptyDue.pop()
+		if e, ok := q.empty[d.id]; ok && e.expires == d.at {
+			delete(q.empty, d.id)
+		}
+	}
+}
+
+// Free lists keep the structs of deleted messages and emptied claims for
+// reuse, so that a steady flow of posts and claims allocates only what it
+// returns to the caller. They are bounded so that a burst does not pin
+// its memory.
+const (
+	maxFreeMessages = 4096
+	maxFreeClaims   = 256
+)
+
+func (q *Queue[T]) recycleClaimLocked(c *claim[T]) {
+	clear(c.inline[:])
+	*c = claim[T]{}
+	if len(q.freeClaims) < maxFreeClaims {
+		q.freeClaims = append(q.freeClaims, c)
+	}
+}
+
+func (q *Queue[T]) allocClaimLocked() *claim[T] {
+	if n := len(q.freeClaims); n > 0 {
+		c := q.freeClaims[n-1]
+		q.freeClaims[n-1] = nil
+		q.freeClaims = q.freeClaims[:n-1]
+		return c
+	}
+	return new(claim[T])
+}
+
+// recycleMessageLocked clears a removed message, so that neither its body
+// nor its claim stays reachable, and keeps it for reuse.
+func (q *Queue[T]) recycleMessageLocked(m *message[T]) {
+	*m = message[T]{}
+	if len(q.freeMsgs) < maxFreeMessages {
+		q.freeMsgs = append(q.freeMsgs, m)
+	}
+}
+
+// allocMessageLocked returns a cleared message, from the free list if it
+// can; otherwise it carves one from *block, which it fills with the
+// remaining messages of the batch when empty, so that a batch costs at
+// most one allocation.
+func (q *Queue[T]) allocMessageLocked(block *[]message[T], remaining int) *message[T] {
+	if n := len(q.freeMsgs); n > 0 {
+		m := q.freeMsgs[n-1]
+		q.freeMsgs[n-1] = nil
+		q.freeMsgs = q.freeMsgs[:n-1]
+		return m
+	}
+	if len(*block) == 0 {
+		*block = make([]message[T], remaining)
+	}
+	m := &(*block)[0]
+	*block = (*block)[1:]
+	return m
+}
