@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -73,7 +74,6 @@ type claim[T any] struct {
 	// idleSince is when the claim's messages were last delivered, taken
 	// or renewed: the start of their idle time in the pending family.
 	idleSince int64
-	heapIdx   int32
 	// done is set when the claim is released or expires; messages may
 	// still point to an expired claim so that Delete can report the race.
 	done bool
@@ -150,10 +150,7 @@ func (q *Queue[T]) leaveOnlyClaimLocked(m *message[T]) {
 // liveLocked reports whether id names a live claim, holding messages or
 // not.
 func (q *Queue[T]) liveLocked(id ClaimID) bool {
-	if q.claims[id] != nil {
-		return true
-	}
-	_, ok := q.empty[id]
+	_, ok := q.claims[id]
 	return ok
 }
 
@@ -256,8 +253,8 @@ func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client st
 	for c.id.IsZero() {
 		q.rng.Read(c.id[:])
 	}
-	q.claims[c.id] = c
-	q.heap.push(deadline[T]{at: c.expires, c: c})
+	q.claims[c.id] = claimEntry[T]{c: c}
+	q.claimDue.push(claimDeadline{c.expires, c.id})
 	return c
 }
 
@@ -323,10 +320,16 @@ func (q *Queue[T]) wakeLocked() {
 // that waiters notice claims expiring and delays ending even when no other
 // operation runs. Expiry itself never depends on the timer.
 func (q *Queue[T]) armTimerLocked(now int64) {
-	if len(q.heap) == 0 {
+	at := int64(math.MaxInt64)
+	if len(q.heap) > 0 {
+		at = q.heap[0].at
+	}
+	if len(q.claimDue) > 0 {
+		at = min(at, q.claimDue[0].at)
+	}
+	if at == math.MaxInt64 {
 		return
 	}
-	at := q.heap[0].at
 	if q.timer != nil {
 		if q.timerAt <= at {
 			return
@@ -358,14 +361,15 @@ func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	if c := q.claims[id]; c != nil {
-		return c.export(), nil
+	e, ok := q.claims[id]
+	switch {
+	case !ok:
+		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	case e.c != nil:
+		return e.c.export(), nil
 	}
-	if e, ok := q.empty[id]; ok {
-		return Claim[T]{ID: id, ClientID: e.client, TTL: e.ttl, Grace: e.grace,
-			Renewed: timeOf(e.renewed), Expires: timeOf(e.expires), Messages: []Message[T]{}}, nil
-	}
-	return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	return Claim[T]{ID: id, ClientID: e.empty.client, TTL: e.empty.ttl, Grace: e.empty.grace,
+		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}, nil
 }
 
 // Renew restarts the live claim id with a new ttl (which may be shorter
@@ -393,21 +397,19 @@ func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
 	if q.closed {
 		return ErrClosed
 	}
-	c := q.claims[id]
-	if c == nil {
-		e, ok := q.empty[id]
-		if !ok {
-			return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
-		}
-		e.ttl, e.grace = ttl, grace
-		e.renewed, e.expires, e.idleSince = now, now+int64(ttl), now
-		q.empty[id] = e
-		q.emptyDue.push(emptyDeadline{e.expires, id})
+	e, ok := q.claims[id]
+	if !ok {
+		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	}
+	q.claimDue.push(claimDeadline{now + int64(ttl), id})
+	if e.c == nil {
+		e.empty.ttl, e.empty.grace, e.empty.renewed = ttl, grace, now
+		q.claims[id] = e
 		return nil
 	}
+	c := e.c
 	c.ttl, c.grace = ttl, grace
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-	q.heap.fix(int(c.heapIdx), c.expires)
 	for _, m := range c.msgs {
 		if m != nil {
 			q.extendLocked(m, c)
@@ -429,12 +431,13 @@ func (q *Queue[T]) Release(id ClaimID) error {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	c := q.claims[id]
+	e, ok := q.claims[id]
+	if !ok {
+		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	}
+	c := e.c
 	if c == nil {
-		if _, ok := q.empty[id]; !ok {
-			return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
-		}
-		delete(q.empty, id)
+		delete(q.claims, id)
 		return nil
 	}
 	for _, m := range c.msgs {
@@ -444,7 +447,6 @@ func (q *Queue[T]) Release(id ClaimID) error {
 			m.claim = nil
 		}
 	}
-	q.heap.remove(int(c.heapIdx))
 	q.dropClaimLocked(c)
 	q.recycleClaimLocked(c) // its messages forgot it
 	return nil

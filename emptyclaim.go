@@ -2,38 +2,49 @@ package claimq
 
 import "time"
 
-// A claim whose messages were all deleted (or reclaimed) still exists
-// until it expires: GetClaim, Renew and Release answer for it, as Zaqar's
-// Redis driver does. A worker that deletes every message it claimed leaves
-// one such claim behind per batch, for the claim's whole TTL, so at high
-// rates they outnumber everything else in the queue. They are therefore
-// kept apart in a compact form: an entry of a map with no pointers but the
-// client's name, and an entry of a pointer-free heap of deadlines. The
-// claim's own struct goes back to a free list for the next claim.
+// Claims are found by ID in one map whose entries stay small: a claim that
+// holds messages points to its struct, and a claim whose messages were all
+// deleted (or reclaimed) keeps only what GetClaim, Renew and Release need
+// until it expires, as Zaqar's Redis driver does. A worker that deletes
+// every message it claimed leaves one such claim behind per batch for the
+// claim's whole TTL, so at high rates they outnumber everything else in
+// the queue; their structs go back to a free list for the next claim.
+// Claim expiries live in a heap of their own whose entries hold no
+// pointer, so that the garbage collector need not look at them.
+
+// claimEntry is a live claim in the queue's claims map.
+type claimEntry[T any] struct {
+	c     *claim[T] // nil once the claim holds no message; then empty says the rest
+	empty emptyClaim
+}
 
 // emptyClaim is a live claim that holds no message.
 type emptyClaim struct {
-	client    string
-	ttl       time.Duration
-	grace     time.Duration
-	renewed   int64
-	expires   int64
-	idleSince int64
+	client  string
+	ttl     time.Duration
+	grace   time.Duration
+	renewed int64
 }
 
+func (e claimEntry[T]) expires() int64 {
+	if e.c != nil {
+		return e.c.expires
+	}
+	return e.empty.renewed + int64(e.empty.ttl)
+}
 
-// emptyDeadline is when an empty claim expires. Renew pushes a new entry
-// rather than moving the old one, which then no longer matches the
-// claim's expiry and is skipped: no index to keep in the map.
-type emptyDeadline struct {
+// claimDeadline is when a claim expires. Renew pushes a new entry rather
+// than moving the old one, which then no longer matches the claim's expiry
+// and is skipped when it comes up: no index to keep in the claims.
+type claimDeadline struct {
 	at int64
 	id ClaimID
 }
 
-// emptyDeadlines is a binary min-heap ordered by at.
-type emptyDeadlines []emptyDeadline
+// claimDeadlines is a binary min-heap ordered by at.
+type claimDeadlines []claimDeadline
 
-func (h *emptyDeadlines) push(d emptyDeadline) {
+func (h *claimDeadlines) push(d claimDeadline) {
 	*h = append(*h, d)
 	s := *h
 	for i := len(s) - 1; i > 0; {
@@ -46,7 +57,7 @@ func (h *emptyDeadlines) push(d emptyDeadline) {
 	}
 }
 
-func (h *emptyDeadlines) pop() {
+func (h *claimDeadlines) pop() {
 	s := *h
 	n := len(s) - 1
 	s[0] = s[n]
@@ -68,27 +79,27 @@ func (h *emptyDeadlines) pop() {
 	*h = s
 }
 
+// expireClaimsLocked ends the claims that expired by now.
+func (q *Queue[T]) expireClaimsLocked(now int64) {
+	for len(q.claimDue) > 0 && q.claimDue[0].at <= now {
+		d := q.claimDue[0]
+		q.claimDue.pop()
+		switch e, ok := q.claims[d.id]; {
+		case !ok || e.expires() != d.at: // released, or renewed since
+		case e.c != nil:
+			q.dropClaimLocked(e.c)
+		default:
+			delete(q.claims, d.id)
+		}
+	}
+}
+
 // emptiedLocked turns live claim c, which just lost its last message, into
 // an emptyClaim and recycles its struct: no message points to it any more
 // (they were deleted or moved to another claim).
 func (q *Queue[T]) emptiedLocked(c *claim[T]) {
-	q.heap.remove(int(c.heapIdx))
-	delete(q.claims, c.id)
-	q.empty[c.id] = emptyClaim{client: c.client, ttl: c.ttl, grace: c.grace,
-		renewed: c.renewed, expires: c.expires, idleSince: c.idleSince}
-	q.emptyDue.push(emptyDeadline{c.expires, c.id})
+	q.claims[c.id] = claimEntry[T]{empty: emptyClaim{client: c.client, ttl: c.ttl, grace: c.grace, renewed: c.renewed}}
 	q.recycleClaimLocked(c)
-}
-
-// expireEmptyLocked forgets the empty claims that expired by now.
-func (q *Queue[T]) expireEmptyLocked(now int64) {
-	for len(q.emptyDue) > 0 && q.emptyDue[0].at <= now {
-		d := q.emptyDue[0]
-		q.emptyDue.pop()
-		if e, ok := q.empty[d.id]; ok && e.expires == d.at {
-			delete(q.empty, d.id)
-		}
-	}
 }
 
 // Free lists keep the structs of deleted messages and emptied claims for
@@ -101,7 +112,6 @@ const (
 )
 
 func (q *Queue[T]) recycleClaimLocked(c *claim[T]) {
-	clear(c.inline[:])
 	*c = claim[T]{}
 	if len(q.freeClaims) < maxFreeClaims {
 		q.freeClaims = append(q.freeClaims, c)

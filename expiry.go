@@ -1,30 +1,23 @@
 package claimq
 
-// deadline is one entry of the queue's timetable: when message m changes
-// state (its delay ends or it expires) or when claim c expires. Exactly
-// one of m and c is set. Entries are stored by value and each owner keeps
-// its index, so removing or moving an entry is O(log n) without searching
-// and without the interface calls of container/heap.
+// deadline is one entry of the messages' timetable: when message m
+// changes state (its delay ends or it expires). Entries are stored by
+// value and each message keeps its index, so removing or moving an entry
+// is O(log n) without searching and without the interface calls of
+// container/heap.
 type deadline[T any] struct {
 	at int64
 	m  *message[T]
-	c  *claim[T]
 }
 
 // deadlines is a binary min-heap ordered by at. Invariants, checked by
 // checkInvariants:
 //
-//	h[(i-1)/2].at <= h[i].at                 for every i > 0
-//	h[i].m.heapIdx == i  or  h[i].c.heapIdx == i
+//	h[(i-1)/2].at <= h[i].at    for every i > 0
+//	h[i].m.heapIdx == i
 type deadlines[T any] []deadline[T]
 
-func (h deadlines[T]) setIndex(i int) {
-	if d := &h[i]; d.m != nil {
-		d.m.heapIdx = int32(i)
-	} else {
-		d.c.heapIdx = int32(i)
-	}
-}
+func (h deadlines[T]) setIndex(i int) { h[i].m.heapIdx = int32(i) }
 
 func (h *deadlines[T]) push(d deadline[T]) {
 	*h = append(*h, d)
@@ -98,12 +91,10 @@ func (h deadlines[T]) down(i int) bool {
 // first, so the rest of the code sees exactly the state at now and no
 // background goroutine is needed.
 func (q *Queue[T]) expireLocked(now int64) {
+	q.expireClaimsLocked(now)
 	for len(q.heap) > 0 && q.heap[0].at <= now {
 		d := q.heap[0]
 		switch {
-		case d.c != nil:
-			q.heap.remove(0)
-			q.dropClaimLocked(d.c)
 		case d.m.delayed && d.m.delay < d.m.expires:
 			m := d.m
 			m.delayed = false
@@ -116,12 +107,11 @@ func (q *Queue[T]) expireLocked(now int64) {
 			q.expired++
 		}
 	}
-	q.expireEmptyLocked(now)
 }
 
-// dropClaimLocked ends claim c (released or expired, already out of the
-// heap): its messages become claimable at once, in their original order
-// since the claimable index is ordered by ID.
+// dropClaimLocked ends claim c (released or expired): its messages become
+// claimable at once, in their original order since the claimable index is
+// ordered by ID.
 func (q *Queue[T]) dropClaimLocked(c *claim[T]) {
 	delete(q.claims, c.id)
 	c.done = true

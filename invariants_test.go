@@ -11,11 +11,11 @@ import (
 //	messages:   strictly increasing IDs; each m has heap[m.heapIdx].m == m
 //	            and heap[m.heapIdx].at == m.deadline()
 //	claimable:  exactly the messages with !delayed && !held, in ID order
-//	heap:       heap[(i-1)/2].at <= heap[i].at; back-pointers exact; every
-//	            entry is a live message or a live claim; none due at q.last
-//	claims:     every live claim c is in the heap at c.expires; c.n counts
-//	            its non-nil msgs; each such m has m.claim == c and
-//	            m.claimPos == its index
+//	heap:       heap[(i-1)/2].at <= heap[i].at; back-pointers exact; one
+//	            entry per message; none due at q.last
+//	claims:     every live claim has a claimDue entry at its expiry; one
+//	            with a struct holds c.n > 0 messages, its non-nil msgs, each
+//	            with m.claim == c and m.claimPos == its index
 //	counters:   claimed == held messages; delayed == delayed messages
 //	pending:    exactly the held messages, in ID order (checkPendingLocked)
 func (q *Queue[T]) checkInvariants() error {
@@ -44,7 +44,7 @@ func (q *Queue[T]) checkInvariants() error {
 		}
 		if m.held() {
 			held++
-			if q.claims[m.claim.id] != m.claim {
+			if q.claims[m.claim.id].c != m.claim {
 				err = fmt.Errorf("message %v: held by a claim missing from the map", m.id)
 				return false
 			}
@@ -73,8 +73,8 @@ func (q *Queue[T]) checkInvariants() error {
 	if len(claimable) != n-held-delayed {
 		return fmt.Errorf("claimable index has %d messages, want %d", len(claimable), n-held-delayed)
 	}
-	if len(q.heap) != n+len(q.claims) {
-		return fmt.Errorf("heap has %d entries for %d messages and %d claims", len(q.heap), n, len(q.claims))
+	if len(q.heap) != n {
+		return fmt.Errorf("heap has %d entries for %d messages", len(q.heap), n)
 	}
 	for i, d := range q.heap {
 		if i > 0 && q.heap[(i-1)/2].at > d.at {
@@ -83,17 +83,28 @@ func (q *Queue[T]) checkInvariants() error {
 		if d.at <= q.last {
 			return fmt.Errorf("heap entry %d due at %d, not applied at %d", i, d.at, q.last)
 		}
-		if (d.m == nil) == (d.c == nil) {
-			return fmt.Errorf("heap entry %d: want exactly one of message and claim", i)
-		}
-		if d.c != nil && (int(d.c.heapIdx) != i || d.c.done || q.claims[d.c.id] != d.c || d.at != d.c.expires) {
-			return fmt.Errorf("heap entry %d: claim %v inconsistent", i, d.c.id)
-		}
-		if d.m != nil && int(d.m.heapIdx) != i {
+		if int(d.m.heapIdx) != i {
 			return fmt.Errorf("heap entry %d: message %v back-pointer %d", i, d.m.id, d.m.heapIdx)
 		}
 	}
-	for id, c := range q.claims {
+	due := map[claimDeadline]bool{}
+	for i, d := range q.claimDue {
+		if i > 0 && q.claimDue[(i-1)/2].at > d.at {
+			return fmt.Errorf("claim heap order broken at %d", i)
+		}
+		if d.at <= q.last {
+			return fmt.Errorf("claim deadline %d not applied at %d", d.at, q.last)
+		}
+		due[d] = true
+	}
+	for id, e := range q.claims {
+		if !due[claimDeadline{e.expires(), id}] {
+			return fmt.Errorf("claim %v expires at %d, no deadline entry says so", id, e.expires())
+		}
+		c := e.c
+		if c == nil {
+			continue
+		}
 		if c.id != id || c.done {
 			return fmt.Errorf("claim %v: map key %v, done %v", c.id, id, c.done)
 		}
@@ -111,25 +122,7 @@ func (q *Queue[T]) checkInvariants() error {
 			}
 		}
 		if live != c.n || live == 0 {
-			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim belongs in q.empty", c.id, c.n, live)
-		}
-	}
-	due := map[emptyDeadline]bool{}
-	for i, d := range q.emptyDue {
-		if i > 0 && q.emptyDue[(i-1)/2].at > d.at {
-			return fmt.Errorf("empty-claim heap order broken at %d", i)
-		}
-		if d.at <= q.last {
-			return fmt.Errorf("empty-claim deadline %d not applied at %d", d.at, q.last)
-		}
-		due[d] = true
-	}
-	for id, e := range q.empty {
-		if q.claims[id] != nil {
-			return fmt.Errorf("claim %v both empty and holding messages", id)
-		}
-		if !due[emptyDeadline{e.expires, id}] {
-			return fmt.Errorf("empty claim %v expires at %d, no deadline entry says so", id, e.expires)
+			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim keeps no struct", c.id, c.n, live)
 		}
 	}
 	for _, m := range q.freeMsgs {

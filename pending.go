@@ -174,8 +174,8 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 	// Walking the claims, not the messages, keeps this independent of
 	// how many messages are pending.
 	s.Consumers = make(map[string]int)
-	for _, c := range q.claims {
-		if c.n > 0 {
+	for _, e := range q.claims {
+		if c := e.c; c != nil {
 			s.Consumers[c.client] += c.n
 		}
 	}

@@ -66,10 +66,9 @@ type Queue[T any] struct {
 	messages   *btree.BTreeG[*message[T]]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]
-	claims     map[ClaimID]*claim[T] // live claims that hold messages
-	empty      map[ClaimID]emptyClaim
-	emptyDue   emptyDeadlines
+	heap       deadlines[T]              // message deadlines
+	claims     map[ClaimID]claimEntry[T] // live claims
+	claimDue   claimDeadlines
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
@@ -116,8 +115,7 @@ func New[T any](opts Options[T]) *Queue[T] {
 		messages:  btree.NewG(btreeDegree, less),
 		claimable: newSeqIndex(less),
 		pending:   newSeqIndex(less),
-		claims:    make(map[ClaimID]*claim[T]),
-		empty:     make(map[ClaimID]emptyClaim),
+		claims:    make(map[ClaimID]claimEntry[T]),
 		rng:       rand.NewChaCha8(seed),
 	}
 }
@@ -604,7 +602,7 @@ func (q *Queue[T]) Stats() Stats {
 		Total:        q.messages.Len(),
 		Claimed:      q.claimed,
 		Delayed:      q.delayed,
-		Claims:       len(q.claims) + len(q.empty),
+		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
 		Dropped:      q.dropped,
@@ -641,14 +639,15 @@ func (q *Queue[T]) Purge() int {
 	q.lock()
 	defer q.mu.Unlock()
 	n := q.messages.Len()
-	for _, c := range q.claims {
-		c.done = true
-		clear(c.msgs)
-		c.msgs = nil
+	for _, e := range q.claims {
+		if c := e.c; c != nil {
+			c.done = true
+			clear(c.msgs)
+			c.msgs = nil
+		}
 	}
 	clear(q.claims)
-	clear(q.empty)
-	q.emptyDue = q.emptyDue[:0]
+	q.claimDue = q.claimDue[:0]
 	q.messages.Clear(false)
 	q.claimable.clear()
 	q.pending.clear()
