@@ -60,18 +60,18 @@ func (h *handler) v2CreateClaim(c *call) error {
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	c.w.Header().Set("Location", claimPath(c.queue, cl.ID))
-	writeJSON(c.w, http.StatusCreated, map[string][]v2Message{
-		"messages": encodeMessages(c.queue, cl.Messages, h.clock.Now()),
+	c.w.Header().Set("Location", c.v.claimPath(c.queue, cl.ID))
+	writeJSON(c.w, http.StatusCreated, map[string][]wireMessage{
+		"messages": c.v.encodeClaimed(c.queue, cl, h.clock.Now()),
 	})
 	return nil
 }
 
 type v2Claim struct {
-	Age      int64       `json:"age"`
-	TTL      int64       `json:"ttl"`
-	Href     string      `json:"href"`
-	Messages []v2Message `json:"messages"`
+	Age      int64         `json:"age"`
+	TTL      int64         `json:"ttl"`
+	Href     string        `json:"href"`
+	Messages []wireMessage `json:"messages"`
 }
 
 func (h *handler) v2GetClaim(c *call) error {
@@ -83,8 +83,8 @@ func (h *handler) v2GetClaim(c *call) error {
 	writeJSON(c.w, http.StatusOK, v2Claim{
 		Age:      seconds(cl.Age(now)),
 		TTL:      seconds(cl.TTL),
-		Href:     claimPath(c.queue, cl.ID),
-		Messages: encodeMessages(c.queue, cl.Messages, now),
+		Href:     c.v.claimPath(c.queue, cl.ID),
+		Messages: c.v.encodeClaimed(c.queue, cl, now),
 	})
 	return nil
 }

@@ -7,45 +7,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/claimq/claimq"
 )
 
 // The v2 message resources: decoding, defaults and encoding.
-
-// v2Message is a message as v2 formats it (format_message).
-type v2Message struct {
-	ID   string          `json:"id"`
-	Href string          `json:"href"`
-	TTL  int64           `json:"ttl"`
-	Age  int64           `json:"age"`
-	Body json.RawMessage `json:"body"`
-}
-
-// seconds returns d in whole seconds, rounded down and never negative:
-// the wire's integer ages and TTLs.
-func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 0) }
-
-// encodeMessage formats m; its href carries the claim that holds it, if
-// any (for a claim's own messages, that claim).
-func encodeMessage(queue string, m message, now time.Time) v2Message {
-	return v2Message{
-		ID:   m.ID.String(),
-		Href: messagePath(queue, m.ID, m.ClaimID),
-		TTL:  seconds(m.TTL),
-		Age:  seconds(m.Age(now)),
-		Body: m.Body,
-	}
-}
-
-func encodeMessages(queue string, msgs []message, now time.Time) []v2Message {
-	out := make([]v2Message, len(msgs))
-	for i, m := range msgs {
-		out[i] = encodeMessage(queue, m, now)
-	}
-	return out
-}
 
 type v2MessageElem struct {
 	Body  json.RawMessage `json:"body"`
@@ -72,9 +38,9 @@ func (h *handler) v2PostMessages(c *call) error {
 	idList := make([]string, len(ids))
 	for i, id := range ids {
 		idList[i] = id.String()
-		refs[i] = messagePath(c.queue, id, claimq.ClaimID{})
+		refs[i] = c.v.messagePath(c.queue, id, claimq.ClaimID{})
 	}
-	c.w.Header().Set("Location", queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
+	c.w.Header().Set("Location", c.v.queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
 	writeJSON(c.w, http.StatusCreated, map[string][]string{"resources": refs})
 	return nil
 }
@@ -141,8 +107,8 @@ func (h *handler) decodePosts(body []byte, set settings, clientID string) ([]cla
 }
 
 type v2MessageList struct {
-	Messages []v2Message `json:"messages"`
-	Links    []v2Link    `json:"links"`
+	Messages []wireMessage `json:"messages"`
+	Links    []v2Link      `json:"links"`
 }
 
 // v2GetMessages serves both the listing and the get by ids.
@@ -155,8 +121,8 @@ func (h *handler) v2GetMessages(c *call) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(c.w, http.StatusOK, map[string][]v2Message{
-			"messages": encodeMessages(c.queue, msgs, h.clock.Now()),
+		writeJSON(c.w, http.StatusOK, map[string][]wireMessage{
+			"messages": c.v.encodeMessages(c.queue, msgs, h.clock.Now()),
 		})
 		return nil
 	}
@@ -175,7 +141,7 @@ func (h *handler) v2GetMessages(c *call) error {
 			return err
 		}
 	}
-	out := v2MessageList{Messages: []v2Message{}, Links: []v2Link{}}
+	out := v2MessageList{Messages: []wireMessage{}, Links: []v2Link{}}
 	if m := c.query.Get("marker"); m != "" {
 		// An unknown or malformed marker gives an empty page, as
 		// Zaqar's Mongo driver does.
@@ -186,7 +152,7 @@ func (h *handler) v2GetMessages(c *call) error {
 	}
 	msgs, forced := h.listMessages(c, opts)
 	if len(msgs) > 0 {
-		out.Messages = encodeMessages(c.queue, msgs, h.clock.Now())
+		out.Messages = c.v.encodeMessages(c.queue, msgs, h.clock.Now())
 		next := url.Values{"marker": {msgs[len(msgs)-1].ID.String()}}
 		if hasLimit {
 			next.Set("limit", strconv.Itoa(limit))
@@ -199,7 +165,7 @@ func (h *handler) v2GetMessages(c *call) error {
 				next.Set(b.name, "true")
 			}
 		}
-		out.Links = append(out.Links, v2Link{Rel: "next", Href: queuePath(c.queue) + "/messages?" + next.Encode()})
+		out.Links = append(out.Links, v2Link{Rel: "next", Href: c.v.queuePath(c.queue) + "/messages?" + next.Encode()})
 	}
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
@@ -218,7 +184,7 @@ func (h *handler) v2GetMessage(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, encodeMessage(c.queue, m, h.clock.Now()))
+	writeJSON(c.w, http.StatusOK, c.v.encodeMessage(c.queue, m, m.ClaimID, h.clock.Now()))
 	return nil
 }
 

@@ -28,7 +28,7 @@ func (h *handler) v2CreateQueue(c *call) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", queuePath(c.queue))
+	c.w.Header().Set("Location", c.v.queuePath(c.queue))
 	if created {
 		c.w.WriteHeader(http.StatusCreated)
 	} else {
@@ -165,7 +165,7 @@ func (h *handler) v2ListQueues(c *call) error {
 	page, count := h.listQueues(c, opts)
 	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []v2Link{}}
 	for _, q := range page {
-		v := v2Queue{Name: q.name, Href: queuePath(q.name)}
+		v := v2Queue{Name: q.name, Href: c.v.queuePath(q.name)}
 		if detailed {
 			v.Metadata = withReserved(q.meta, h.limits)
 		}
@@ -212,7 +212,7 @@ func (h *handler) v2Stats(c *call) error {
 	if s.Total > 0 {
 		ref := func(m claimq.MessageStat) *v2MessageRef {
 			return &v2MessageRef{
-				Href:    messagePath(c.queue, m.ID, claimq.ClaimID{}),
+				Href:    c.v.messagePath(c.queue, m.ID, claimq.ClaimID{}),
 				Age:     seconds(m.Age),
 				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			}
