@@ -38,7 +38,8 @@ func (h *handler) v2CreateQueue(c *call) error {
 }
 
 func (h *handler) v2GetQueue(c *call) error {
-	writeJSON(c.w, http.StatusOK, withReserved(h.queueMetadata(c), h.limits))
+	meta, _ := h.queueMetadata(c)
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
 	return nil
 }
 
@@ -121,7 +122,7 @@ const (
 	defaultQueuesPerPage = 10
 )
 
-type v2Link struct {
+type link struct {
 	Rel  string `json:"rel"`
 	Href string `json:"href"`
 }
@@ -134,7 +135,7 @@ type v2Queue struct {
 
 type v2QueueList struct {
 	Queues []v2Queue `json:"queues"`
-	Links  []v2Link  `json:"links"`
+	Links  []link    `json:"links"`
 	Count  int       `json:"count,omitempty"`
 }
 
@@ -163,7 +164,7 @@ func (h *handler) v2ListQueues(c *call) error {
 		}
 	}
 	page, count := h.listQueues(c, opts)
-	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []v2Link{}}
+	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []link{}}
 	for _, q := range page {
 		v := v2Queue{Name: q.name, Href: c.v.queuePath(q.name)}
 		if detailed {
@@ -175,7 +176,7 @@ func (h *handler) v2ListQueues(c *call) error {
 		next := cloneQuery(c.query)
 		next.Set("marker", page[len(page)-1].name)
 		next.Set("limit", strconv.Itoa(opts.limit))
-		out.Links = append(out.Links, v2Link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
+		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
 	}
 	if opts.withCount {
 		out.Count = count
@@ -192,26 +193,33 @@ func cloneQuery(q url.Values) url.Values {
 	return out
 }
 
-type v2MessageRef struct {
+type messageRef struct {
 	Href    string `json:"href"`
 	Age     int64  `json:"age"`
 	Created string `json:"created"`
 }
 
-type v2StatsCounts struct {
-	Claimed int           `json:"claimed"`
-	Free    int           `json:"free"`
-	Total   int           `json:"total"`
-	Oldest  *v2MessageRef `json:"oldest,omitempty"`
-	Newest  *v2MessageRef `json:"newest,omitempty"`
+type statsCounts struct {
+	Claimed int         `json:"claimed"`
+	Free    int         `json:"free"`
+	Total   int         `json:"total"`
+	Oldest  *messageRef `json:"oldest,omitempty"`
+	Newest  *messageRef `json:"newest,omitempty"`
 }
 
+// v2Stats serves v1.1 too.
 func (h *handler) v2Stats(c *call) error {
-	s := h.queueStats(c)
-	out := v2StatsCounts{Claimed: s.Claimed, Free: s.Free, Total: s.Total}
+	s, _ := h.queueStats(c)
+	writeJSON(c.w, http.StatusOK, encodeStats(c, s))
+	return nil
+}
+
+// encodeStats formats s as every version does.
+func encodeStats(c *call, s claimq.Stats) map[string]statsCounts {
+	out := statsCounts{Claimed: s.Claimed, Free: s.Free, Total: s.Total}
 	if s.Total > 0 {
-		ref := func(m claimq.MessageStat) *v2MessageRef {
-			return &v2MessageRef{
+		ref := func(m claimq.MessageStat) *messageRef {
+			return &messageRef{
 				Href:    c.v.messagePath(c.queue, m.ID, claimq.ClaimID{}),
 				Age:     seconds(m.Age),
 				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
@@ -219,8 +227,7 @@ func (h *handler) v2Stats(c *call) error {
 		}
 		out.Oldest, out.Newest = ref(s.Oldest), ref(s.Newest)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"messages": out})
-	return nil
+	return map[string]statsCounts{"messages": out}
 }
 
 func (h *handler) v2Purge(c *call) error {

@@ -17,13 +17,21 @@ type version struct {
 	// heldHrefs adds ?claim_id= of the claim holding a message to its
 	// href outside claim responses, which v1.0 never does.
 	heldHrefs bool
+	// bare answers collections as bare arrays, not in {"messages": …}.
+	bare bool
+	// emptyNoContent answers 204 to a listing with nothing in it, and
+	// to a get by ids that found nothing, where later versions answer 200
+	// with an empty page and 404.
+	emptyNoContent bool
+	// contentLocation sets Content-Location on reads, as v1.0 did.
+	contentLocation bool
 	// projectOptional ignores Options.RequireProject: Zaqar never
 	// required X-Project-Id on v1.0.
 	projectOptional bool
 }
 
 var (
-	ver10 = &version{base: "/v1", projectOptional: true}
+	ver10 = &version{base: "/v1", bare: true, emptyNoContent: true, contentLocation: true, projectOptional: true}
 	ver11 = &version{base: "/v1.1", ids: true, heldHrefs: true}
 	ver2  = &version{base: "/v2", ids: true, heldHrefs: true}
 )
@@ -41,6 +49,18 @@ func (v *version) messagePath(q string, id claimq.MessageID, claim claimq.ClaimI
 
 func (v *version) claimPath(q string, id claimq.ClaimID) string {
 	return v.base + "/queues/" + q + "/claims/" + id.String()
+}
+
+// setContentLocation sets Content-Location to the request's path and
+// query where the version does: v1.0's reads.
+func setContentLocation(c *call) {
+	if c.v.contentLocation {
+		loc := c.r.URL.Path
+		if c.r.URL.RawQuery != "" {
+			loc += "?" + c.r.URL.RawQuery
+		}
+		c.w.Header().Set("Content-Location", loc)
+	}
 }
 
 // wireMessage is a message as every version formats it
