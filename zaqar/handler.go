@@ -332,6 +332,8 @@ func acceptsJSON(accept []string) bool {
 // routes registers every path the handler serves.
 func (h *handler) routes() {
 	rt := &router{routes: map[string]*route{}}
+	h.v1Routes(rt)
+	h.v11Routes(rt)
 	h.v2Routes(rt)
 	if h.opts.FakeClock != nil {
 		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)

@@ -37,6 +37,7 @@ func (h *handler) v2Routes(rt *router) {
 	rt.handle(http.MethodDelete, "/v2/queues/{queue}/claims/{id}", api(h.v2ReleaseClaim))
 }
 
+// v2Ping serves v1.0's /health and v1.1's /ping too.
 func (h *handler) v2Ping(c *call) error {
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -58,6 +58,7 @@ func (h *handler) decodeClaimBody(c *call, r claimRules) (ttl, grace time.Durati
 	return ttl, grace, nil
 }
 
+// v2CreateClaim serves v1.1 too, whose defaults are the same.
 func (h *handler) v2CreateClaim(c *call) error {
 	limit, _, err := queryInt(c.query, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
@@ -104,13 +105,14 @@ type v2Claim struct {
 	Messages []wireMessage `json:"messages"`
 }
 
+// v2GetClaim serves every version, each with its representation.
 func (h *handler) v2GetClaim(c *call) error {
 	cl, err := h.getClaim(c, c.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	now := h.clock.Now()
-	setContentLocation(c)
+	setContentLocation(c, true)
 	writeJSON(c.w, http.StatusOK, v2Claim{
 		Age:      seconds(cl.Age(now)),
 		TTL:      seconds(cl.TTL),
@@ -120,6 +122,7 @@ func (h *handler) v2GetClaim(c *call) error {
 	return nil
 }
 
+// v2UpdateClaim serves v1.1 too.
 func (h *handler) v2UpdateClaim(c *call) error {
 	// Zaqar checks grace on update only for type; claimq needs it
 	// within 0..MaxGrace, which the description then names.
@@ -140,6 +143,7 @@ func (h *handler) updateClaimReply(c *call, ttl, grace time.Duration) error {
 	return nil
 }
 
+// v2ReleaseClaim serves every version.
 func (h *handler) v2ReleaseClaim(c *call) error {
 	h.releaseClaim(c, c.r.PathValue("id"))
 	c.w.WriteHeader(http.StatusNoContent)

@@ -138,7 +138,7 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 	return posts, nil
 }
 
-type v2MessageList struct {
+type messageList struct {
 	Messages []wireMessage `json:"messages"`
 	Links    []link        `json:"links"`
 }
@@ -150,7 +150,7 @@ func (h *handler) v2GetMessages(c *call) error {
 	}
 
 	opts, hasLimit, err := h.decodeList(c, true)
-	out := v2MessageList{Messages: []wireMessage{}, Links: []link{}}
+	out := messageList{Messages: []wireMessage{}, Links: []link{}}
 	if errors.Is(err, errBadMarker) {
 		writeJSON(c.w, http.StatusOK, out)
 		return nil
@@ -245,16 +245,19 @@ func (h *handler) checkIDCount(ids []string) error {
 	return nil
 }
 
+// v2GetMessage serves every version, each with its representation.
 func (h *handler) v2GetMessage(c *call) error {
 	m, err := h.getMessage(c, c.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	setContentLocation(c)
+	setContentLocation(c, true)
 	writeJSON(c.w, http.StatusOK, c.v.encodeMessages(c.queue, []message{m}, h.clock.Now())[0])
 	return nil
 }
 
+// v2DeleteMessage serves every version: the delete-with-claim answers
+// are the same in all.
 func (h *handler) v2DeleteMessage(c *call) error {
 	claimID := c.query.Get("claim_id")
 	if err := h.deleteMessage(c, c.r.PathValue("id"), claimID, claimID != ""); err != nil {
@@ -274,7 +277,8 @@ type v2PopMessage struct {
 	ClaimCount int             `json:"claim_count"`
 }
 
-// v2DeleteMessages serves both the delete by ids and the pop.
+// v2DeleteMessages serves both the delete by ids and the pop, in v1.1
+// too.
 func (h *handler) v2DeleteMessages(c *call) error {
 	ids := queryList(c.query, "ids")
 	popText := c.query.Get("pop")

@@ -13,6 +13,7 @@ import (
 
 // The v2 queue resources: decoding, defaults and encoding.
 
+// v2CreateQueue serves v1.1 too, whose PUT also takes metadata.
 func (h *handler) v2CreateQueue(c *call) error {
 	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata")
 	if err != nil {
@@ -24,6 +25,12 @@ func (h *handler) v2CreateQueue(c *call) error {
 			return err
 		}
 	}
+	return h.createQueueReply(c, meta)
+}
+
+// createQueueReply creates the queue with meta and answers as every
+// version does: 201 if created, 204 if it existed, with its Location.
+func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	created, err := h.createQueue(c, meta)
 	if err != nil {
 		return err
@@ -110,6 +117,7 @@ func decodePatch(body []byte) ([]patchOp, error) {
 	return changes, nil
 }
 
+// v2DeleteQueue serves every version.
 func (h *handler) v2DeleteQueue(c *call) error {
 	h.deleteQueue(c)
 	c.w.WriteHeader(http.StatusNoContent)

@@ -51,12 +51,12 @@ func (v *version) claimPath(q string, id claimq.ClaimID) string {
 	return v.base + "/queues/" + q + "/claims/" + id.String()
 }
 
-// setContentLocation sets Content-Location to the request's path and
-// query where the version does: v1.0's reads.
-func setContentLocation(c *call) {
+// setContentLocation sets Content-Location to the request's path, and
+// its query if withQuery, where the version does: v1.0's reads.
+func setContentLocation(c *call, withQuery bool) {
 	if c.v.contentLocation {
 		loc := c.r.URL.Path
-		if c.r.URL.RawQuery != "" {
+		if withQuery && c.r.URL.RawQuery != "" {
 			loc += "?" + c.r.URL.RawQuery
 		}
 		c.w.Header().Set("Content-Location", loc)
