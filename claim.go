@@ -70,7 +70,10 @@ type claim[T any] struct {
 	grace   time.Duration
 	renewed int64
 	expires int64
-	heapIdx int32
+	// idleSince is when the claim's messages were last delivered, taken
+	// or renewed: the start of their idle time in the pending family.
+	idleSince int64
+	heapIdx   int32
 	// done is set when the claim is released or expires; messages may
 	// still point to an expired claim so that Delete can report the race.
 	done bool
@@ -102,17 +105,16 @@ func (c *claim[T]) export() Claim[T] {
 	return out
 }
 
-// addLocked puts m in c at time now: the message's delivery count grows,
-// its idle time restarts and its lifetime is extended to cover the claim.
-func (q *Queue[T]) addLocked(c *claim[T], m *message[T], now int64) {
+// addLocked puts m in c: the message's delivery count grows and its
+// lifetime is extended to cover the claim. The caller keeps the claimable
+// and pending indexes right.
+func (q *Queue[T]) addLocked(c *claim[T], m *message[T]) {
 	m.claim = c
 	m.claimPos = int32(len(c.msgs))
 	m.claimCount++
-	m.idleSince = now
 	c.msgs = append(c.msgs, m)
 	c.n++
 	q.claimed++
-	q.pending.ReplaceOrInsert(m)
 	q.extendLocked(m, c)
 }
 
@@ -133,7 +135,7 @@ func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
 	c.msgs[m.claimPos] = nil
 	c.n--
 	q.claimed--
-	q.pending.Delete(m)
+	q.pending.remove(m)
 }
 
 func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {
@@ -206,10 +208,11 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 	var c *claim[T]
 	var dead []deadMessage[T]
 	for c == nil || c.n < limit {
-		m, ok := q.claimable.DeleteMin()
+		m, ok := q.claimable.min()
 		if !ok {
 			break
 		}
+		q.claimable.remove(m)
 		if q.opts.MaxClaimCount > 0 && int(m.claimCount) >= q.opts.MaxClaimCount {
 			dead = append(dead, deadMessage[T]{body: m.body, client: m.client, ttl: time.Duration(m.expires - now)})
 			q.removeLocked(m)
@@ -218,18 +221,20 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 		if c == nil {
 			c = q.newClaimLocked(now, ttl, grace, client)
 		}
-		q.addLocked(c, m, now)
+		q.addLocked(c, m)
+		q.pending.insert(m)
 	}
 	return c, dead
 }
 
 func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client string) *claim[T] {
 	c := &claim[T]{
-		client:  client,
-		ttl:     ttl,
-		grace:   grace,
-		renewed: now,
-		expires: now + int64(ttl),
+		client:    client,
+		ttl:       ttl,
+		grace:     grace,
+		renewed:   now,
+		expires:   now + int64(ttl),
+		idleSince: now,
 	}
 	c.msgs = c.inline[:0]
 	for {
@@ -377,11 +382,10 @@ func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
 		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
 	}
 	c.ttl, c.grace = ttl, grace
-	c.renewed, c.expires = now, now+int64(ttl)
+	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
 	q.heap.fix(int(c.heapIdx), c.expires)
 	for _, m := range c.msgs {
 		if m != nil {
-			m.idleSince = now
 			q.extendLocked(m, c)
 		}
 	}

@@ -71,6 +71,7 @@ func TestExpiredClaimRace(t *testing.T) {
 	require.ErrorIs(t, q.Delete(id, ClaimID{}), ErrMessageClaimed)
 	err = q.Delete(id, slow.ID)
 	require.ErrorIs(t, err, ErrClaimedByOther, "once re-claimed, the late worker sees another claim")
+	require.ErrorIs(t, err, ErrClaimExpired, "and still the signal to roll back")
 	require.NoError(t, q.Delete(id, fast.ID))
 }
 

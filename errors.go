@@ -39,12 +39,15 @@ var (
 	ErrNotClaimed = errors.New("claimq: message is not claimed")
 
 	// ErrClaimExpired marks the race a worker must roll back from: the
-	// claim it deleted with was the message's last claim and has expired,
-	// so another worker may be processing the message now.
+	// claim it deleted with has expired, so another worker may be
+	// processing the message now. It comes wrapped with ErrNotClaimed
+	// (nobody holds the message yet) or ErrClaimedByOther (another claim
+	// has taken it).
 	ErrClaimExpired = errors.New("claimq: claim expired")
 
 	// ErrClaimedByOther is returned by [Queue.Delete] when a different
-	// live claim holds the message.
+	// live claim holds the message; it also matches ErrClaimExpired when
+	// the claim given is no longer live.
 	ErrClaimedByOther = errors.New("claimq: message is claimed by another claim")
 
 	// ErrClaimNotFound means the claim was released, expired or never
@@ -54,7 +57,10 @@ var (
 
 // errExpiredClaim is preallocated so that the race signal costs no
 // allocation beyond the ID wrapping done by the caller.
-var errExpiredClaim = fmt.Errorf("%w: %w", ErrNotClaimed, ErrClaimExpired)
+var (
+	errExpiredClaim          = fmt.Errorf("%w: %w", ErrNotClaimed, ErrClaimExpired)
+	errClaimedByOtherExpired = fmt.Errorf("%w: %w", ErrClaimedByOther, ErrClaimExpired)
+)
 
 // LimitError reports an argument outside its allowed range. It matches
 // [ErrInvalid] under [errors.Is]; use [errors.As] to read its fields.

@@ -41,9 +41,9 @@ func Example() {
 }
 
 // A worker that takes longer than its claim must not commit its work:
-// another worker may get the message now. Delete tells it so, with
-// ErrClaimExpired while the message waits for another claim and
-// ErrClaimedByOther once another worker holds it.
+// another worker may get the message now. Delete tells it so with
+// ErrClaimExpired, whether the message still waits for another claim or
+// another worker holds it already (then also ErrClaimedByOther).
 func Example_expiredClaim() {
 	clock := claimq.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	q := claimq.New(claimq.Options[string]{Clock: clock})
@@ -58,12 +58,12 @@ func Example_expiredClaim() {
 	fast, _ := q.Claim(claimq.ClaimOptions{TTL: time.Minute})
 	fmt.Println("fast worker got:", fast.Messages[0].Body)
 	err = q.Delete(slow.Messages[0].ID, slow.ID)
-	fmt.Println("slow worker again:", errors.Is(err, claimq.ErrClaimedByOther))
+	fmt.Println("slow worker again:", errors.Is(err, claimq.ErrClaimExpired), errors.Is(err, claimq.ErrClaimedByOther))
 	fmt.Println("fast worker deletes:", q.Delete(fast.Messages[0].ID, fast.ID))
 	// Output:
 	// slow worker rolls back: true
 	// fast worker got: charge card
-	// slow worker again: true
+	// slow worker again: true true
 	// fast worker deletes: <nil>
 }
 

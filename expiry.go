@@ -109,7 +109,7 @@ func (q *Queue[T]) expireLocked(now int64) {
 			m.delayed = false
 			q.delayed--
 			q.heap.fix(0, m.expires)
-			q.claimable.ReplaceOrInsert(m)
+			q.claimable.insert(m)
 			q.wakeLocked()
 		default:
 			q.removeLocked(d.m)
@@ -126,8 +126,8 @@ func (q *Queue[T]) dropClaimLocked(c *claim[T]) {
 	c.done = true
 	for _, m := range c.msgs {
 		if m != nil {
-			q.pending.Delete(m)
-			q.claimable.ReplaceOrInsert(m)
+			q.pending.remove(m)
+			q.claimable.insert(m)
 			q.claimed--
 		}
 	}

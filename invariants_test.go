@@ -51,11 +51,6 @@ func (q *Queue[T]) checkInvariants() error {
 		if m.delayed {
 			delayed++
 		}
-		_, inClaimable := q.claimable.Get(m)
-		if inClaimable != m.claimable() {
-			err = fmt.Errorf("message %v: in claimable index %v, claimable %v", m.id, inClaimable, m.claimable())
-			return false
-		}
 		prev = m.id
 		return true
 	})
@@ -65,19 +60,17 @@ func (q *Queue[T]) checkInvariants() error {
 	if held != q.claimed || delayed != q.delayed {
 		return fmt.Errorf("counters: claimed %d (counted %d), delayed %d (counted %d)", q.claimed, held, q.delayed, delayed)
 	}
-	nClaimable := 0
-	q.claimable.Ascend(func(m *message[T]) bool {
-		nClaimable++
-		if got, ok := q.messages.Get(m); !ok || got != m {
-			err = fmt.Errorf("claimable message %v not in messages", m.id)
-		}
-		return err == nil
-	})
+	claimable, err := q.claimable.check()
 	if err != nil {
-		return err
+		return fmt.Errorf("claimable index: %w", err)
 	}
-	if nClaimable != n-held-delayed {
-		return fmt.Errorf("claimable index has %d messages, want %d", nClaimable, n-held-delayed)
+	for _, m := range claimable {
+		if got, ok := q.messages.Get(m); !ok || got != m || !m.claimable() {
+			return fmt.Errorf("claimable index holds message %v, not claimable", m.id)
+		}
+	}
+	if len(claimable) != n-held-delayed {
+		return fmt.Errorf("claimable index has %d messages, want %d", len(claimable), n-held-delayed)
 	}
 	if len(q.heap) != n+len(q.claims) {
 		return fmt.Errorf("heap has %d entries for %d messages and %d claims", len(q.heap), n, len(q.claims))

@@ -111,11 +111,11 @@ type message[T any] struct {
 	// claim.expires > now, kept after it expires so that Delete can tell
 	// the expired-claim race apart, cleared on release.
 	claim      *claim[T]
+	pos        int   // place in the claimable or pending index (see seqIndex)
 	claimPos   int32 // index in claim.msgs while the claim is live
 	heapIdx    int32 // index of this message's deadline in the queue's heap
 	claimCount int32
-	delayed    bool  // the delay has not passed yet
-	idleSince  int64 // last delivery, reclaim or renewal (pending family)
+	delayed    bool // the delay has not passed yet
 }
 
 // held reports whether a live claim holds the message. Claims are marked

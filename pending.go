@@ -131,16 +131,15 @@ func (q *Queue[T]) Pending(opts PendingOptions) []PendingEntry {
 	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	if q.pending.Len() == 0 {
+	if q.pending.len() == 0 {
 		return nil
 	}
-	out := make([]PendingEntry, 0, min(opts.Count, q.pending.Len()))
-	q.probe.id = opts.Start
-	q.pending.AscendGreaterOrEqual(&q.probe, func(m *message[T]) bool {
+	out := make([]PendingEntry, 0, min(opts.Count, q.pending.len()))
+	q.pending.ascend(opts.Start, &q.probe, func(m *message[T]) bool {
 		if opts.End != 0 && m.id > opts.End {
 			return false
 		}
-		idle := time.Duration(now - m.idleSince)
+		idle := time.Duration(now - m.claim.idleSince)
 		if (opts.Consumer == "" || m.claim.client == opts.Consumer) && idle >= opts.MinIdle {
 			out = append(out, PendingEntry{
 				MessageID:  m.id,
@@ -165,12 +164,12 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	s := PendingSummary{Count: q.pending.Len()}
+	s := PendingSummary{Count: q.pending.len()}
 	if s.Count == 0 {
 		return s
 	}
-	lo, _ := q.pending.Min()
-	hi, _ := q.pending.Max()
+	lo, _ := q.pending.min()
+	hi, _ := q.pending.max()
 	s.Lowest, s.Highest = lo.id, hi.id
 	// Walking the claims, not the messages, keeps this independent of
 	// how many messages are pending.
@@ -242,12 +241,13 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 		case m == nil:
 			continue
 		case m.held():
-			if m.claim == c || now-m.idleSince < int64(opts.MinIdle) {
+			if m.claim == c || now-m.claim.idleSince < int64(opts.MinIdle) {
 				continue
 			}
 			q.leavePendingLocked(m)
 		case opts.Force && !m.delayed:
-			q.claimable.Delete(m)
+			q.claimable.remove(m)
+			q.pending.insert(m)
 		default:
 			continue
 		}
@@ -302,17 +302,16 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 	}
 	// The tree cannot change while it is walked, and taking a message
 	// takes it out and puts it back, so collect first.
-	batch := make([]*message[T], 0, min(count, q.pending.Len()))
+	batch := make([]*message[T], 0, min(count, q.pending.len()))
 	var next MessageID
 	looked := 0
-	q.probe.id = start
-	q.pending.AscendGreaterOrEqual(&q.probe, func(m *message[T]) bool {
+	q.pending.ascend(start, &q.probe, func(m *message[T]) bool {
 		if len(batch) == count || looked == autoClaimScan*count {
 			next = m.id
 			return false
 		}
 		looked++
-		if now-m.idleSince >= int64(opts.MinIdle) {
+		if now-m.claim.idleSince >= int64(opts.MinIdle) {
 			batch = append(batch, m)
 		}
 		return true
@@ -344,12 +343,13 @@ func (q *Queue[T]) reclaimOptions(ttl, grace, minIdle time.Duration) (time.Durat
 	return ttl, grace, nil
 }
 
-// takeLocked puts m, which is in no claim and not claimable, in c as
-// Reclaim does: a delivery, idle since now, unless idle or retryCount (as
-// in ReclaimOptions) or justID say otherwise.
+// takeLocked puts m, which is in the pending index but in no claim, in c
+// as Reclaim does: a delivery, idle since now, unless idle or retryCount
+// (as in ReclaimOptions) or justID say otherwise. Idle times belong to the
+// claim, since everything that sets them sets them for a whole claim.
 func (q *Queue[T]) takeLocked(c *claim[T], m *message[T], now int64, idle time.Duration, retryCount int, justID bool) {
 	count := m.claimCount
-	q.addLocked(c, m, now)
+	q.addLocked(c, m)
 	switch {
 	case retryCount > 0:
 		m.claimCount = int32(retryCount)
@@ -358,7 +358,7 @@ func (q *Queue[T]) takeLocked(c *claim[T], m *message[T], now int64, idle time.D
 	case justID:
 		m.claimCount = count
 	}
-	m.idleSince = now - int64(idle)
+	c.idleSince = now - int64(idle)
 }
 
 // leavePendingLocked takes a held message out of its claim as

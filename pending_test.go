@@ -15,28 +15,26 @@ import (
 // with the lock held, after counting held messages into q.claimed:
 //
 //	pending == { m in messages : m.held() }, ordered by ID
-//	m.idleSince <= q.last for every pending m (idle times are not negative)
+//	m.claim.idleSince <= q.last for every pending m (idle times are not negative)
 func (q *Queue[T]) checkPendingLocked() error {
-	if q.pending.Len() != q.claimed {
-		return fmt.Errorf("pending index has %d messages, %d are held", q.pending.Len(), q.claimed)
+	all, err := q.pending.check()
+	if err != nil {
+		return fmt.Errorf("pending index: %w", err)
 	}
-	var err error
-	var prev MessageID
-	q.pending.Ascend(func(m *message[T]) bool {
+	if len(all) != q.claimed {
+		return fmt.Errorf("pending index has %d messages, %d are held", len(all), q.claimed)
+	}
+	for _, m := range all {
 		switch got, ok := q.messages.Get(m); {
-		case m.id <= prev:
-			err = fmt.Errorf("pending index out of order: %v after %v", m.id, prev)
 		case !ok || got != m:
-			err = fmt.Errorf("pending message %v not in messages", m.id)
+			return fmt.Errorf("pending message %v not in messages", m.id)
 		case !m.held():
-			err = fmt.Errorf("pending message %v is not held by a live claim", m.id)
-		case m.idleSince > q.last:
-			err = fmt.Errorf("pending message %v idle since %d, after now %d", m.id, m.idleSince, q.last)
+			return fmt.Errorf("pending message %v is not held by a live claim", m.id)
+		case m.claim.idleSince > q.last:
+			return fmt.Errorf("pending message %v idle since %d, after now %d", m.id, m.claim.idleSince, q.last)
 		}
-		prev = m.id
-		return err == nil
-	})
-	return err
+	}
+	return nil
 }
 
 // newPendingQueue returns a queue with Zaqar's limits whose invariants

@@ -64,6 +64,15 @@ func (s *queueMachine) live(c *modelClaim) bool {
 
 func (s *queueMachine) held(m *modelMsg) bool { return s.live(m.claim) }
 
+func (s *queueMachine) liveID(id ClaimID) bool {
+	for _, c := range s.claims {
+		if c.id == id {
+			return s.live(c)
+		}
+	}
+	return false
+}
+
 func (s *queueMachine) delayed(m *modelMsg) bool { return m.delay > s.now }
 
 func (s *queueMachine) claimable(m *modelMsg) bool { return !s.held(m) && !s.delayed(m) }
@@ -307,7 +316,7 @@ func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
 		want = ErrMessageClaimed
 	case cid.IsZero():
 	case s.held(m) && m.claim.id != cid:
-		want = ErrClaimedByOther
+		want, expired = ErrClaimedByOther, !s.liveID(cid)
 	case s.held(m):
 	case m.claim != nil && m.claim.id == cid:
 		want, expired = ErrNotClaimed, true

@@ -64,8 +64,8 @@ type Queue[T any] struct {
 	// held message; pending holds the held ones, so that the pending
 	// family never looks at a free one.
 	messages  *btree.BTreeG[*message[T]]
-	claimable *btree.BTreeG[*message[T]]
-	pending   *btree.BTreeG[*message[T]]
+	claimable seqIndex[T]
+	pending   seqIndex[T]
 	heap      deadlines[T]
 	claims    map[ClaimID]*claim[T]
 	probe     message[T] // search key for the trees, reused under the lock
@@ -110,8 +110,8 @@ func New[T any](opts Options[T]) *Queue[T] {
 		limits:    opts.Limits,
 		clock:     opts.Clock,
 		messages:  btree.NewG(btreeDegree, less),
-		claimable: btree.NewG(btreeDegree, less),
-		pending:   btree.NewG(btreeDegree, less),
+		claimable: newSeqIndex(less),
+		pending:   newSeqIndex(less),
 		claims:    make(map[ClaimID]*claim[T]),
 		rng:       rand.NewChaCha8(seed),
 	}
@@ -200,7 +200,7 @@ func (q *Queue[T]) removeLocked(m *message[T]) {
 	case m.delayed:
 		q.delayed--
 	default:
-		q.claimable.Delete(m)
+		q.claimable.remove(m)
 	}
 	q.messages.Delete(m)
 	q.heap.remove(int(m.heapIdx))
@@ -278,7 +278,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 			m.delay, m.delayed = now+int64(delay), true
 			q.delayed++
 		} else {
-			q.claimable.ReplaceOrInsert(m)
+			q.claimable.insert(m)
 			woken = true
 		}
 		q.messages.ReplaceOrInsert(m)
@@ -319,7 +319,7 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 		m.id = first + MessageID(i)
 		m.body, m.client = d.body, d.client
 		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
-		q.claimable.ReplaceOrInsert(m)
+		q.claimable.insert(m)
 		q.messages.ReplaceOrInsert(m)
 		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
@@ -432,10 +432,12 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// [ErrClaimedByOther] when another live claim holds it, also matching
+// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
 // when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired, the race that tells a worker to roll
-// back. Cost: O(log n), no allocation on success.
+// was its last claim and has expired. ErrClaimExpired is thus the one
+// signal a worker needs: its claim ran out, someone else may have the
+// message, roll back. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -450,6 +452,8 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	case claim.IsZero() && held:
 		return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
 	case claim.IsZero():
+	case held && m.claim.id != claim && q.claims[claim] == nil:
+		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, id, claim)
 	case held && m.claim.id != claim:
 		return fmt.Errorf("%w: %v", ErrClaimedByOther, id)
 	case held:
@@ -500,7 +504,7 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	}
 	var out []Message[T]
 	for len(out) < n {
-		m, ok := q.claimable.Min()
+		m, ok := q.claimable.min()
 		if !ok {
 			break
 		}
@@ -588,8 +592,8 @@ func (q *Queue[T]) Purge() int {
 	}
 	clear(q.claims)
 	q.messages.Clear(false)
-	q.claimable.Clear(false)
-	q.pending.Clear(false)
+	q.claimable.clear()
+	q.pending.clear()
 	clear(q.heap)
 	q.heap = q.heap[:0]
 	q.claimed, q.delayed = 0, 0

@@ -416,8 +416,13 @@ func TestDeleteRules(t *testing.T) {
 		}, nil, false},
 		{"held by another live claim", func(t *testing.T, s setup) ClaimID {
 			mustClaim(t, s.q, ClaimOptions{})
-			return ClaimID{1, 2, 3}
+			postN(t, s.q, 1, 0)
+			return mustClaim(t, s.q, ClaimOptions{}).ID
 		}, ErrClaimedByOther, false},
+		{"held, given claim unknown or expired", func(t *testing.T, s setup) ClaimID {
+			mustClaim(t, s.q, ClaimOptions{})
+			return ClaimID{1, 2, 3}
+		}, ErrClaimedByOther, true},
 		{"never claimed, claim given", func(*testing.T, setup) ClaimID { return ClaimID{9} }, ErrNotClaimed, false},
 		{"released claim", func(t *testing.T, s setup) ClaimID {
 			c := mustClaim(t, s.q, ClaimOptions{})

@@ -149,8 +149,11 @@ func TestDeleteWithClaim(t *testing.T) {
 		f.clock.Advance(300 * time.Second)
 		cid2, mid := claimOne(t, f, "")
 		require.Equal(t, f.vars["{m0}"], mid)
+		// The stale claim meets another live one: 400, as Zaqar's Redis
+		// driver answers, so a late worker always sees its claim expired.
 		rec := f.do(t, "DELETE", "/v2/queues/q/messages/{m0}?claim_id={cid}", "", nil)
-		assert.Equal(t, http.StatusForbidden, rec.Code)
+		assert.Equal(t, http.StatusBadRequest, rec.Code)
+		assert.Equal(t, "The specified claim does not exist or has expired.", description(t, rec.Body.Bytes()))
 		rec = f.do(t, "DELETE", "/v2/queues/q/messages/{m0}?claim_id="+cid2, "", nil)
 		assert.Equal(t, http.StatusNoContent, rec.Code)
 	})

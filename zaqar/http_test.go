@@ -253,7 +253,7 @@ var httpCases = []httpCase{
 	{name: "delete malformed id", method: "DELETE", target: "/v2/queues/q/messages/bogus?claim_id=bogus", status: 204},
 	{name: "delete missing queue", method: "DELETE", target: "/v2/queues/nope/messages/{m1}", status: 204},
 	{name: "delete claimed without claim", method: "DELETE", target: "/v2/queues/q/messages/{m0}", status: 403, want: "cannot be deleted without a valid claim ID"},
-	{name: "delete claimed with other claim", method: "DELETE", target: "/v2/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 403, want: "claimed"},
+	{name: "delete claimed with unknown claim", method: "DELETE", target: "/v2/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 400, want: "does not exist or has expired"},
 	{name: "delete with claim", method: "DELETE", target: "/v2/queues/q/messages/{m0}?claim_id={cid}", status: 204},
 	{name: "delete unclaimed with claim", method: "DELETE", target: "/v2/queues/q/messages/{m1}?claim_id={cid}", status: 400, want: "A claim was specified, but the message is not currently claimed."},
 	{name: "delete malformed claim", method: "DELETE", target: "/v2/queues/q/messages/{m1}?claim_id=bogus", status: 400, want: "The specified claim does not exist or has expired."},
