@@ -240,7 +240,14 @@ var v10Cases = []v1Case{
 	{name: "delete claimed without claim", method: "DELETE", target: "/v1/queues/q/messages/{m0}", status: 403, title: tUnable, desc: "This message is claimed; it cannot be deleted without a valid claim ID."},
 	{name: "delete claimed blank claim", method: "DELETE", target: "/v1/queues/q/messages/{m0}?claim_id=", status: 403, title: tUnable, desc: "without a valid claim ID"},
 	{name: "delete blank claim", method: "DELETE", target: "/v1/queues/q/messages/{m1}?claim_id=", status: 204},
-	{name: "delete claimed other claim", method: "DELETE", target: "/v1/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 403, title: tUnable, desc: "claimed"},
+	{name: "delete claimed with unknown claim", method: "DELETE", target: "/v1/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 400, title: tUnable, desc: "The specified claim does not exist or has expired."},
+	{name: "delete claimed with other live claim", method: "POST", target: "/v1/queues/q/claims?limit=1", body: `{"ttl": 60, "grace": 60}`, status: 201,
+		check: func(t *testing.T, f *fixture, rec *httptest.ResponseRecorder) {
+			other := rec.Header().Get("Location")[len("/v1/queues/q/claims/"):]
+			rec = f.send("DELETE", "/v1/queues/q/messages/{m0}?claim_id="+other, "", nil)
+			require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+			assert.JSONEq(t, `{"title":"Unable to delete","description":"This message is claimed; it cannot be deleted without a valid claim ID."}`, rec.Body.String())
+		}},
 	{name: "delete with claim", method: "DELETE", target: "/v1/queues/q/messages/{m0}?claim_id={cid}", status: 204,
 		check: func(t *testing.T, f *fixture, _ *httptest.ResponseRecorder) {
 			assert.Equal(t, http.StatusNotFound, f.send("GET", "/v1/queues/q/messages/{m0}", "", nil).Code)
@@ -417,7 +424,14 @@ var v11Cases = []v1Case{
 	{name: "delete", method: "DELETE", target: "/v1.1/queues/q/messages/{m1}", status: 204},
 	{name: "delete malformed id", method: "DELETE", target: "/v1.1/queues/q/messages/bogus?claim_id=bogus", status: 204},
 	{name: "delete claimed without claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m0}", status: 403, title: tUnable, desc: "without a valid claim ID"},
-	{name: "delete claimed other claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 403, title: tUnable, desc: "claimed"},
+	{name: "delete claimed with unknown claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m0}?claim_id=0123456789abcdef0123456789abcdef", status: 400, title: tUnable, desc: "The specified claim does not exist or has expired."},
+	{name: "delete claimed with other live claim", method: "POST", target: "/v1.1/queues/q/claims?limit=1", body: "", status: 201,
+		check: func(t *testing.T, f *fixture, rec *httptest.ResponseRecorder) {
+			other := rec.Header().Get("Location")[len("/v1.1/queues/q/claims/"):]
+			rec = f.send("DELETE", "/v1.1/queues/q/messages/{m0}?claim_id="+other, "", nil)
+			require.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+			assert.JSONEq(t, `{"title":"Unable to delete","description":"This message is claimed; it cannot be deleted without a valid claim ID."}`, rec.Body.String())
+		}},
 	{name: "delete with claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m0}?claim_id={cid}", status: 204},
 	{name: "delete unclaimed with claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m1}?claim_id={cid}", status: 400, title: tUnable, desc: "not currently claimed"},
 	{name: "delete malformed claim", method: "DELETE", target: "/v1.1/queues/q/messages/{m1}?claim_id=invalid", status: 400, title: tUnable, desc: "does not exist or has expired"},
