@@ -63,8 +63,9 @@ type handler struct {
 	tokenSum [sha256.Size]byte // of Options.AuthToken
 }
 
-// NewHandler returns an http.Handler serving the OpenStack Zaqar v2 REST
-// API under /v2 over in-memory claimq queues, one registry per handler.
+// NewHandler returns an http.Handler serving the OpenStack Zaqar REST APIs
+// v2 under /v2, v1.1 under /v1.1 and v1.0 under /v1, over the same
+// in-memory claimq queues, one registry per handler.
 // Queues are created on first use, as Zaqar creates them, per project.
 // It panics if opts.Limits is inconsistent (see claimq.Limits.Validate),
 // a programming error. The handler is safe for concurrent use; each

@@ -26,7 +26,8 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
-// runServe implements `claimq serve`: it serves the Zaqar v2 API on -addr
+// runServe implements `claimq serve`: it serves the Zaqar v1.0, v1.1 and
+// v2 APIs (under /v1/, /v1.1/ and /v2/) on -addr
 // until ctx ends, then shuts down gracefully, letting requests under way
 // finish for up to shutdownTimeout. It prints the URL it listens on to
 // stdout and logs to stderr.
