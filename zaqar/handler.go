@@ -245,7 +245,8 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, r
 		return nil, errorf(http.StatusNotAcceptable, "Media type not acceptable",
 			"This API only supports responses encoded as JSON.")
 	}
-	if ids := r.Header.Values("Client-ID"); rule == clientRequired || rule == clientIfSent && len(ids) > 0 {
+	sent := len(r.Header.Values("Client-ID")) > 0 // even empty, as Zaqar checks it
+	if rule == clientRequired || (rule == clientIfSent && sent) {
 		id := r.Header.Get("Client-ID")
 		if id == "" && rule == clientRequired {
 			return nil, errMissingClientID()

@@ -36,8 +36,9 @@ func (h *handler) queueMetadata(c *call) (map[string]any, bool) {
 // queueExists reports whether the queue exists: v1.0's HEAD.
 func (h *handler) queueExists(c *call) bool { return h.reg.get(c.project, c.queue) != nil }
 
-// errNoQueue is the 404 of an operation that needs the queue to exist,
-// which since v1.1 only patches need.
+// errNoQueue is the 404 of an operation that needs the queue to exist:
+// v2's PATCH, and v1.0's message post, stats and metadata, from before
+// Zaqar created queues lazily.
 func errNoQueue(c *call) error { return notFound("Queue %s does not exist.", c.queue) }
 
 // replaceMetadata replaces the queue's metadata wholesale, as v1.0's PUT
