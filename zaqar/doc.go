@@ -2,7 +2,9 @@
 // [claimq] queues, so that consumers written with a Zaqar client
 // (gophercloud, python-zaqarclient) can be tested against a real server in
 // one process, with time under the test's control, and deployed against a
-// Zaqar cluster unchanged.
+// Zaqar cluster unchanged. Beside it, under /v1/ and /v1.1/, it serves the
+// v1.0 and v1.1 APIs that Zaqar removed and that Rackspace Cloud Queues
+// clients (php-opencloud, older Python and Go clients) still speak.
 //
 //	srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{}))
 //	defer srv.Close()
@@ -18,6 +20,21 @@
 // _max_messages_post_size) configures it; a PATCH takes effect for later
 // operations. Messages, claims and their expiry follow claimq's semantics,
 // which are Zaqar's (see the claimq package).
+//
+// # Versions
+//
+// The three versions serve the same queues: a message posted through one
+// is read, claimed and deleted through any other, in the same project.
+// Each operation (queues.go, messages.go, claims.go) is implemented once;
+// a version only decodes its requests and encodes the results (v1.go,
+// v1_1.go, v2*.go, with the differences of representation listed in
+// version.go). v1.0 takes and answers bare arrays, shows messages without
+// "id", answers 204 to empty listings, requires Client-ID only to post
+// and list messages, never requires X-Project-Id (not even with
+// [Options.RequireProject]), has no lazy queues and keeps metadata under
+// /queues/{queue}/metadata. v1.1 is v2 without queue PATCH, purge,
+// share, delays and reserved defaults in GET queue; its posts take the
+// configured TTL default, not the queue's.
 //
 // # Wire
 //
@@ -63,6 +80,25 @@
 //     (gophercloud sends _default_message_ttl 0);
 //   - a claim update checks grace against 0..MaxGrace;
 //   - a bad or expired share signature answers 403 (Zaqar: 404);
-//   - /v2/ping and /v2/health need no Client-ID;
+//   - /v2/ping, /v2/health and /v1.1/ping need no Client-ID;
 //   - no checksums, encryption, subscriptions, flavors or pools.
+//
+// In v1.0 and v1.1 besides:
+//   - there are no JSON-home documents at /v1/ and /v1.1/, and no
+//     admin /v1.1/health (404);
+//   - error titles and descriptions are this package's, the same as
+//     in v2 (Zaqar's validator words some of them otherwise, as
+//     "No messages to enqueu."), and v1.1's delete by ids or pop answers
+//     v2's texts;
+//   - v1.0 list, stats and metadata routes answer a missing queue with
+//     a JSON 404 body where Zaqar's Icehouse-era v1.0 sent none; the
+//     queue existence check (HEAD or GET /v1/queues/{queue}) has no body
+//     as in Zaqar;
+//   - v1.0 refuses metadata keys beginning with "_", as Zaqar has since
+//     2016, so reserved settings are made through v1.1 or v2;
+//   - a message posted in v1.0 or v1.1 is never delayed, even in a
+//     queue with _default_message_delay (Zaqar's v1 drivers knew no
+//     delays either);
+//   - v1.0's claim update checks grace against 0..MaxGrace (Zaqar
+//     does not check it).
 package zaqar

@@ -29,6 +29,9 @@ func FuzzHandler(f *testing.F) {
 	for _, tt := range httpCases {
 		f.Add(tt.method, tt.target, encodeHeaders(tt.hdr), []byte(tt.body))
 	}
+	for _, tt := range append(v10Cases[:len(v10Cases):len(v10Cases)], v11Cases...) {
+		f.Add(tt.method, tt.target, encodeHeaders(tt.hdr), []byte(tt.body))
+	}
 	for _, r := range routes {
 		f.Add(r.method, r.target, "X-Auth-Token: x\n", []byte(r.body))
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -64,8 +63,9 @@ type handler struct {
 	tokenSum [sha256.Size]byte // of Options.AuthToken
 }
 
-// NewHandler returns an http.Handler serving the OpenStack Zaqar v2 REST
-// API under /v2 over in-memory claimq queues, one registry per handler.
+// NewHandler returns an http.Handler serving the OpenStack Zaqar REST APIs
+// v2 under /v2, v1.1 under /v1.1 and v1.0 under /v1, over the same
+// in-memory claimq queues, one registry per handler.
 // Queues are created on first use, as Zaqar creates them, per project.
 // It panics if opts.Limits is inconsistent (see claimq.Limits.Validate),
 // a programming error. The handler is safe for concurrent use; each
@@ -97,6 +97,7 @@ func NewHandler(opts Options) http.Handler {
 
 // call is one request under way, with the identity checks done.
 type call struct {
+	v        *version // the API version of the route
 	w        http.ResponseWriter
 	r        *http.Request
 	query    url.Values
@@ -110,6 +111,9 @@ type call struct {
 // ServeMux's plain-text one.
 type route struct {
 	methods map[string]http.HandlerFunc
+	// noHead refuses HEAD with a 405, where the ServeMux would serve
+	// it with the GET handler (v1.1 queues have no HEAD).
+	noHead bool
 }
 
 // router collects routes in registration order before they go to the
@@ -129,6 +133,9 @@ func (rt *router) handle(method, pattern string, fn http.HandlerFunc) {
 	r.methods[method] = fn
 }
 
+// refuseHead makes HEAD on pattern a 405 although the route has a GET.
+func (rt *router) refuseHead(pattern string) { rt.routes[pattern].noHead = true }
+
 func (rt *router) register(mux *http.ServeMux) {
 	for _, pattern := range rt.order {
 		r := rt.routes[pattern]
@@ -136,18 +143,22 @@ func (rt *router) register(mux *http.ServeMux) {
 		for m, fn := range r.methods {
 			mux.HandleFunc(m+" "+pattern, fn)
 			allow = append(allow, m)
-			if m == http.MethodGet {
+			if m == http.MethodGet && !r.noHead {
 				allow = append(allow, http.MethodHead)
 			}
 		}
 		slices.Sort(allow)
 		allowed := strings.Join(allow, ", ")
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		notAllowed := func(w http.ResponseWriter, r *http.Request) {
 			e := errorf(http.StatusMethodNotAllowed, "Method not allowed",
 				"%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, allowed)
 			e.header = map[string]string{"Allow": allowed}
 			writeError(w, e)
-		})
+		}
+		if r.noHead {
+			mux.HandleFunc(http.MethodHead+" "+pattern, notAllowed)
+		}
+		mux.HandleFunc(pattern, notAllowed)
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("No resource at %s.", r.URL.Path))
@@ -197,12 +208,12 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// api wraps an operation of the Zaqar API with the checks Zaqar's
-// before-hooks make on every /v2 request: body type, Accept, Client-ID,
-// project and queue name.
-func (h *handler) api(fn func(*call) error) http.HandlerFunc {
+// api wraps an operation of version v of the Zaqar API with the checks
+// Zaqar's before-hooks make on every request: body type, Accept,
+// Client-ID (by rule), project and queue name.
+func (h *handler) api(v *version, rule clientRule, fn func(*call) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.identify(w, r, true)
+		c, err := h.identify(w, r, v, rule)
 		if err == nil {
 			err = fn(c)
 		}
@@ -212,11 +223,19 @@ func (h *handler) api(fn func(*call) error) http.HandlerFunc {
 	}
 }
 
-// identify checks the headers of a request and the {queue} path value,
-// returning the call they describe. Client-ID is checked only when
-// needClient is set.
-func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bool) (*call, error) {
-	c := &call{w: w, r: r, query: r.URL.Query()}
+// clientRule says what a route asks of the Client-ID header.
+type clientRule int
+
+const (
+	clientIgnored  clientRule = iota // not read (liveness probes)
+	clientRequired                   // a UUID, required (v1.1, v2)
+	clientIfSent                     // a UUID when sent (v1.0)
+)
+
+// identify checks the headers of a request of version v and the {queue}
+// path value, returning the call they describe.
+func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, rule clientRule) (*call, error) {
+	c := &call{v: v, w: w, r: r, query: r.URL.Query()}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
 			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")
@@ -226,10 +245,11 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 		return nil, errorf(http.StatusNotAcceptable, "Media type not acceptable",
 			"This API only supports responses encoded as JSON.")
 	}
-	if needClient {
+	sent := len(r.Header.Values("Client-ID")) > 0 // even empty, as Zaqar checks it
+	if rule == clientRequired || (rule == clientIfSent && sent) {
 		id := r.Header.Get("Client-ID")
-		if id == "" {
-			return nil, badRequest("The Client-ID header is required.")
+		if id == "" && rule == clientRequired {
+			return nil, errMissingClientID()
 		}
 		u, err := uuid.Parse(id)
 		if err != nil {
@@ -243,7 +263,7 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 			c.clientID = u.String()
 		}
 	}
-	project, err := h.project(r)
+	project, err := h.project(r, v)
 	if err != nil {
 		return nil, err
 	}
@@ -259,12 +279,18 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, needClient bo
 	return c, nil
 }
 
+// errMissingClientID is the 400 of a request without the Client-ID its
+// route requires.
+func errMissingClientID() *apiError {
+	return badRequest("The Client-ID header is required.")
+}
+
 // project returns the request's project: X-Project-Id, else the default
-// unless a project is required.
-func (h *handler) project(r *http.Request) (string, error) {
+// unless a project is required; v1.0 never requires one, as in Zaqar.
+func (h *handler) project(r *http.Request, v *version) (string, error) {
 	vals := r.Header.Values("X-Project-Id")
 	if len(vals) == 0 {
-		if h.opts.RequireProject {
+		if h.opts.RequireProject && !v.projectOptional {
 			return "", badRequest("Project-Id Missing: the X-Project-Id header is required.")
 		}
 		return h.opts.DefaultProject, nil
@@ -308,25 +334,12 @@ func acceptsJSON(accept []string) bool {
 // routes registers every path the handler serves.
 func (h *handler) routes() {
 	rt := &router{routes: map[string]*route{}}
+	h.v1Routes(rt)
+	h.v11Routes(rt)
 	h.v2Routes(rt)
 	if h.opts.FakeClock != nil {
 		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)
 		rt.handle(http.MethodPost, "/_claimq/clock", h.moveClock)
 	}
 	rt.register(h.mux)
-}
-
-// path builders for the hrefs and Location headers of v2.
-func queuePath(q string) string { return "/v2/queues/" + q }
-
-func messagePath(q string, id claimq.MessageID, claim claimq.ClaimID) string {
-	p := "/v2/queues/" + q + "/messages/" + id.String()
-	if !claim.IsZero() {
-		p += "?claim_id=" + claim.String()
-	}
-	return p
-}
-
-func claimPath(q string, id claimq.ClaimID) string {
-	return fmt.Sprintf("/v2/queues/%s/claims/%s", q, id)
 }

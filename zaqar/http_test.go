@@ -58,6 +58,21 @@ func (f *fixture) expand(s string) string {
 // so, and errors are {"title", "description"}.
 func (f *fixture) do(t testing.TB, method, target, body string, hdr map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
+	rec := f.send(method, target, body, hdr)
+	if rec.Body.Len() > 0 {
+		assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"), "%s %s", method, target)
+	}
+	if rec.Code >= 400 {
+		var e map[string]string
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e), "error body of %s %s: %s", method, target, rec.Body)
+		assert.NotEmpty(t, e["title"], "error title")
+		assert.NotEmpty(t, e["description"], "error description")
+	}
+	return rec
+}
+
+// send sends one request as do does, checking nothing.
+func (f *fixture) send(method, target, body string, hdr map[string]string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, f.expand(target), strings.NewReader(f.expand(body)))
 	req.Header.Set("Client-ID", clientA)
 	if body != "" {
@@ -75,15 +90,6 @@ func (f *fixture) do(t testing.TB, method, target, body string, hdr map[string]s
 	}
 	rec := httptest.NewRecorder()
 	f.h.ServeHTTP(rec, req)
-	if rec.Body.Len() > 0 {
-		assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"), "%s %s", method, target)
-	}
-	if rec.Code >= 400 {
-		var e map[string]string
-		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e), "error body of %s %s: %s", method, target, rec.Body)
-		assert.NotEmpty(t, e["title"], "error title")
-		assert.NotEmpty(t, e["description"], "error description")
-	}
 	return rec
 }
 

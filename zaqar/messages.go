@@ -12,13 +12,22 @@ import (
 // message is a message as the operations return it.
 type message = claimq.Message[json.RawMessage]
 
-// postMessages posts msgs to the queue, creating it if needed, all or
-// nothing, and returns their IDs in input order.
-func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage]) ([]claimq.MessageID, error) {
+// postMessages posts msgs to the queue, all or nothing, and returns their
+// IDs in input order. With create it creates the queue if needed, as
+// Zaqar does since v1.1.
+// Errors: 404 when the queue does not exist and create is false.
+func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage], create bool) ([]claimq.MessageID, error) {
 	for range 3 {
-		ids, err := h.reg.getOrCreate(c.project, c.queue).q.Post(msgs...)
+		e := h.reg.get(c.project, c.queue)
+		if e == nil && create {
+			e = h.reg.getOrCreate(c.project, c.queue)
+		}
+		if e == nil {
+			return nil, errNoQueue(c)
+		}
+		ids, err := e.q.Post(msgs...)
 		if errors.Is(err, claimq.ErrClosed) {
-			continue // the queue was deleted under us: post to its successor
+			continue // the queue was deleted under us: post to its successor, if any
 		}
 		if errors.Is(err, claimq.ErrInvalid) {
 			return nil, badBody("%v", err)
@@ -75,17 +84,18 @@ func (h *handler) getMessage(c *call, id string) (message, error) {
 }
 
 // getMessages returns the messages among ids that exist, in the order
-// given, skipping malformed and unknown ones. Errors: 404 when none
-// exists.
-func (h *handler) getMessages(c *call, ids []string) ([]message, error) {
-	var msgs []message
+// given, skipping malformed and unknown ones; none is a result, which
+// v1.0 answers 204 and later versions 404 (errNoMessages).
+func (h *handler) getMessages(c *call, ids []string) []message {
 	if e := h.reg.get(c.project, c.queue); e != nil {
-		msgs = e.q.GetMany(parseMessageIDs(ids)...)
+		return e.q.GetMany(parseMessageIDs(ids)...)
 	}
-	if len(msgs) == 0 {
-		return nil, notFound("No messages with IDs: %s found.", strings.Join(ids, ","))
-	}
-	return msgs, nil
+	return nil
+}
+
+// errNoMessages is the 404 of a get by ids that found none.
+func errNoMessages(ids []string) error {
+	return notFound("No messages with IDs: %s found.", strings.Join(ids, ","))
 }
 
 func parseMessageIDs(ids []string) []claimq.MessageID {

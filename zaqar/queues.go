@@ -20,16 +20,43 @@ func (h *handler) createQueue(c *call, meta map[string]any) (bool, error) {
 	return created, nil
 }
 
-// queueMetadata returns a copy of the queue's stored metadata; a queue
-// that does not exist has none, and Zaqar answers it all the same.
-func (h *handler) queueMetadata(c *call) map[string]any {
+// queueMetadata returns a copy of the queue's stored metadata and whether
+// the queue exists; a queue that does not exist has none, which v1.1 and
+// v2 answer all the same.
+func (h *handler) queueMetadata(c *call) (map[string]any, bool) {
 	e := h.reg.get(c.project, c.queue)
 	if e == nil {
-		return map[string]any{}
+		return map[string]any{}, false
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return maps.Clone(e.meta)
+	return maps.Clone(e.meta), true
+}
+
+// queueExists reports whether the queue exists: v1.0's HEAD.
+func (h *handler) queueExists(c *call) bool { return h.reg.get(c.project, c.queue) != nil }
+
+// errNoQueue is the 404 of an operation that needs the queue to exist:
+// v2's PATCH, and v1.0's message post, stats and metadata, from before
+// Zaqar created queues lazily.
+func errNoQueue(c *call) error { return notFound("Queue %s does not exist.", c.queue) }
+
+// replaceMetadata replaces the queue's metadata wholesale, as v1.0's PUT
+// .../metadata does, validating reserved keys as a create would.
+// Errors: 404 for a queue that does not exist, 400 for reserved values
+// out of their rules.
+func (h *handler) replaceMetadata(c *call, meta map[string]any) error {
+	set, err := parseSettings(meta, h.limits)
+	if err != nil {
+		return err
+	}
+	e := h.reg.get(c.project, c.queue)
+	if e == nil {
+		return errNoQueue(c)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return h.reg.setMetadataLocked(e, maps.Clone(meta), set)
 }
 
 // patchOp is one JSON-patch operation on queue metadata.
@@ -49,7 +76,7 @@ type patchOp struct {
 func (h *handler) patchQueue(c *call, changes []patchOp) (map[string]any, error) {
 	e := h.reg.get(c.project, c.queue)
 	if e == nil {
-		return nil, notFound("Queue %s does not exist.", c.queue)
+		return nil, errNoQueue(c)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -161,14 +188,14 @@ func metaMatches(meta map[string]any, filter map[string]string) bool {
 	return true
 }
 
-// queueStats returns the queue's counts; a queue that does not exist has
-// zero of everything.
-func (h *handler) queueStats(c *call) claimq.Stats {
+// queueStats returns the queue's counts and whether it exists; a queue
+// that does not exist has zero of everything, which only v1.0 refuses.
+func (h *handler) queueStats(c *call) (claimq.Stats, bool) {
 	e := h.reg.get(c.project, c.queue)
 	if e == nil {
-		return claimq.Stats{}
+		return claimq.Stats{}, false
 	}
-	return e.q.Stats()
+	return e.q.Stats(), true
 }
 
 // purgeQueue removes the queue's messages when types includes

@@ -58,7 +58,7 @@ func (h *handler) createShare(c *call, opts shareOptions) (share, error) {
 		if !slices.Contains(sharePaths, p) {
 			return share{}, badBody("Invalid paths: %q; a share may grant %s.", p, strings.Join(sharePaths, ", "))
 		}
-		s.paths = append(s.paths, queuePath(c.queue)+"/"+p)
+		s.paths = append(s.paths, c.v.queuePath(c.queue)+"/"+p)
 	}
 	if len(opts.methods) == 0 {
 		opts.methods = []string{"GET"}
@@ -125,7 +125,7 @@ func (h *handler) verifyShare(r *http.Request) error {
 	}) {
 		return deny("path " + r.URL.Path + " is not granted")
 	}
-	project, err := h.project(r)
+	project, err := h.project(r, ver2)
 	if err != nil {
 		return err
 	}

@@ -9,44 +9,35 @@ import (
 // shapes (spec/zaqar-v2.md section 6).
 
 func (h *handler) v2Routes(rt *router) {
-	rt.handle(http.MethodGet, "/v2/ping", h.ping(h.v2Ping))
-	rt.handle(http.MethodGet, "/v2/health", h.ping(h.v2Health))
+	api := func(fn func(*call) error) http.HandlerFunc { return h.api(ver2, clientRequired, fn) }
+	// Unlike Zaqar, the liveness endpoints need no Client-ID, so that
+	// probes can call them.
+	ping := func(fn func(*call) error) http.HandlerFunc { return h.api(ver2, clientIgnored, fn) }
+	rt.handle(http.MethodGet, "/v2/ping", ping(h.v2Ping))
+	rt.handle(http.MethodGet, "/v2/health", ping(h.v2Health))
 
-	rt.handle(http.MethodGet, "/v2/queues", h.api(h.v2ListQueues))
-	rt.handle(http.MethodPut, "/v2/queues/{queue}", h.api(h.v2CreateQueue))
-	rt.handle(http.MethodGet, "/v2/queues/{queue}", h.api(h.v2GetQueue))
-	rt.handle(http.MethodPatch, "/v2/queues/{queue}", h.api(h.v2PatchQueue))
-	rt.handle(http.MethodDelete, "/v2/queues/{queue}", h.api(h.v2DeleteQueue))
-	rt.handle(http.MethodGet, "/v2/queues/{queue}/stats", h.api(h.v2Stats))
-	rt.handle(http.MethodPost, "/v2/queues/{queue}/purge", h.api(h.v2Purge))
-	rt.handle(http.MethodPost, "/v2/queues/{queue}/share", h.api(h.v2Share))
+	rt.handle(http.MethodGet, "/v2/queues", api(h.v2ListQueues))
+	rt.handle(http.MethodPut, "/v2/queues/{queue}", api(h.v2CreateQueue))
+	rt.handle(http.MethodGet, "/v2/queues/{queue}", api(h.v2GetQueue))
+	rt.handle(http.MethodPatch, "/v2/queues/{queue}", api(h.v2PatchQueue))
+	rt.handle(http.MethodDelete, "/v2/queues/{queue}", api(h.v2DeleteQueue))
+	rt.handle(http.MethodGet, "/v2/queues/{queue}/stats", api(h.v2Stats))
+	rt.handle(http.MethodPost, "/v2/queues/{queue}/purge", api(h.v2Purge))
+	rt.handle(http.MethodPost, "/v2/queues/{queue}/share", api(h.v2Share))
 
-	rt.handle(http.MethodPost, "/v2/queues/{queue}/messages", h.api(h.v2PostMessages))
-	rt.handle(http.MethodGet, "/v2/queues/{queue}/messages", h.api(h.v2GetMessages))
-	rt.handle(http.MethodDelete, "/v2/queues/{queue}/messages", h.api(h.v2DeleteMessages))
-	rt.handle(http.MethodGet, "/v2/queues/{queue}/messages/{id}", h.api(h.v2GetMessage))
-	rt.handle(http.MethodDelete, "/v2/queues/{queue}/messages/{id}", h.api(h.v2DeleteMessage))
+	rt.handle(http.MethodPost, "/v2/queues/{queue}/messages", api(h.v2PostMessages))
+	rt.handle(http.MethodGet, "/v2/queues/{queue}/messages", api(h.v2GetMessages))
+	rt.handle(http.MethodDelete, "/v2/queues/{queue}/messages", api(h.v2DeleteMessages))
+	rt.handle(http.MethodGet, "/v2/queues/{queue}/messages/{id}", api(h.v2GetMessage))
+	rt.handle(http.MethodDelete, "/v2/queues/{queue}/messages/{id}", api(h.v2DeleteMessage))
 
-	rt.handle(http.MethodPost, "/v2/queues/{queue}/claims", h.api(h.v2CreateClaim))
-	rt.handle(http.MethodGet, "/v2/queues/{queue}/claims/{id}", h.api(h.v2GetClaim))
-	rt.handle(http.MethodPatch, "/v2/queues/{queue}/claims/{id}", h.api(h.v2UpdateClaim))
-	rt.handle(http.MethodDelete, "/v2/queues/{queue}/claims/{id}", h.api(h.v2ReleaseClaim))
+	rt.handle(http.MethodPost, "/v2/queues/{queue}/claims", api(h.v2CreateClaim))
+	rt.handle(http.MethodGet, "/v2/queues/{queue}/claims/{id}", api(h.v2GetClaim))
+	rt.handle(http.MethodPatch, "/v2/queues/{queue}/claims/{id}", api(h.v2UpdateClaim))
+	rt.handle(http.MethodDelete, "/v2/queues/{queue}/claims/{id}", api(h.v2ReleaseClaim))
 }
 
-// ping wraps the liveness endpoints, which need no Client-ID so that
-// probes can call them (Zaqar asks for one there too).
-func (h *handler) ping(fn func(*call) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.identify(w, r, false)
-		if err == nil {
-			err = fn(c)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-		}
-	}
-}
-
+// v2Ping serves v1.0's /health and v1.1's /ping too.
 func (h *handler) v2Ping(c *call) error {
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -9,46 +9,74 @@ import (
 
 // The v2 claim resources: decoding, defaults and encoding.
 
-// decodeClaimBody parses {"ttl": n, "grace": n}, each optional, checking
-// ttl against the claim TTL limits and grace against minGrace..MaxGrace.
-// empty is the error for an empty body, nil when an empty body means the
-// defaults.
-func (h *handler) decodeClaimBody(c *call, minGrace time.Duration, empty error) (ttl, grace time.Duration, err error) {
+// claimRules are what a version asks of a claim's {"ttl": n, "grace": n}.
+type claimRules struct {
+	ttl, grace    time.Duration // defaults of fields not given
+	ttlRequired   bool          // v1.0
+	graceRequired bool          // v1.0's create
+	minGrace      time.Duration // grace is checked against minGrace..MaxGrace
+	empty         error         // answer to an empty body; nil means the defaults
+}
+
+// errEmptyBody is the 400 of a request whose body may not be empty.
+func errEmptyBody() error { return badBody("Request body can not be empty.") }
+
+// decodeClaimBody parses a claim body by r, checking ttl against the
+// claim TTL limits and grace against r.minGrace..MaxGrace.
+func (h *handler) decodeClaimBody(c *call, r claimRules) (ttl, grace time.Duration, err error) {
 	l := h.limits
-	ttl, grace = l.DefaultClaimTTL, l.DefaultGrace
+	ttl, grace = r.ttl, r.grace
 	body, err := readBody(c.w, c.r, smallBody, "Claim request")
 	if err != nil {
 		return 0, 0, err
 	}
 	if len(body) == 0 {
-		return ttl, grace, empty
+		return ttl, grace, r.empty
 	}
 	obj, err := decodeObject(body)
 	if err != nil {
 		return 0, 0, err
 	}
-	if raw, ok := obj["ttl"]; ok {
-		if ttl, err = durationField(raw, "ttl", l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+	rawTTL, hasTTL := obj["ttl"]
+	rawGrace, hasGrace := obj["grace"]
+	switch {
+	case r.ttlRequired && !hasTTL:
+		return 0, 0, badBody(`Missing "ttl" field.`)
+	case r.graceRequired && !hasGrace:
+		return 0, 0, badBody(`Missing "grace" field.`)
+	}
+	if hasTTL {
+		if ttl, err = durationField(rawTTL, "ttl", l.MinClaimTTL, l.MaxClaimTTL); err != nil {
 			return 0, 0, err
 		}
 	}
-	if raw, ok := obj["grace"]; ok {
-		if grace, err = durationField(raw, "grace", minGrace, l.MaxGrace); err != nil {
+	if hasGrace {
+		if grace, err = durationField(rawGrace, "grace", r.minGrace, l.MaxGrace); err != nil {
 			return 0, 0, err
 		}
 	}
 	return ttl, grace, nil
 }
 
+// v2CreateClaim serves v1.1 too, whose defaults are the same.
 func (h *handler) v2CreateClaim(c *call) error {
 	limit, _, err := queryInt(c.query, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
 		return err
 	}
-	ttl, grace, err := h.decodeClaimBody(c, h.limits.MinGrace, nil)
+	ttl, grace, err := h.decodeClaimBody(c, claimRules{
+		ttl: h.limits.DefaultClaimTTL, grace: h.limits.DefaultGrace, minGrace: h.limits.MinGrace,
+	})
 	if err != nil {
 		return err
 	}
+	return h.claimReply(c, limit, ttl, grace)
+}
+
+// claimReply claims and answers as every version does: 204 when nothing
+// was claimable, else 201 with the claim's Location and its messages,
+// bare in v1.0 and in an envelope since v1.1.
+func (h *handler) claimReply(c *call, limit int, ttl, grace time.Duration) error {
 	if grace == 0 {
 		grace = claimq.NoGrace // only reachable with limits that allow it
 	}
@@ -60,42 +88,54 @@ func (h *handler) v2CreateClaim(c *call) error {
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	c.w.Header().Set("Location", claimPath(c.queue, cl.ID))
-	writeJSON(c.w, http.StatusCreated, map[string][]v2Message{
-		"messages": encodeMessages(c.queue, cl.Messages, h.clock.Now()),
-	})
+	c.w.Header().Set("Location", c.v.claimPath(c.queue, cl.ID))
+	msgs := c.v.encodeClaimed(c.queue, cl, h.clock.Now())
+	if c.v.bare {
+		writeJSON(c.w, http.StatusCreated, msgs)
+		return nil
+	}
+	writeJSON(c.w, http.StatusCreated, map[string][]wireMessage{"messages": msgs})
 	return nil
 }
 
 type v2Claim struct {
-	Age      int64       `json:"age"`
-	TTL      int64       `json:"ttl"`
-	Href     string      `json:"href"`
-	Messages []v2Message `json:"messages"`
+	Age      int64         `json:"age"`
+	TTL      int64         `json:"ttl"`
+	Href     string        `json:"href"`
+	Messages []wireMessage `json:"messages"`
 }
 
+// v2GetClaim serves every version, each with its representation.
 func (h *handler) v2GetClaim(c *call) error {
 	cl, err := h.getClaim(c, c.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
 	now := h.clock.Now()
+	setContentLocation(c, true)
 	writeJSON(c.w, http.StatusOK, v2Claim{
 		Age:      seconds(cl.Age(now)),
 		TTL:      seconds(cl.TTL),
-		Href:     claimPath(c.queue, cl.ID),
-		Messages: encodeMessages(c.queue, cl.Messages, now),
+		Href:     c.v.claimPath(c.queue, cl.ID),
+		Messages: c.v.encodeClaimed(c.queue, cl, now),
 	})
 	return nil
 }
 
+// v2UpdateClaim serves v1.1 too.
 func (h *handler) v2UpdateClaim(c *call) error {
 	// Zaqar checks grace on update only for type; claimq needs it
 	// within 0..MaxGrace, which the description then names.
-	ttl, grace, err := h.decodeClaimBody(c, 0, badBody("Request body can not be empty."))
+	ttl, grace, err := h.decodeClaimBody(c, claimRules{
+		ttl: h.limits.DefaultClaimTTL, grace: h.limits.DefaultGrace, empty: errEmptyBody(),
+	})
 	if err != nil {
 		return err
 	}
+	return h.updateClaimReply(c, ttl, grace)
+}
+
+func (h *handler) updateClaimReply(c *call, ttl, grace time.Duration) error {
 	if err := h.updateClaim(c, c.r.PathValue("id"), ttl, grace); err != nil {
 		return err
 	}
@@ -103,6 +143,7 @@ func (h *handler) v2UpdateClaim(c *call) error {
 	return nil
 }
 
+// v2ReleaseClaim serves every version.
 func (h *handler) v2ReleaseClaim(c *call) error {
 	h.releaseClaim(c, c.r.PathValue("id"))
 	c.w.WriteHeader(http.StatusNoContent)

@@ -3,6 +3,7 @@ package zaqar
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,45 +15,6 @@ import (
 
 // The v2 message resources: decoding, defaults and encoding.
 
-// v2Message is a message as v2 formats it (format_message).
-type v2Message struct {
-	ID   string          `json:"id"`
-	Href string          `json:"href"`
-	TTL  int64           `json:"ttl"`
-	Age  int64           `json:"age"`
-	Body json.RawMessage `json:"body"`
-}
-
-// seconds returns d in whole seconds, rounded down and never negative:
-// the wire's integer ages and TTLs.
-func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 0) }
-
-// encodeMessage formats m; its href carries the claim that holds it, if
-// any (for a claim's own messages, that claim).
-func encodeMessage(queue string, m message, now time.Time) v2Message {
-	return v2Message{
-		ID:   m.ID.String(),
-		Href: messagePath(queue, m.ID, m.ClaimID),
-		TTL:  seconds(m.TTL),
-		Age:  seconds(m.Age(now)),
-		Body: m.Body,
-	}
-}
-
-func encodeMessages(queue string, msgs []message, now time.Time) []v2Message {
-	out := make([]v2Message, len(msgs))
-	for i, m := range msgs {
-		out[i] = encodeMessage(queue, m, now)
-	}
-	return out
-}
-
-type v2MessageElem struct {
-	Body  json.RawMessage `json:"body"`
-	TTL   json.RawMessage `json:"ttl"`
-	Delay json.RawMessage `json:"delay"`
-}
-
 func (h *handler) v2PostMessages(c *call) error {
 	set := h.queueSettings(c)
 	limit := min(set.postLimit(), maxPostSize)
@@ -60,30 +22,40 @@ func (h *handler) v2PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	posts, err := h.decodePosts(body, set, c.clientID)
+	elems, err := decodeEnvelope(body)
 	if err != nil {
 		return err
 	}
-	ids, err := h.postMessages(c, posts)
+	// As in Zaqar, delay is read only in a queue with a default delay,
+	// and ignored elsewhere.
+	posts, err := h.decodePosts(elems, len(body), postRules{delays: set.defaultDelay > 0}, c.clientID)
 	if err != nil {
 		return err
 	}
+	ids, err := h.postMessages(c, posts, true)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusCreated, postedResources(c, ids))
+	return nil
+}
+
+// postedResources sets the Location of posted messages and returns their
+// hrefs, which every version answers as {"resources": […]}.
+func postedResources(c *call, ids []claimq.MessageID) map[string]any {
 	refs := make([]string, len(ids))
 	idList := make([]string, len(ids))
 	for i, id := range ids {
 		idList[i] = id.String()
-		refs[i] = messagePath(c.queue, id, claimq.ClaimID{})
+		refs[i] = c.v.messagePath(c.queue, id, claimq.ClaimID{})
 	}
-	c.w.Header().Set("Location", queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
-	writeJSON(c.w, http.StatusCreated, map[string][]string{"resources": refs})
-	return nil
+	c.w.Header().Set("Location", c.v.queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
+	return map[string]any{"resources": refs}
 }
 
-// decodePosts parses a v2 message post: {"messages": [{"body": …,
-// "ttl": n, "delay": n}, …]}. As in Zaqar, delay is read only in a queue
-// with a default delay, and ignored elsewhere. Bodies are compacted into
-// one block, so that a batch costs one allocation for all its bodies.
-func (h *handler) decodePosts(body []byte, set settings, clientID string) ([]claimq.Post[json.RawMessage], error) {
+// decodeEnvelope parses the message post of v1.1 and v2, {"messages":
+// […]}, into its elements.
+func decodeEnvelope(body []byte) ([]json.RawMessage, error) {
 	if err := parseJSON(body); err != nil {
 		return nil, err
 	}
@@ -95,37 +67,63 @@ func (h *handler) decodePosts(body []byte, set settings, clientID string) ([]cla
 	if firstByte(doc["messages"]) != '[' || json.Unmarshal(doc["messages"], &elems) != nil {
 		return nil, badBody(`Document type not supported: "messages" must be an array.`)
 	}
+	return elems, nil
+}
+
+// postRules are what a version asks of each posted message.
+type postRules struct {
+	ttlRequired bool          // v1.0
+	defaultTTL  time.Duration // a TTL not given; 0 leaves it to the queue's default
+	delays      bool          // read "delay"; otherwise the queue's default delay applies
+	undelayed   bool          // ignore the queue's default delay: v1.x know no delays
+}
+
+type messageElem struct {
+	Body  json.RawMessage `json:"body"`
+	TTL   json.RawMessage `json:"ttl"`
+	Delay json.RawMessage `json:"delay"`
+}
+
+// decodePosts parses the elements of a message post, {"body": …,
+// "ttl": n, "delay": n} each, by the version's rules; size is that of
+// the whole body. Bodies are compacted into one block, so that a batch
+// costs one allocation for all its bodies.
+func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, clientID string) ([]claimq.Post[json.RawMessage], error) {
 	if len(elems) == 0 {
 		return nil, badBody("No messages to enqueue.")
 	}
 	l := h.limits
 	posts := make([]claimq.Post[json.RawMessage], len(elems))
 	var block bytes.Buffer
-	block.Grow(len(body))
+	block.Grow(size)
 	ends := make([]int, len(elems))
 	for i, raw := range elems {
-		var e v2MessageElem
+		var e messageElem
 		if firstByte(raw) != '{' || json.Unmarshal(raw, &e) != nil {
 			return nil, badBody("Document type not supported: each message must be a JSON object.")
+		}
+		if e.TTL == nil && r.ttlRequired {
+			return nil, badBody(`Missing "ttl" field.`)
 		}
 		if e.Body == nil {
 			return nil, badBody(`Missing "body" field.`)
 		}
 		p := &posts[i]
 		p.ClientID = clientID
+		p.TTL = r.defaultTTL
 		var err error
 		if e.TTL != nil {
 			if p.TTL, err = durationField(e.TTL, "ttl", l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 				return nil, err
 			}
 		}
-		if e.Delay != nil && set.defaultDelay > 0 {
+		if e.Delay != nil && r.delays {
 			if p.Delay, err = durationField(e.Delay, "delay", 0, l.MaxDelay); err != nil {
 				return nil, err
 			}
-			if p.Delay == 0 {
-				p.Delay = claimq.NoDelay // an explicit 0 overrides the queue's delay
-			}
+		}
+		if p.Delay == 0 && (r.undelayed || e.Delay != nil && r.delays) {
+			p.Delay = claimq.NoDelay // an explicit 0 overrides the queue's delay
 		}
 		if err := json.Compact(&block, e.Body); err != nil {
 			return nil, badBody(`"body" is not valid JSON.`)
@@ -140,53 +138,30 @@ func (h *handler) decodePosts(body []byte, set settings, clientID string) ([]cla
 	return posts, nil
 }
 
-type v2MessageList struct {
-	Messages []v2Message `json:"messages"`
-	Links    []v2Link    `json:"links"`
+type messageList struct {
+	Messages []wireMessage `json:"messages"`
+	Links    []link        `json:"links"`
 }
 
 // v2GetMessages serves both the listing and the get by ids.
 func (h *handler) v2GetMessages(c *call) error {
 	if ids := queryList(c.query, "ids"); len(ids) > 0 {
-		if err := h.checkIDCount(ids); err != nil {
-			return err
-		}
-		msgs, err := h.getMessages(c, ids)
-		if err != nil {
-			return err
-		}
-		writeJSON(c.w, http.StatusOK, map[string][]v2Message{
-			"messages": encodeMessages(c.queue, msgs, h.clock.Now()),
-		})
-		return nil
+		return h.idsReply(c, ids)
 	}
 
-	opts := claimq.ListOptions{ClientID: c.clientID}
-	limit, hasLimit, err := queryInt(c.query, "limit", 1, h.limits.MaxListLimit)
+	opts, hasLimit, err := h.decodeList(c, true)
+	out := messageList{Messages: []wireMessage{}, Links: []link{}}
+	if errors.Is(err, errBadMarker) {
+		writeJSON(c.w, http.StatusOK, out)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	opts.Limit = limit
-	for _, b := range []struct {
-		name string
-		v    *bool
-	}{{"echo", &opts.Echo}, {"include_claimed", &opts.IncludeClaimed}, {"include_delayed", &opts.IncludeDelayed}} {
-		if *b.v, err = queryBool(c.query, b.name); err != nil {
-			return err
-		}
-	}
-	out := v2MessageList{Messages: []v2Message{}, Links: []v2Link{}}
-	if m := c.query.Get("marker"); m != "" {
-		// An unknown or malformed marker gives an empty page, as
-		// Zaqar's Mongo driver does.
-		if opts.Marker, err = claimq.ParseMessageID(m); err != nil {
-			writeJSON(c.w, http.StatusOK, out)
-			return nil
-		}
-	}
+	limit := opts.Limit
 	msgs, forced := h.listMessages(c, opts)
 	if len(msgs) > 0 {
-		out.Messages = encodeMessages(c.queue, msgs, h.clock.Now())
+		out.Messages = c.v.encodeMessages(c.queue, msgs, h.clock.Now())
 		next := url.Values{"marker": {msgs[len(msgs)-1].ID.String()}}
 		if hasLimit {
 			next.Set("limit", strconv.Itoa(limit))
@@ -199,9 +174,66 @@ func (h *handler) v2GetMessages(c *call) error {
 				next.Set(b.name, "true")
 			}
 		}
-		out.Links = append(out.Links, v2Link{Rel: "next", Href: queuePath(c.queue) + "/messages?" + next.Encode()})
+		out.Links = append(out.Links, link{Rel: "next", Href: c.v.queuePath(c.queue) + "/messages?" + next.Encode()})
 	}
 	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// errBadMarker reports a marker that names no message: an empty page, as
+// Zaqar's Mongo driver gives.
+var errBadMarker = errors.New("malformed marker")
+
+// decodeList reads the parameters of a message listing: limit, echo,
+// include_claimed, and include_delayed where the version has it.
+// hasLimit reports a limit given; the error is errBadMarker for a marker
+// that is not a message ID.
+func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, hasLimit bool, err error) {
+	opts.ClientID = c.clientID
+	if opts.Limit, hasLimit, err = queryInt(c.query, "limit", 1, h.limits.MaxListLimit); err != nil {
+		return opts, false, err
+	}
+	flags := []struct {
+		name string
+		v    *bool
+	}{{"echo", &opts.Echo}, {"include_claimed", &opts.IncludeClaimed}, {"include_delayed", &opts.IncludeDelayed}}
+	if !delayed {
+		flags = flags[:2]
+	}
+	for _, b := range flags {
+		if *b.v, err = queryBool(c.query, b.name); err != nil {
+			return opts, false, err
+		}
+	}
+	if m := c.query.Get("marker"); m != "" {
+		if opts.Marker, err = claimq.ParseMessageID(m); err != nil {
+			return opts, hasLimit, errBadMarker
+		}
+	}
+	return opts, hasLimit, nil
+}
+
+// idsReply answers a get by ids as every version does: the messages
+// found, bare in v1.0 and in an envelope since v1.1; none found is 204 in
+// v1.0 and 404 since.
+func (h *handler) idsReply(c *call, ids []string) error {
+	if err := h.checkIDCount(ids); err != nil {
+		return err
+	}
+	msgs := h.getMessages(c, ids)
+	switch {
+	case len(msgs) == 0 && c.v.emptyNoContent:
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	case len(msgs) == 0:
+		return errNoMessages(ids)
+	}
+	out := c.v.encodeMessages(c.queue, msgs, h.clock.Now())
+	if c.v.bare {
+		writeJSON(c.w, http.StatusOK, out)
+	} else {
+		writeJSON(c.w, http.StatusOK, map[string][]wireMessage{"messages": out})
+	}
 	return nil
 }
 
@@ -213,15 +245,19 @@ func (h *handler) checkIDCount(ids []string) error {
 	return nil
 }
 
+// v2GetMessage serves every version, each with its representation.
 func (h *handler) v2GetMessage(c *call) error {
 	m, err := h.getMessage(c, c.r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, encodeMessage(c.queue, m, h.clock.Now()))
+	setContentLocation(c, true)
+	writeJSON(c.w, http.StatusOK, c.v.encodeMessages(c.queue, []message{m}, h.clock.Now())[0])
 	return nil
 }
 
+// v2DeleteMessage serves every version: the delete-with-claim answers
+// are the same in all.
 func (h *handler) v2DeleteMessage(c *call) error {
 	claimID := c.query.Get("claim_id")
 	if err := h.deleteMessage(c, c.r.PathValue("id"), claimID, claimID != ""); err != nil {
@@ -241,7 +277,8 @@ type v2PopMessage struct {
 	ClaimCount int             `json:"claim_count"`
 }
 
-// v2DeleteMessages serves both the delete by ids and the pop.
+// v2DeleteMessages serves both the delete by ids and the pop, in v1.1
+// too.
 func (h *handler) v2DeleteMessages(c *call) error {
 	ids := queryList(c.query, "ids")
 	popText := c.query.Get("pop")

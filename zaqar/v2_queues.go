@@ -13,6 +13,7 @@ import (
 
 // The v2 queue resources: decoding, defaults and encoding.
 
+// v2CreateQueue serves v1.1 too, whose PUT also takes metadata.
 func (h *handler) v2CreateQueue(c *call) error {
 	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata")
 	if err != nil {
@@ -24,11 +25,17 @@ func (h *handler) v2CreateQueue(c *call) error {
 			return err
 		}
 	}
+	return h.createQueueReply(c, meta)
+}
+
+// createQueueReply creates the queue with meta and answers as every
+// version does: 201 if created, 204 if it existed, with its Location.
+func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	created, err := h.createQueue(c, meta)
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", queuePath(c.queue))
+	c.w.Header().Set("Location", c.v.queuePath(c.queue))
 	if created {
 		c.w.WriteHeader(http.StatusCreated)
 	} else {
@@ -38,7 +45,8 @@ func (h *handler) v2CreateQueue(c *call) error {
 }
 
 func (h *handler) v2GetQueue(c *call) error {
-	writeJSON(c.w, http.StatusOK, withReserved(h.queueMetadata(c), h.limits))
+	meta, _ := h.queueMetadata(c)
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
 	return nil
 }
 
@@ -109,6 +117,7 @@ func decodePatch(body []byte) ([]patchOp, error) {
 	return changes, nil
 }
 
+// v2DeleteQueue serves every version.
 func (h *handler) v2DeleteQueue(c *call) error {
 	h.deleteQueue(c)
 	c.w.WriteHeader(http.StatusNoContent)
@@ -121,7 +130,7 @@ const (
 	defaultQueuesPerPage = 10
 )
 
-type v2Link struct {
+type link struct {
 	Rel  string `json:"rel"`
 	Href string `json:"href"`
 }
@@ -134,7 +143,7 @@ type v2Queue struct {
 
 type v2QueueList struct {
 	Queues []v2Queue `json:"queues"`
-	Links  []v2Link  `json:"links"`
+	Links  []link    `json:"links"`
 	Count  int       `json:"count,omitempty"`
 }
 
@@ -163,9 +172,9 @@ func (h *handler) v2ListQueues(c *call) error {
 		}
 	}
 	page, count := h.listQueues(c, opts)
-	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []v2Link{}}
+	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []link{}}
 	for _, q := range page {
-		v := v2Queue{Name: q.name, Href: queuePath(q.name)}
+		v := v2Queue{Name: q.name, Href: c.v.queuePath(q.name)}
 		if detailed {
 			v.Metadata = withReserved(q.meta, h.limits)
 		}
@@ -175,7 +184,7 @@ func (h *handler) v2ListQueues(c *call) error {
 		next := cloneQuery(c.query)
 		next.Set("marker", page[len(page)-1].name)
 		next.Set("limit", strconv.Itoa(opts.limit))
-		out.Links = append(out.Links, v2Link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
+		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
 	}
 	if opts.withCount {
 		out.Count = count
@@ -192,35 +201,41 @@ func cloneQuery(q url.Values) url.Values {
 	return out
 }
 
-type v2MessageRef struct {
+type messageRef struct {
 	Href    string `json:"href"`
 	Age     int64  `json:"age"`
 	Created string `json:"created"`
 }
 
-type v2StatsCounts struct {
-	Claimed int           `json:"claimed"`
-	Free    int           `json:"free"`
-	Total   int           `json:"total"`
-	Oldest  *v2MessageRef `json:"oldest,omitempty"`
-	Newest  *v2MessageRef `json:"newest,omitempty"`
+type statsCounts struct {
+	Claimed int         `json:"claimed"`
+	Free    int         `json:"free"`
+	Total   int         `json:"total"`
+	Oldest  *messageRef `json:"oldest,omitempty"`
+	Newest  *messageRef `json:"newest,omitempty"`
 }
 
+// v2Stats serves v1.1 too.
 func (h *handler) v2Stats(c *call) error {
-	s := h.queueStats(c)
-	out := v2StatsCounts{Claimed: s.Claimed, Free: s.Free, Total: s.Total}
+	s, _ := h.queueStats(c)
+	writeJSON(c.w, http.StatusOK, encodeStats(c, s))
+	return nil
+}
+
+// encodeStats formats s as every version does.
+func encodeStats(c *call, s claimq.Stats) map[string]statsCounts {
+	out := statsCounts{Claimed: s.Claimed, Free: s.Free, Total: s.Total}
 	if s.Total > 0 {
-		ref := func(m claimq.MessageStat) *v2MessageRef {
-			return &v2MessageRef{
-				Href:    messagePath(c.queue, m.ID, claimq.ClaimID{}),
+		ref := func(m claimq.MessageStat) *messageRef {
+			return &messageRef{
+				Href:    c.v.messagePath(c.queue, m.ID, claimq.ClaimID{}),
 				Age:     seconds(m.Age),
 				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			}
 		}
 		out.Oldest, out.Newest = ref(s.Oldest), ref(s.Newest)
 	}
-	writeJSON(c.w, http.StatusOK, map[string]any{"messages": out})
-	return nil
+	return map[string]statsCounts{"messages": out}
 }
 
 func (h *handler) v2Purge(c *call) error {

@@ -1,9 +1,9 @@
 // Command claimq runs claimq queues outside a Go program: it serves them
-// over the Zaqar v2 API and measures them under load.
+// over the Zaqar v1.0, v1.1 and v2 APIs and measures them under load.
 //
 // Usage:
 //
-//	claimq serve [flags]   serve the Zaqar v2 API over in-memory queues
+//	claimq serve [flags]   serve the Zaqar APIs (v1, v1.1, v2) over in-memory queues
 //	claimq bench [flags]   load a queue and report throughput and latency
 //	claimq help            print this text
 //
@@ -24,7 +24,7 @@ const usage = `claimq runs claimq queues outside a Go program.
 
 Usage:
 
-	claimq serve [flags]   serve the Zaqar v2 API over in-memory queues
+	claimq serve [flags]   serve the Zaqar APIs (v1, v1.1, v2) over in-memory queues
 	claimq bench [flags]   load a queue and report throughput and latency
 	claimq help            print this text
 

@@ -26,7 +26,8 @@ const (
 	shutdownTimeout   = 10 * time.Second
 )
 
-// runServe implements `claimq serve`: it serves the Zaqar v2 API on -addr
+// runServe implements `claimq serve`: it serves the Zaqar v1.0, v1.1 and
+// v2 APIs (under /v1/, /v1.1/ and /v2/) on -addr
 // until ctx ends, then shuts down gracefully, letting requests under way
 // finish for up to shutdownTimeout. It prints the URL it listens on to
 // stdout and logs to stderr.
@@ -36,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", "127.0.0.1:8888", "address to listen on (host:port); loopback unless told otherwise")
 	token := fs.String("token", "", "require this X-Auth-Token on every request")
 	project := fs.String("project", "", "project of requests without X-Project-Id")
-	strict := fs.Bool("strict-project", false, "require X-Project-Id on every request")
+	strict := fs.Bool("strict-project", false, "require X-Project-Id on every v1.1 and v2 request (v1.0 never required it)")
 	fakeTime := fs.Bool("fake-time", false, "run on a fake clock, read and moved at /_claimq/clock")
 	verbose := fs.Bool("v", false, "log every request")
 	if err := fs.Parse(args); err != nil {

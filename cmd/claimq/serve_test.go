@@ -146,6 +146,25 @@ func TestServeWithoutFakeTime(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "strict project")
 	assert.Contains(t, logs.String(), "claimq serve: listening")
+
+	// The v1.0 API is served beside v2, and never required a project.
+	for _, r := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "v1/health", http.StatusNoContent},
+		{"PUT", "v1/queues/legacy", http.StatusCreated},
+		{"HEAD", "v1/queues/legacy", http.StatusNoContent},
+		{"GET", "v1.1/queues", http.StatusBadRequest},
+	} {
+		req, err := http.NewRequest(r.method, url+r.path, nil)
+		require.NoError(t, err)
+		req.Header.Set("Client-ID", "3381af92-2b9e-11e3-b191-71861300734c")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, r.status, resp.StatusCode, "%s /%s", r.method, r.path)
+	}
 }
 
 func TestServeArgs(t *testing.T) {
