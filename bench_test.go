@@ -32,17 +32,18 @@ type cycleQueue interface {
 	claimDelete(k int) int
 }
 
-// claimqCycle drives a claimq queue. Its consumer acknowledges a batch
-// with one DeleteClaimed, or with a Delete per message when each is set.
+// claimqCycle drives a claimq queue. Its consumer finishes a batch with
+// Complete, which deletes the messages and ends the claim; with each set
+// it deletes message by message instead, which leaves the emptied claim
+// alive until it expires, as Zaqar's API does.
 type claimqCycle struct {
 	q     *Queue[int]
 	posts []Post[int]
-	ids   []MessageID
 	each  bool
 }
 
 func newClaimqCycle(k int) *claimqCycle {
-	return &claimqCycle{q: New(Options[int]{}), posts: make([]Post[int], max(k, 20)), ids: make([]MessageID, 0, 20)}
+	return &claimqCycle{q: New(Options[int]{}), posts: make([]Post[int], max(k, 20))}
 }
 
 func (c *claimqCycle) post(k int) {
@@ -56,20 +57,16 @@ func (c *claimqCycle) claimDelete(k int) int {
 	if err != nil {
 		panic(err)
 	}
-	if c.each {
-		for i := range cl.Messages {
-			if err := c.q.Delete(cl.Messages[i].ID, cl.ID); err != nil {
-				panic(err)
-			}
+	if !c.each {
+		if n, err := c.q.Complete(cl.ID); err != nil || n != len(cl.Messages) {
+			panic(err)
 		}
 		return len(cl.Messages)
 	}
-	c.ids = c.ids[:0]
 	for i := range cl.Messages {
-		c.ids = append(c.ids, cl.Messages[i].ID)
-	}
-	if n, err := c.q.DeleteClaimed(cl.ID, c.ids...); err != nil || n != len(c.ids) {
-		panic(err)
+		if err := c.q.Delete(cl.Messages[i].ID, cl.ID); err != nil {
+			panic(err)
+		}
 	}
 	return len(cl.Messages)
 }

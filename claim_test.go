@@ -294,3 +294,110 @@ func TestClaimWait(t *testing.T) {
 		assert.Len(t, got, len(ids))
 	})
 }
+
+func TestComplete(t *testing.T) {
+	t.Run("deletes what the claim holds and ends it", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 4, 0)
+		c := mustClaim(t, q, ClaimOptions{Limit: 3})
+		require.NoError(t, q.Delete(ids[1], c.ID))
+		n, err := q.Complete(c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, 2, n)
+		assert.Equal(t, 1, q.Len())
+		_, err = q.GetClaim(c.ID)
+		require.ErrorIs(t, err, ErrClaimNotFound)
+		s := q.Stats()
+		assert.Equal(t, []int{1, 0, 0}, []int{s.Total, s.Claimed, s.Claims}, "Stats total, claimed, claims")
+	})
+	t.Run("an expired claim is the race", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
+		clock.Advance(time.Minute)
+		_, err := q.Complete(c.ID)
+		require.ErrorIs(t, err, ErrClaimNotFound)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.Equal(t, 1, q.Len(), "Complete of an expired claim deleted its message")
+	})
+	t.Run("an emptied claim", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Delete(ids[0], c.ID))
+		n, err := q.Complete(c.ID)
+		require.NoError(t, err)
+		assert.Zero(t, n)
+		assert.Zero(t, q.Stats().Claims)
+	})
+}
+
+// Claims ended early leave entries in the claim timetable that would
+// otherwise wait out the claims' TTL; they must not pile up.
+func TestEndedClaimsDoNotAccumulate(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	for range 10_000 {
+		postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{})
+		if c.Messages[0].ID%2 == 0 {
+			_, err := q.Complete(c.ID)
+			require.NoError(t, err)
+		} else {
+			require.NoError(t, q.Release(c.ID))
+			_, err := q.Pop(1)
+			require.NoError(t, err)
+		}
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	assert.LessOrEqual(t, len(q.claimDue), 130, "claim timetable grew with ended claims")
+	assert.Empty(t, q.claims)
+}
+
+// Deadlines that appear while ClaimWait waits must wake it at their time.
+func TestClaimWaitLaterDeadlines(t *testing.T) {
+	wait := func(q *Queue[string]) <-chan Claim[string] {
+		ch := make(chan Claim[string], 1)
+		go func() {
+			c, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 1})
+			assert.NoError(t, err)
+			ch <- c
+		}()
+		waitForWaiters(t, q, 1)
+		return ch
+	}
+	t.Run("a delayed post", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ch := wait(q)
+		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
+		require.NoError(t, err)
+		clock.Advance(30 * time.Second)
+		assert.Equal(t, ids, idsOf((<-ch).Messages))
+	})
+	t.Run("a renewal to a shorter TTL", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{TTL: 300 * time.Second})
+		ch := wait(q)
+		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		clock.Advance(60 * time.Second)
+		assert.Equal(t, ids, idsOf((<-ch).Messages))
+	})
+}
+
+// Renewals that rebuild the claim timetable must keep the new expiry.
+func TestManyRenewals(t *testing.T) {
+	q, clock := newTestQueue(t, Options[string]{})
+	postN(t, q, 1, 0)
+	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
+	for i := range 200 {
+		require.NoError(t, q.Renew(c.ID, time.Minute+time.Duration(i)*time.Second, 0))
+		require.NoError(t, q.checkInvariants(), "after renewal %d", i)
+	}
+	clock.Advance(time.Minute + 199*time.Second - 1)
+	_, err := q.GetClaim(c.ID)
+	require.NoError(t, err)
+	clock.Advance(1)
+	_, err = q.GetClaim(c.ID)
+	require.ErrorIs(t, err, ErrClaimNotFound, "the claim outlived its last renewal")
+}

@@ -40,11 +40,15 @@ func (SystemClock) AfterFunc(d time.Duration, f func()) Timer { return time.Afte
 
 // FakeClock is a manually driven [Clock] for tests: time stands still until
 // [FakeClock.Advance] or [FakeClock.Set] moves it, and timers fire in
-// deadline order as it passes them. A FakeClock is safe for concurrent use;
-// timer callbacks run in the goroutine that moves the clock, one at a time,
-// never while the clock's lock is held, so a callback may call any method
-// of the clock. The zero value is not usable: use [NewFakeClock].
+// deadline order as it passes them. A FakeClock is safe for concurrent use:
+// moves of the clock happen one at a time, so concurrent Advance calls add
+// up. Timer callbacks run in the goroutine that moves the clock, never
+// while the clock's lock is held, so a callback may call Now, AfterFunc and
+// Stop; it must not move the clock itself. The zero value is not usable:
+// use [NewFakeClock].
 type FakeClock struct {
+	moving sync.Mutex // held while the clock moves and its timers fire
+
 	mu     sync.Mutex // guards the fields below
 	now    time.Time
 	timers fakeTimers
@@ -79,6 +83,8 @@ func (c *FakeClock) AfterFunc(d time.Duration, f func()) Timer {
 // it passes, in deadline order, with the clock reading that deadline while
 // the timer's callback runs. A negative d is treated as zero.
 func (c *FakeClock) Advance(d time.Duration) {
+	c.moving.Lock()
+	defer c.moving.Unlock()
 	c.mu.Lock()
 	target := c.now.Add(max(d, 0))
 	c.mu.Unlock()
@@ -86,9 +92,12 @@ func (c *FakeClock) Advance(d time.Duration) {
 }
 
 // Set moves the clock to t, firing the timers it passes as Advance does.
-// Setting a time before the current one moves the clock back without
-// firing anything; queues ignore such steps back (see [Queue]).
+// Setting a time before the current one moves the clock back, firing only
+// timers already due (scheduled with d <= 0); queues ignore such steps
+// back (see [Queue]).
 func (c *FakeClock) Set(t time.Time) {
+	c.moving.Lock()
+	defer c.moving.Unlock()
 	c.runUntil(t)
 }
 

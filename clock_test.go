@@ -122,3 +122,22 @@ func TestSystemClockInSynctest(t *testing.T) {
 		require.NoError(t, q.Close())
 	})
 }
+
+func TestFakeClockConcurrentAdvancesAddUp(t *testing.T) {
+	c := NewFakeClock(start)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			last := c.Now()
+			for range 100 {
+				c.AfterFunc(0, func() {})
+				c.Advance(time.Second)
+				now := c.Now()
+				assert.False(t, now.Before(last), "the clock went back")
+				last = now
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, start.Add(800*time.Second), c.Now())
+}

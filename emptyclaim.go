@@ -61,22 +61,25 @@ func (h *claimDeadlines) pop() {
 	s := *h
 	n := len(s) - 1
 	s[0] = s[n]
-	s = s[:n]
-	for i := 0; ; {
+	*h = s[:n]
+	h.down(0)
+}
+
+func (h claimDeadlines) down(i int) {
+	for n := len(h); ; {
 		c := 2*i + 1
 		if c >= n {
-			break
+			return
 		}
-		if c+1 < n && s[c+1].at < s[c].at {
+		if c+1 < n && h[c+1].at < h[c].at {
 			c++
 		}
-		if s[i].at <= s[c].at {
-			break
+		if h[i].at <= h[c].at {
+			return
 		}
-		s[i], s[c] = s[c], s[i]
+		h[i], h[c] = h[c], h[i]
 		i = c
 	}
-	*h = s
 }
 
 // expireClaimsLocked ends the claims that expired by now.
@@ -86,12 +89,35 @@ func (q *Queue[T]) expireClaimsLocked(now int64) {
 		q.claimDue.pop()
 		switch e, ok := q.claims[d.id]; {
 		case !ok || e.expires() != d.at: // released, or renewed since
+			q.claimStale--
 		case e.c != nil:
 			q.dropClaimLocked(e.c)
 		default:
 			delete(q.claims, d.id)
 		}
 	}
+}
+
+// staleClaimDueLocked records that a claimDue entry no longer matches its
+// claim (it was released, completed or renewed). Stale entries would
+// otherwise wait for their time to pass, which a queue ending claims early
+// at a high rate cannot afford; once they outnumber the live claims, the
+// heap is rebuilt from the claims, which costs O(1) amortized per entry.
+func (q *Queue[T]) staleClaimDueLocked() {
+	q.claimStale++
+	if q.claimStale <= 64 || q.claimStale <= len(q.claims) {
+		return
+	}
+	h := q.claimDue[:0]
+	for id, e := range q.claims {
+		h = append(h, claimDeadline{e.expires(), id})
+	}
+	clear(q.claimDue[len(h):])
+	q.claimDue = h
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	q.claimStale = 0
 }
 
 // emptiedLocked turns live claim c, which just lost its last message, into

@@ -41,8 +41,8 @@ var (
 	// ErrClaimExpired marks the race a worker must roll back from: the
 	// claim it deleted with has expired, so another worker may be
 	// processing the message now. It comes wrapped with ErrNotClaimed
-	// (nobody holds the message yet) or ErrClaimedByOther (another claim
-	// has taken it).
+	// (nobody holds the message yet), ErrClaimedByOther (another claim
+	// has taken it) or, from Complete, ErrClaimNotFound.
 	ErrClaimExpired = errors.New("claimq: claim expired")
 
 	// ErrClaimedByOther is returned by [Queue.Delete] when a different
@@ -60,6 +60,7 @@ var (
 var (
 	errExpiredClaim          = fmt.Errorf("%w: %w", ErrNotClaimed, ErrClaimExpired)
 	errClaimedByOtherExpired = fmt.Errorf("%w: %w", ErrClaimedByOther, ErrClaimExpired)
+	errClaimGone             = fmt.Errorf("%w: %w", ErrClaimNotFound, ErrClaimExpired)
 )
 
 // LimitError reports an argument outside its allowed range. It matches

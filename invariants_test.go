@@ -97,6 +97,9 @@ func (q *Queue[T]) checkInvariants() error {
 		}
 		due[d] = true
 	}
+	if len(q.claimDue) != len(q.claims)+q.claimStale {
+		return fmt.Errorf("claim heap has %d entries for %d claims and %d stale", len(q.claimDue), len(q.claims), q.claimStale)
+	}
 	for id, e := range q.claims {
 		if !due[claimDeadline{e.expires(), id}] {
 			return fmt.Errorf("claim %v expires at %d, no deadline entry says so", id, e.expires())

@@ -56,9 +56,14 @@ func ZaqarLimits() Limits {
 	}
 }
 
-// Validate reports whether l is consistent: every minimum is positive or
-// zero, at most its default, and the default at most its maximum. [New]
-// panics on inconsistent limits; Validate lets a caller check first.
+// MaxDuration bounds every maximum of [Limits], so that deadlines computed
+// from the clock (now + TTL + grace, …) cannot overflow int64 nanoseconds.
+const MaxDuration = 25 * 365 * 24 * time.Hour
+
+// Validate reports whether l is consistent: every minimum is at least zero
+// (and positive for the two TTLs), at most its default, the default at
+// most its maximum, and every maximum at most [MaxDuration]. [New] panics
+// on inconsistent limits; Validate lets a caller check first.
 func (l Limits) Validate() error {
 	type rng struct {
 		name          string
@@ -79,6 +84,9 @@ func (l Limits) Validate() error {
 	}
 	if l.MinMessageTTL <= 0 || l.MinClaimTTL <= 0 {
 		return fmt.Errorf("%w: limits: message and claim TTLs must be positive", ErrInvalid)
+	}
+	if max(l.MaxMessageTTL, l.MaxDelay, l.MaxClaimTTL, l.MaxGrace) > MaxDuration {
+		return fmt.Errorf("%w: limits: durations above %v could overflow", ErrInvalid, MaxDuration)
 	}
 	return nil
 }

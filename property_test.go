@@ -378,6 +378,33 @@ func (s *queueMachine) DeleteClaimed(t *rapid.T) {
 	}
 }
 
+// Complete ends a claim with all it holds, as a worker that handled its
+// whole batch does.
+func (s *queueMachine) Complete(t *rapid.T) {
+	c := s.drawClaim(t)
+	n, err := s.q.Complete(c.id)
+	s.expire()
+	if !s.live(c) {
+		if !errors.Is(err, ErrClaimNotFound) || !errors.Is(err, ErrClaimExpired) {
+			t.Fatalf("Complete of a dead claim = %v; want ErrClaimNotFound and ErrClaimExpired", err)
+		}
+		return
+	}
+	var held []MessageID
+	for _, m := range s.msgs {
+		if m.claim == c {
+			held = append(held, m.id)
+		}
+	}
+	if err != nil || n != len(held) {
+		t.Fatalf("Complete = %d, %v; want %d", n, err, len(held))
+	}
+	for _, id := range held {
+		s.remove(id)
+	}
+	c.released = true
+}
+
 func (s *queueMachine) Pop(t *rapid.T) {
 	n := rapid.IntRange(1, 4).Draw(t, "n")
 	got, err := s.q.Pop(n)

@@ -3,6 +3,7 @@ package claimq
 import (
 	crand "crypto/rand"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -69,6 +70,7 @@ type Queue[T any] struct {
 	heap       deadlines[T]              // message deadlines
 	claims     map[ClaimID]claimEntry[T] // live claims
 	claimDue   claimDeadlines
+	claimStale int // entries of claimDue that no longer match their claim
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
@@ -84,8 +86,9 @@ type Queue[T any] struct {
 
 	wait    chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters int
-	timer   Timer
-	timerAt int64
+	timer    Timer
+	timerAt  int64
+	timerGen uint64 // tells the armed timer from ones replaced while firing
 	closed  bool
 }
 
@@ -117,6 +120,7 @@ func New[T any](opts Options[T]) *Queue[T] {
 		pending:   newSeqIndex(less),
 		claims:    make(map[ClaimID]claimEntry[T]),
 		rng:       rand.NewChaCha8(seed),
+		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
 }
 
@@ -129,6 +133,9 @@ func (o *Options[T]) check() error {
 		if err := checkDuration("default TTL", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 			return err
 		}
+	}
+	if err := checkDuration("dead-letter TTL", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
+		return err
 	}
 	return checkDuration("default delay", o.DefaultDelay, 0, l.MaxDelay)
 }
@@ -226,9 +233,6 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if len(msgs) == 0 {
 		return nil, fmt.Errorf("%w: no messages to post", ErrInvalid)
 	}
-	q.mu.Lock()
-	opts := q.opts
-	q.mu.Unlock()
 	l := &q.limits
 	for i := range msgs {
 		p := &msgs[i]
@@ -243,15 +247,14 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 			}
 		}
 	}
-	defTTL := opts.DefaultTTL
-	if defTTL == 0 {
-		defTTL = l.DefaultMessageTTL
-	}
-
 	now := q.lock()
 	defer q.mu.Unlock()
 	if q.closed {
 		return nil, ErrClosed
+	}
+	defTTL := q.opts.DefaultTTL
+	if defTTL == 0 {
+		defTTL = l.DefaultMessageTTL
 	}
 	if q.opts.MaxMessages > 0 && q.messages.Len()+len(msgs) > q.opts.MaxMessages {
 		return nil, fmt.Errorf("%w: %d messages held, %d posted, at most %d",
@@ -260,6 +263,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	ids := q.idsLocked(len(msgs))
 	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
 	woken := false
+	delayEnd := int64(math.MaxInt64)
 	var block []message[T]
 	for i := range msgs {
 		p, m := &msgs[i], q.allocMessageLocked(&block, len(msgs)-i)
@@ -280,6 +284,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 		if delay > 0 {
 			m.delay, m.delayed = now+int64(delay), true
 			q.delayed++
+			delayEnd = min(delayEnd, m.delay)
 		} else {
 			q.claimable.insert(m)
 			woken = true
@@ -291,6 +296,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if woken {
 		q.wakeLocked()
 	}
+	q.deadlineAddedLocked(delayEnd)
 	return ids, nil
 }
 
@@ -303,7 +309,7 @@ func (q *Queue[T]) idsLocked(n int) []MessageID {
 	return q.ids[start : start+n : start+n]
 }
 
-// postDeadLocked appends dead-lettered messages, bypassing the limits since
+// postDead appends dead-lettered messages, bypassing the limits since
 // their remaining TTL may be below the minimum of a fresh post.
 func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 	if q.usable() != nil {
@@ -409,6 +415,9 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 		limit = q.limits.DefaultListLimit
 	}
 	limit = min(limit, q.limits.MaxListLimit)
+	if opts.Marker == math.MaxUint64 {
+		return nil, 0 // nothing comes after the last possible ID
+	}
 	q.lock()
 	defer q.mu.Unlock()
 	q.probe.id = opts.Marker + 1
@@ -647,7 +656,7 @@ func (q *Queue[T]) Purge() int {
 		}
 	}
 	clear(q.claims)
-	q.claimDue = q.claimDue[:0]
+	q.claimDue, q.claimStale = q.claimDue[:0], 0
 	q.messages.Clear(false)
 	q.claimable.clear()
 	q.pending.clear()

@@ -2,6 +2,7 @@ package claimq
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"testing"
 	"time"
@@ -754,4 +755,46 @@ func TestEmptiedClaim(t *testing.T) {
 	require.NoError(t, q.Delete(ids[0], c.ID))
 	require.NoError(t, q.Release(c.ID))
 	require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
+}
+
+func TestEdgeValues(t *testing.T) {
+	t.Run("a clock before 1970", func(t *testing.T) {
+		clock := NewFakeClock(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC))
+		q := New(Options[string]{Clock: clock})
+		ids, err := q.Post(Post[string]{Body: "old", TTL: time.Minute})
+		require.NoError(t, err)
+		m, err := q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, clock.Now(), m.Created)
+		clock.Advance(time.Minute)
+		assert.Equal(t, 0, q.Len(), "expiry stopped before 1970")
+		require.NoError(t, q.checkInvariants())
+	})
+	t.Run("the last possible marker", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		postN(t, q, 2, 0)
+		msgs, next := q.List(ListOptions{Marker: ^MessageID(0)})
+		assert.Empty(t, msgs)
+		assert.Zero(t, next)
+	})
+	t.Run("durations that could overflow are refused", func(t *testing.T) {
+		l := ZaqarLimits()
+		l.MaxMessageTTL = MaxDuration + 1
+		require.ErrorIs(t, l.Validate(), ErrInvalid)
+		assert.Panics(t, func() { New(Options[int]{DeadLetterTTL: 15 * 24 * time.Hour}) })
+	})
+	t.Run("delivery counts saturate", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{})
+		ids := postN(t, q, 1, 0)
+		mustClaim(t, q, ClaimOptions{TTL: time.Minute})
+		clock.Advance(time.Minute)
+		_, err := q.Reclaim(ids, ReclaimOptions{Force: true, RetryCount: math.MaxInt32})
+		require.NoError(t, err)
+		got, err := q.Get(ids[0])
+		require.NoError(t, err)
+		require.Equal(t, math.MaxInt32, got.ClaimCount)
+		clock.Advance(5 * time.Minute)
+		c := mustClaim(t, q, ClaimOptions{})
+		assert.Equal(t, math.MaxInt32, c.Messages[0].ClaimCount, "count wrapped")
+	})
 }
