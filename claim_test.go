@@ -372,7 +372,7 @@ func TestClaimWaitLaterDeadlines(t *testing.T) {
 		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
 		require.NoError(t, err)
 		clock.Advance(30 * time.Second)
-		assert.Equal(t, ids, idsOf((<-ch).Messages))
+		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
 	})
 	t.Run("a renewal to a shorter TTL", func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
@@ -381,7 +381,7 @@ func TestClaimWaitLaterDeadlines(t *testing.T) {
 		ch := wait(q)
 		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
 		clock.Advance(60 * time.Second)
-		assert.Equal(t, ids, idsOf((<-ch).Messages))
+		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
 	})
 }
 
@@ -400,4 +400,17 @@ func TestManyRenewals(t *testing.T) {
 	clock.Advance(1)
 	_, err = q.GetClaim(c.ID)
 	require.ErrorIs(t, err, ErrClaimNotFound, "the claim outlived its last renewal")
+}
+
+// receive returns what ch delivers; the bound only turns a missed wake-up
+// into a failure instead of a hung test, and is never reached otherwise.
+func receive[V any](t *testing.T, ch <-chan V) V {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(time.Minute):
+		t.Fatal("ClaimWait was never woken")
+		panic("unreachable")
+	}
 }
