@@ -74,8 +74,10 @@ type claim[T any] struct {
 	// idleSince is when the claim's messages were last delivered, taken
 	// or renewed: the start of their idle time in the pending family.
 	idleSince int64
-	// done is set when the claim is released or expires; messages may
-	// still point to an expired claim so that Delete can report the race.
+	// done is set when the claim expires (or its queue is purged);
+	// messages may still point to it then, so that Delete can report the
+	// race, and so its struct is never reused. Released and emptied
+	// claims are reused instead: no message points to them.
 	done bool
 	n    int // non-nil entries of msgs
 	// msgs holds the claim's messages in claim order; a message that
@@ -194,8 +196,8 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 // When nothing is claimable, Claim returns the zero Claim and no error.
 // Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
 // [ErrClosed] after Close. Cost: O(limit·log n), whatever the number of
-// messages held by other claims; one allocation for the claim and one for
-// the result.
+// messages held by other claims; one allocation, for the result (the
+// claim's own struct is reused from finished claims).
 func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 	if err := q.usable(); err != nil {
 		return Claim[T]{}, err
@@ -461,7 +463,8 @@ func (q *Queue[T]) Release(id ClaimID) error {
 		for _, m := range c.msgs {
 			if m != nil {
 				// A released message forgets its claim, so that a late
-				// Delete with it is plain ErrNotClaimed, not the race.
+				// Delete with it is plain ErrNotClaimed, not the race,
+				// and so that the claim's struct can be reused.
 				m.claim = nil
 			}
 		}

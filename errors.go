@@ -66,10 +66,14 @@ var (
 // LimitError reports an argument outside its allowed range. It matches
 // [ErrInvalid] under [errors.Is]; use [errors.As] to read its fields.
 type LimitError struct {
-	Field string // the argument, as named in the Zaqar API: "ttl", "grace", "delay", "limit", "n"
-	Value int64  // the value given
-	Min   int64  // smallest allowed value
-	Max   int64  // largest allowed value
+	// Field names the argument, as the Zaqar API does where it has one:
+	// "ttl", "grace", "delay", "limit", "n" (Pop), "count", "idle",
+	// "min idle", "retry count", "default TTL", "default delay",
+	// "dead-letter TTL".
+	Field string
+	Value int64 // the value given
+	Min   int64 // smallest allowed value
+	Max   int64 // largest allowed value
 	// Duration is true when Value, Min and Max are time.Duration values
 	// (nanoseconds) rather than counts.
 	Duration bool

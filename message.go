@@ -108,8 +108,8 @@ type message[T any] struct {
 	delay   int64 // delay end, 0 if posted without delay
 	client  string
 	// claim is the claim that last took the message: live while
-	// claim.expires > now, kept after it expires so that Delete can tell
-	// the expired-claim race apart, cleared on release.
+	// !claim.done, kept after it expires so that Delete can tell the
+	// expired-claim race apart, cleared on release.
 	claim      *claim[T]
 	pos        int   // place in the claimable or pending index (see seqIndex)
 	claimPos   int32 // index in claim.msgs while the claim is live

@@ -206,8 +206,8 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 // Errors: [ErrInvalid] for a TTL or grace outside the limits (a
 // [*LimitError]), a negative MinIdle, an Idle out of range, a negative
 // RetryCount other than ZeroRetryCount, or both Idle and Time set; [ErrClosed] after Close.
-// Cost: O(k·log n) for k IDs; one allocation for the claim, one for the
-// result.
+// Cost: O(k·log n) for k IDs; one allocation for the result, and one
+// for the claim's list of messages beyond 10.
 func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], error) {
 	if err := q.usable(); err != nil {
 		return Claim[T]{}, err

@@ -84,12 +84,12 @@ type Queue[T any] struct {
 	ids      []MessageID // carved into Post results, one allocation per many posts
 	rng      *rand.ChaCha8
 
-	wait    chan struct{} // closed to wake ClaimWait; nil when nobody waits
-	waiters int
+	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
+	waiters  int
 	timer    Timer
 	timerAt  int64
 	timerGen uint64 // tells the armed timer from ones replaced while firing
-	closed  bool
+	closed   bool
 }
 
 // btreeDegree trades node size against depth; see bench_test.go.
@@ -590,7 +590,10 @@ type Stats struct {
 	// Counters since the queue was created.
 	Expired      int64 // messages that reached their expiry
 	DeadLettered int64 // messages moved out by MaxClaimCount
-	Dropped      int64 // dead-lettered messages with nowhere to go, or refused by the dead-letter queue
+	// Dropped counts messages lost on the way to a dead-letter queue: the
+	// source counts those with no dead-letter queue, the dead-letter
+	// queue those it refused (closed, full, or no time left).
+	Dropped int64
 }
 
 // MessageStat identifies a message in [Stats].
