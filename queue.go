@@ -48,9 +48,10 @@ type Options[T any] struct {
 // See the package documentation for the model.
 //
 // A Queue is safe for concurrent use; one mutex guards it, and no user
-// code runs while it is held. Time comes from Options.Clock, read once per
-// operation; a clock that steps back is ignored until it passes the latest
-// time the queue has seen. The zero Queue is not usable: use [New]. Every
+// code runs while it is held but the Clock's AfterFunc and Timer.Stop.
+// Time comes from Options.Clock, read once per operation, and must lie
+// between the years 1678 and 2262 (int64 nanoseconds); a clock that steps
+// back is ignored until it passes the latest time the queue has seen. The zero Queue is not usable: use [New]. Every
 // method of a nil or zero Queue returns an error matching [ErrInvalid] or
 // a zero result.
 type Queue[T any] struct {
