@@ -405,6 +405,50 @@ func (s *queueMachine) Complete(t *rapid.T) {
 	c.released = true
 }
 
+// DeleteMany removes messages whoever holds them.
+func (s *queueMachine) DeleteMany(t *rapid.T) {
+	var ids []MessageID
+	for _, m := range s.msgs {
+		if rapid.IntRange(0, 3).Draw(t, "pick") == 0 {
+			ids = append(ids, m.id)
+		}
+	}
+	if len(s.gone) > 0 {
+		ids = append(ids, rapid.SampledFrom(s.gone).Draw(t, "gone id"))
+	}
+	n := s.q.DeleteMany(ids...)
+	s.expire()
+	want := 0
+	for _, id := range ids {
+		if s.find(id) != nil {
+			s.remove(id)
+			want++
+		}
+	}
+	if n != want {
+		t.Fatalf("DeleteMany(%v) = %d; want %d", ids, n, want)
+	}
+}
+
+// Purge is rare: it empties everything.
+func (s *queueMachine) Purge(t *rapid.T) {
+	if rapid.IntRange(0, 4).Draw(t, "purge") != 0 {
+		t.Skip("purge only now and then")
+	}
+	n := s.q.Purge()
+	s.expire()
+	if n != len(s.msgs) {
+		t.Fatalf("Purge() = %d; want %d", n, len(s.msgs))
+	}
+	for _, m := range s.msgs {
+		s.gone = append(s.gone, m.id)
+	}
+	s.msgs = nil
+	for _, c := range s.claims {
+		c.released = true
+	}
+}
+
 func (s *queueMachine) Pop(t *rapid.T) {
 	n := rapid.IntRange(1, 4).Draw(t, "n")
 	got, err := s.q.Pop(n)
