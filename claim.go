@@ -343,7 +343,7 @@ func (q *Queue[T]) armTimerLocked() {
 	}
 	// The clock is read again: the operation's reading may be stale by
 	// now, and AfterFunc counts from the clock's present.
-	d := time.Duration(at - q.clock.Now().UnixNano())
+	d := time.Duration(at - q.read())
 	q.timerAt = at
 	q.timerGen++
 	gen := q.timerGen

@@ -29,7 +29,10 @@ type Timer interface {
 
 // SystemClock is the real clock: time.Now and time.AfterFunc. It is the
 // default of [Options].Clock, and it follows the fake time of a
-// testing/synctest bubble when the queue is used inside one.
+// testing/synctest bubble when the queue is used inside one. A queue reads
+// the wall clock once, when it is created, and from then on adds the
+// monotonic time elapsed: a step of the wall clock (a manual change, a leap
+// smear) does not move the queue's time.
 type SystemClock struct{}
 
 // Now returns time.Now().
