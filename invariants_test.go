@@ -25,7 +25,8 @@ func (q *Queue[T]) checkInvariants() error {
 	var prev MessageID
 	held, delayed, n := 0, 0, 0
 	var err error
-	q.messages.Ascend(func(m *message[T]) bool {
+	q.messages.Ascend(func(it msgItem[T]) bool {
+		m := it.m
 		n++
 		switch {
 		case m.id <= prev:
@@ -66,7 +67,7 @@ func (q *Queue[T]) checkInvariants() error {
 		return fmt.Errorf("claimable index: %w", err)
 	}
 	for _, m := range claimable {
-		if got, ok := q.messages.Get(m); !ok || got != m || !m.claimable() {
+		if got, ok := q.messages.Get(msgItem[T]{id: m.id}); !ok || got.m != m || !m.claimable() {
 			return fmt.Errorf("claimable index holds message %v, not claimable", m.id)
 		}
 	}
@@ -120,7 +121,7 @@ func (q *Queue[T]) checkInvariants() error {
 			if m.claim != c || int(m.claimPos) != i {
 				return fmt.Errorf("claim %v: message %v at %d points to claim/pos %p/%d", c.id, m.id, i, m.claim, m.claimPos)
 			}
-			if got, ok := q.messages.Get(m); !ok || got != m {
+			if got, ok := q.messages.Get(msgItem[T]{id: m.id}); !ok || got.m != m {
 				return fmt.Errorf("claim %v holds message %v missing from messages", c.id, m.id)
 			}
 		}

@@ -69,7 +69,7 @@ type Queue[T any] struct {
 	// Claim may take (not delayed, not held), so Claim never looks at a
 	// held message; pending holds the held ones, so that the pending
 	// family never looks at a free one.
-	messages   *btree.BTreeG[*message[T]]
+	messages   *btree.BTreeG[msgItem[T]]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
 	heap       deadlines[T]              // message deadlines
@@ -125,7 +125,7 @@ func New[T any](opts Options[T]) *Queue[T] {
 		opts:      opts,
 		limits:    opts.Limits,
 		clock:     opts.Clock,
-		messages:  btree.NewG(btreeDegree, less),
+		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
 		claimable: newSeqIndex(less),
 		pending:   newSeqIndex(less),
 		claims:    make(map[ClaimID]claimEntry[T]),
@@ -214,9 +214,8 @@ func (q *Queue[T]) read() int64 {
 
 // lookupLocked returns the live message id, or nil.
 func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
-	q.probe.id = id
-	m, _ := q.messages.Get(&q.probe)
-	return m
+	it, _ := q.messages.Get(msgItem[T]{id: id})
+	return it.m
 }
 
 // removeLocked deletes m from every structure and clears it, so that
@@ -230,9 +229,17 @@ func (q *Queue[T]) removeLocked(m *message[T]) {
 	default:
 		q.claimable.remove(m)
 	}
-	q.messages.Delete(m)
+	q.messages.Delete(msgItem[T]{id: m.id})
 	q.heap.remove(int(m.heapIdx))
 	q.recycleMessageLocked(m)
+}
+
+// msgItem is a message in the tree of all messages. The ID is copied into
+// the item so that a search compares keys inside the tree's nodes instead
+// of following a pointer per comparison.
+type msgItem[T any] struct {
+	id MessageID
+	m  *message[T]
 }
 
 // Post adds msgs to the queue and returns their IDs in input order. The
@@ -307,7 +314,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 			q.claimable.insert(m)
 			woken = true
 		}
-		q.messages.ReplaceOrInsert(m)
+		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
 		q.heap.push(deadline[T]{at: m.deadline(), m: m})
 		ids[i] = m.id
 	}
@@ -347,7 +354,7 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 		m.body, m.client = d.body, d.client
 		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
 		q.claimable.insert(m)
-		q.messages.ReplaceOrInsert(m)
+		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
 		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
@@ -438,8 +445,8 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	q.probe.id = opts.Marker + 1
-	q.messages.AscendGreaterOrEqual(&q.probe, func(m *message[T]) bool {
+	q.messages.AscendGreaterOrEqual(msgItem[T]{id: opts.Marker + 1}, func(it msgItem[T]) bool {
+		m := it.m
 		switch {
 		case !opts.Echo && opts.ClientID != "" && m.client == opts.ClientID:
 		case !opts.IncludeClaimed && m.held():
@@ -641,11 +648,11 @@ func (q *Queue[T]) Stats() Stats {
 	stat := func(m *message[T]) MessageStat {
 		return MessageStat{ID: m.id, Created: timeOf(m.created), Age: time.Duration(now - m.created)}
 	}
-	if m, ok := q.messages.Min(); ok {
-		s.Oldest = stat(m)
+	if it, ok := q.messages.Min(); ok {
+		s.Oldest = stat(it.m)
 	}
-	if m, ok := q.messages.Max(); ok {
-		s.Newest = stat(m)
+	if it, ok := q.messages.Max(); ok {
+		s.Newest = stat(it.m)
 	}
 	return s
 }
