@@ -10,10 +10,12 @@ type deadline[T any] struct {
 	m  *message[T]
 }
 
-// deadlines is a binary min-heap ordered by at. Invariants, checked by
-// checkInvariants:
+// deadlines is a 4-ary min-heap ordered by at: half the depth of a binary
+// heap, and the four children of a node share a cache line, which counts
+// when a large backlog makes every level a cache miss. Invariants, checked
+// by checkInvariants:
 //
-//	h[(i-1)/2].at <= h[i].at    for every i > 0
+//	h[(i-1)/4].at <= h[i].at    for every i > 0
 //	h[i].m.heapIdx == i
 type deadlines[T any] []deadline[T]
 
@@ -49,7 +51,7 @@ func (h *deadlines[T]) remove(i int) {
 func (h deadlines[T]) up(i int) {
 	d := h[i]
 	for i > 0 {
-		p := (i - 1) / 2
+		p := (i - 1) / 4
 		if h[p].at <= d.at {
 			break
 		}
@@ -67,12 +69,15 @@ func (h deadlines[T]) down(i int) bool {
 	d := h[i]
 	start, n := i, len(h)
 	for {
-		c := 2*i + 1
-		if c >= n {
+		first := 4*i + 1
+		if first >= n {
 			break
 		}
-		if r := c + 1; r < n && h[r].at < h[c].at {
-			c = r
+		c := first
+		for j := first + 1; j < min(first+4, n); j++ {
+			if h[j].at < h[c].at {
+				c = j
+			}
 		}
 		if d.at <= h[c].at {
 			break

@@ -78,7 +78,7 @@ func (q *Queue[T]) checkInvariants() error {
 		return fmt.Errorf("heap has %d entries for %d messages", len(q.heap), n)
 	}
 	for i, d := range q.heap {
-		if i > 0 && q.heap[(i-1)/2].at > d.at {
+		if i > 0 && q.heap[(i-1)/4].at > d.at {
 			return fmt.Errorf("heap order broken at %d", i)
 		}
 		if d.at <= q.last {

@@ -229,9 +229,20 @@ func (q *Queue[T]) removeLocked(m *message[T]) {
 	default:
 		q.claimable.remove(m)
 	}
-	q.messages.Delete(msgItem[T]{id: m.id})
+	q.deleteItemLocked(m)
 	q.heap.remove(int(m.heapIdx))
 	q.recycleMessageLocked(m)
+}
+
+// deleteItemLocked takes m out of the tree of all messages. In a FIFO flow
+// the message deleted is nearly always the oldest, which the tree removes
+// without comparing keys.
+func (q *Queue[T]) deleteItemLocked(m *message[T]) {
+	if it, _ := q.messages.Min(); it.m == m {
+		q.messages.DeleteMin()
+		return
+	}
+	q.messages.Delete(msgItem[T]{id: m.id})
 }
 
 // msgItem is a message in the tree of all messages. The ID is copied into
