@@ -127,9 +127,7 @@ func (h *handler) v10PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	out := postedResources(c, ids)
-	out["partial"] = false // always, since Icehouse
-	writeJSON(c.w, http.StatusCreated, out)
+	writePosted(c, ids, true) // "partial": false always, since Icehouse
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/claimq/claimq"
@@ -36,21 +35,8 @@ func (h *handler) v2PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, postedResources(c, ids))
+	writePosted(c, ids, false)
 	return nil
-}
-
-// postedResources sets the Location of posted messages and returns their
-// hrefs, which every version answers as {"resources": […]}.
-func postedResources(c *call, ids []claimq.MessageID) map[string]any {
-	refs := make([]string, len(ids))
-	idList := make([]string, len(ids))
-	for i, id := range ids {
-		idList[i] = id.String()
-		refs[i] = c.v.messagePath(c.queue, id, claimq.ClaimID{})
-	}
-	c.w.Header().Set("Location", c.v.queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
-	return map[string]any{"resources": refs}
 }
 
 // decodeEnvelope parses the message post of v1.1 and v2, {"messages":
@@ -228,12 +214,7 @@ func (h *handler) idsReply(c *call, ids []string) error {
 	case len(msgs) == 0:
 		return errNoMessages(ids)
 	}
-	out := c.v.encodeMessages(c.queue, msgs, h.clock.Now())
-	if c.v.bare {
-		writeJSON(c.w, http.StatusOK, out)
-	} else {
-		writeJSON(c.w, http.StatusOK, map[string][]wireMessage{"messages": out})
-	}
+	c.v.writeMessages(c.w, http.StatusOK, c.queue, msgs, claimq.ClaimID{}, h.clock.Now())
 	return nil
 }
 
