@@ -45,6 +45,9 @@ func decodeEnvelope(body []byte) ([]json.RawMessage, error) {
 	if err := parseJSON(body); err != nil {
 		return nil, err
 	}
+	if elems, ok, err := scanEnvelope(body); ok {
+		return elems, err
+	}
 	var doc map[string]json.RawMessage
 	if firstByte(body) != '{' || json.Unmarshal(body, &doc) != nil || doc["messages"] == nil {
 		return nil, badBody("No messages were found in the request body.")
@@ -85,7 +88,7 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 	ends := make([]int, len(elems))
 	for i, raw := range elems {
 		var e messageElem
-		if firstByte(raw) != '{' || json.Unmarshal(raw, &e) != nil {
+		if firstByte(raw) != '{' || !decodeElem(raw, &e) {
 			return nil, badBody("Document type not supported: each message must be a JSON object.")
 		}
 		if e.TTL == nil && r.ttlRequired {
@@ -122,6 +125,16 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 		start = ends[i]
 	}
 	return posts, nil
+}
+
+// decodeElem decodes raw, a valid JSON object, into e, by the scanner
+// when it can: without copying the fields.
+func decodeElem(raw json.RawMessage, e *messageElem) bool {
+	if scanMessageElem(raw, e) {
+		return true
+	}
+	*e = messageElem{}
+	return json.Unmarshal(raw, e) == nil
 }
 
 type messageList struct {

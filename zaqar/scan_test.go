@@ -1,0 +1,71 @@
+package zaqar
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// slowEnvelope is decodeEnvelope by encoding/json alone, as it was.
+func slowEnvelope(body []byte) ([]json.RawMessage, error) {
+	var doc map[string]json.RawMessage
+	if firstByte(body) != '{' || json.Unmarshal(body, &doc) != nil || doc["messages"] == nil {
+		return nil, badBody("No messages were found in the request body.")
+	}
+	var elems []json.RawMessage
+	if firstByte(doc["messages"]) != '[' || json.Unmarshal(doc["messages"], &elems) != nil {
+		return nil, badBody(`Document type not supported: "messages" must be an array.`)
+	}
+	return elems, nil
+}
+
+var scanSeeds = []string{
+	`{"messages":[]}`, `{"messages":null}`, `{"messages":{}}`, `[]`, `{}`, `{"Messages":[1]}`,
+	` { "messages" : [ {"ttl":1,"body":{"a":[1,{"b":"]}\""}]}} , 2 , "x" , null , [ ] ] , "other" : 1 } `,
+	`{"messages":[1],"messages":[2,3]}`, `{"m\u0065ssages":[{"body":1}]}`, `{"messages":[{"b\u006fdy":2,"TTL":3}]}`,
+	`{"messages":[{"BODY":1,"body":2,"Ttl":-5,"delay":null,"DeLaY":7e1,"x":"\\\""}]}`,
+	`{"messages":[{"ttl":1,"body":"\u00e9\\"}, {"body":true} ,{"body":false,"body":[]}]}`,
+	`{"a":{"messages":[]},"messages":[{"ſ":1,"K":2,"body":"k"}]}`,
+}
+
+func checkScan(t *testing.T, body []byte) {
+	if parseJSON(body) != nil {
+		return
+	}
+	want, wantErr := slowEnvelope(body)
+	got, err := decodeEnvelope(body)
+	if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+		t.Fatalf("%s: error %v; want %v", body, err, wantErr)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d elements; want %d", body, len(got), len(want))
+	}
+	for i := range want {
+		if !bytes.Equal(got[i], want[i]) {
+			t.Fatalf("%s: element %d is %s; want %s", body, i, got[i], want[i])
+		}
+		if firstByte(want[i]) != '{' {
+			continue
+		}
+		var we, ge messageElem
+		wok := json.Unmarshal(want[i], &we) == nil
+		gok := decodeElem(got[i], &ge)
+		if wok != gok || !bytes.Equal(we.Body, ge.Body) || !bytes.Equal(we.TTL, ge.TTL) || !bytes.Equal(we.Delay, ge.Delay) ||
+			(we.Body == nil) != (ge.Body == nil) || (we.TTL == nil) != (ge.TTL == nil) || (we.Delay == nil) != (ge.Delay == nil) {
+			t.Fatalf("%s: element %d decodes to %+v (%v); want %+v (%v)", body, i, ge, gok, we, wok)
+		}
+	}
+}
+
+func TestScanMatchesUnmarshal(t *testing.T) {
+	for _, s := range scanSeeds {
+		checkScan(t, []byte(s))
+	}
+}
+
+func FuzzScanMatchesUnmarshal(f *testing.F) {
+	for _, s := range scanSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkScan)
+}
