@@ -159,9 +159,12 @@ func jsonInt(raw json.RawMessage) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
+// getter reads query parameters: url.Values, or a *call.
+type getter interface{ Get(name string) string }
+
 // queryInt parses query parameter name, which must be an integer within
 // [lo, hi] when present; ok is false when it is absent or blank.
-func queryInt(q url.Values, name string, lo, hi int) (v int, ok bool, err error) {
+func queryInt(q getter, name string, lo, hi int) (v int, ok bool, err error) {
 	s := q.Get(name)
 	if s == "" {
 		return 0, false, nil
@@ -178,7 +181,7 @@ func queryInt(q url.Values, name string, lo, hi int) (v int, ok bool, err error)
 
 // queryBool parses query parameter name as falcon's get_param_as_bool
 // does; a missing or blank parameter is false.
-func queryBool(q url.Values, name string) (bool, error) {
+func queryBool(q getter, name string) (bool, error) {
 	switch s := q.Get(name); s {
 	case "":
 		return false, nil

@@ -99,11 +99,40 @@ type call struct {
 	v        *version // the API version of the route
 	w        http.ResponseWriter
 	r        *http.Request
-	query    url.Values
+	parsed   url.Values // the query once parsed: see query and param
 	project  string
 	clientID string
 	queue    string // the validated {queue} path value, if the route has one
 }
+
+// query returns the request's query parameters, parsed on first use.
+func (c *call) query() url.Values {
+	if c.parsed == nil {
+		c.parsed = c.r.URL.Query()
+	}
+	return c.parsed
+}
+
+// param returns the first value of query parameter name, as
+// c.query().Get(name) does, without building the map for a plain query:
+// one without escapes ('%', '+'), semicolons, or many parameters.
+func (c *call) param(name string) string {
+	raw := c.r.URL.RawQuery
+	if c.parsed != nil || strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= 100 {
+		return c.query().Get(name)
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if key, value, _ := strings.Cut(pair, "="); key == name && pair != "" {
+			return value
+		}
+	}
+	return ""
+}
+
+// Get makes a call a getter of its query parameters.
+func (c *call) Get(name string) string { return c.param(name) }
 
 // route collects the handlers of one path pattern by method, so that a
 // method not served answers a JSON 405 with Allow rather than the
@@ -235,9 +264,6 @@ const (
 // path value, returning the call they describe.
 func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, rule clientRule) (*call, error) {
 	c := &call{v: v, w: w, r: r}
-	if r.URL.RawQuery != "" {
-		c.query = r.URL.Query() // nil reads as empty
-	}
 	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) {
 		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
 			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")

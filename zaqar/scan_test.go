@@ -3,6 +3,9 @@ package zaqar
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -68,4 +71,20 @@ func FuzzScanMatchesUnmarshal(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(checkScan)
+}
+
+func TestParamMatchesQueryGet(t *testing.T) {
+	for _, raw := range []string{
+		"", "limit=10", "claim_id=abc&limit=5", "limit=1&limit=2", "limit", "&&limit=3&", "=x&limit=4",
+		"limit=%31", "li%6Dit=7", "limit=a+b", "limit=1;x=2", "x=1;&limit=2", "limitx=1&limit=", "a=b=c&limit=b=c",
+		strings.Repeat("a=1&", 200) + "limit=9",
+	} {
+		for _, name := range []string{"limit", "claim_id", "a", "x"} {
+			c := &call{r: &http.Request{URL: &url.URL{RawQuery: raw}}}
+			want := c.r.URL.Query().Get(name)
+			if got := c.param(name); got != want {
+				t.Errorf("param(%q) of %q = %q; want %q", name, raw, got, want)
+			}
+		}
+	}
 }

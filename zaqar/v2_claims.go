@@ -60,7 +60,7 @@ func (h *handler) decodeClaimBody(c *call, r claimRules) (ttl, grace time.Durati
 
 // v2CreateClaim serves v1.1 too, whose defaults are the same.
 func (h *handler) v2CreateClaim(c *call) error {
-	limit, _, err := queryInt(c.query, "limit", 1, h.limits.MaxClaimLimit)
+	limit, _, err := queryInt(c, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
 		return err
 	}

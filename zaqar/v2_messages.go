@@ -144,7 +144,7 @@ type messageList struct {
 
 // v2GetMessages serves both the listing and the get by ids.
 func (h *handler) v2GetMessages(c *call) error {
-	if ids := queryList(c.query, "ids"); len(ids) > 0 {
+	if ids := queryList(c.query(), "ids"); len(ids) > 0 {
 		return h.idsReply(c, ids)
 	}
 
@@ -189,7 +189,7 @@ var errBadMarker = errors.New("malformed marker")
 // that is not a message ID.
 func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, hasLimit bool, err error) {
 	opts.ClientID = c.clientID
-	if opts.Limit, hasLimit, err = queryInt(c.query, "limit", 1, h.limits.MaxListLimit); err != nil {
+	if opts.Limit, hasLimit, err = queryInt(c, "limit", 1, h.limits.MaxListLimit); err != nil {
 		return opts, false, err
 	}
 	flags := []struct {
@@ -200,11 +200,11 @@ func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, ha
 		flags = flags[:2]
 	}
 	for _, b := range flags {
-		if *b.v, err = queryBool(c.query, b.name); err != nil {
+		if *b.v, err = queryBool(c, b.name); err != nil {
 			return opts, false, err
 		}
 	}
-	if m := c.query.Get("marker"); m != "" {
+	if m := c.param("marker"); m != "" {
 		if opts.Marker, err = claimq.ParseMessageID(m); err != nil {
 			return opts, hasLimit, errBadMarker
 		}
@@ -253,7 +253,7 @@ func (h *handler) v2GetMessage(c *call) error {
 // v2DeleteMessage serves every version: the delete-with-claim answers
 // are the same in all.
 func (h *handler) v2DeleteMessage(c *call) error {
-	claimID := c.query.Get("claim_id")
+	claimID := c.param("claim_id")
 	if err := h.deleteMessage(c, c.r.PathValue("id"), claimID, claimID != ""); err != nil {
 		return err
 	}
@@ -274,13 +274,13 @@ type v2PopMessage struct {
 // v2DeleteMessages serves both the delete by ids and the pop, in v1.1
 // too.
 func (h *handler) v2DeleteMessages(c *call) error {
-	ids := queryList(c.query, "ids")
-	popText := c.query.Get("pop")
+	ids := queryList(c.query(), "ids")
+	popText := c.param("pop")
 	switch {
 	case len(ids) > 0 && popText != "":
 		return badRequest(`The "ids" and "pop" parameters cannot be used together.`)
 	case popText != "":
-		n, _, err := queryInt(c.query, "pop", 1, h.limits.MaxClaimLimit)
+		n, _, err := queryInt(c, "pop", 1, h.limits.MaxClaimLimit)
 		if err != nil {
 			return err
 		}
