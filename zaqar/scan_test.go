@@ -88,3 +88,22 @@ func TestParamMatchesQueryGet(t *testing.T) {
 		}
 	}
 }
+
+func FuzzCompactValid(f *testing.F) {
+	for _, s := range scanSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(" { \"a b\" : [ 1 ,\t2 ,\r\n\"\\\" x \" ] } "))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, data); err != nil {
+			t.Fatal(err)
+		}
+		if got := compactValid(nil, data); !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("compactValid(%q) = %q; want %q", data, got, want.Bytes())
+		}
+	})
+}
