@@ -23,6 +23,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 	if r.ContentLength > limit {
 		return nil, badBody("%s is too large: %d bytes, at most %d", what, r.ContentLength, limit)
 	}
+	if r.ContentLength >= 0 {
+		return readSized(r, limit, what)
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -32,6 +35,34 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 		return nil, badBody("reading the request body: %v", err)
 	}
 	return b, nil
+}
+
+// readSized is readBody for a body of declared length, at most limit:
+// the server's reader stops at that length, so no MaxBytesReader is
+// needed, and the buffer is allocated once at the size declared. A body
+// longer than declared (possible only in a request built by hand) is
+// still refused past limit.
+func readSized(r *http.Request, limit int64, what string) ([]byte, error) {
+	if r.Body == http.NoBody {
+		return []byte{}, nil
+	}
+	b := make([]byte, 0, r.ContentLength+1) // +1: room for the read that sees EOF
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, badBody("%s is too large: more than %d bytes", what, limit)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, badBody("reading the request body: %v", err)
+		}
+	}
 }
 
 // parseJSON checks that data is one JSON object or array, as Zaqar's
