@@ -23,6 +23,9 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 	if r.ContentLength > limit {
 		return nil, badBody("%s is too large: %d bytes, at most %d", what, r.ContentLength, limit)
 	}
+	if r.ContentLength >= 0 {
+		return readSized(r, limit, what)
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -32,6 +35,34 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 		return nil, badBody("reading the request body: %v", err)
 	}
 	return b, nil
+}
+
+// readSized is readBody for a body of declared length, at most limit:
+// the server's reader stops at that length, so no MaxBytesReader is
+// needed, and the buffer is allocated once at the size declared. A body
+// longer than declared (possible only in a request built by hand) is
+// still refused past limit.
+func readSized(r *http.Request, limit int64, what string) ([]byte, error) {
+	if r.Body == http.NoBody {
+		return []byte{}, nil
+	}
+	b := make([]byte, 0, r.ContentLength+1) // +1: room for the read that sees EOF
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, badBody("%s is too large: more than %d bytes", what, limit)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, badBody("reading the request body: %v", err)
+		}
+	}
 }
 
 // parseJSON checks that data is one JSON object or array, as Zaqar's
@@ -159,9 +190,12 @@ func jsonInt(raw json.RawMessage) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
+// getter reads query parameters: url.Values, or a *call.
+type getter interface{ Get(name string) string }
+
 // queryInt parses query parameter name, which must be an integer within
 // [lo, hi] when present; ok is false when it is absent or blank.
-func queryInt(q url.Values, name string, lo, hi int) (v int, ok bool, err error) {
+func queryInt(q getter, name string, lo, hi int) (v int, ok bool, err error) {
 	s := q.Get(name)
 	if s == "" {
 		return 0, false, nil
@@ -178,7 +212,7 @@ func queryInt(q url.Values, name string, lo, hi int) (v int, ok bool, err error)
 
 // queryBool parses query parameter name as falcon's get_param_as_bool
 // does; a missing or blank parameter is false.
-func queryBool(q url.Values, name string) (bool, error) {
+func queryBool(q getter, name string) (bool, error) {
 	switch s := q.Get(name); s {
 	case "":
 		return false, nil

@@ -61,8 +61,9 @@ const contentTypeJSON = "application/json; charset=UTF-8"
 // result types cannot fail, short of a broken connection, which the client
 // will notice without our help.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	p := getBuf()
+	buf := bytes.NewBuffer(*p)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		// Unreachable with the types of this package; answer honestly
@@ -71,9 +72,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.Reset()
 		buf.WriteString(`{"title":"Internal error","description":"response encoding failed"}`)
 	}
-	w.Header().Set("Content-Type", contentTypeJSON)
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	writeBody(w, status, buf.Bytes())
+	putBuf(p, buf.Bytes())
 }
 
 // writeError writes err as a Zaqar error body. Errors that are not an

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -100,11 +99,40 @@ type call struct {
 	v        *version // the API version of the route
 	w        http.ResponseWriter
 	r        *http.Request
-	query    url.Values
+	parsed   url.Values // the query once parsed: see query and param
 	project  string
 	clientID string
 	queue    string // the validated {queue} path value, if the route has one
 }
+
+// query returns the request's query parameters, parsed on first use.
+func (c *call) query() url.Values {
+	if c.parsed == nil {
+		c.parsed = c.r.URL.Query()
+	}
+	return c.parsed
+}
+
+// param returns the first value of query parameter name, as
+// c.query().Get(name) does, without building the map for a plain query:
+// one without escapes ('%', '+'), semicolons, or many parameters.
+func (c *call) param(name string) string {
+	raw := c.r.URL.RawQuery
+	if c.parsed != nil || strings.ContainsAny(raw, "%+;") || strings.Count(raw, "&") >= 100 {
+		return c.query().Get(name)
+	}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if key, value, _ := strings.Cut(pair, "="); key == name && pair != "" {
+			return value
+		}
+	}
+	return ""
+}
+
+// Get makes a call a getter of its query parameters.
+func (c *call) Get(name string) string { return c.param(name) }
 
 // route collects the handlers of one path pattern by method, so that a
 // method not served answers a JSON 405 with Allow rather than the
@@ -180,12 +208,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.log.Enabled(r.Context(), slog.LevelDebug) {
 		h.log.Debug("zaqar: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
 	}
-	if r.Header.Get(hdrSignature) != "" {
+	if header(r, keySignature) != "" {
 		if err := h.verifyShare(r); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-	} else if h.opts.AuthToken != "" && !h.tokenOK(r.Header.Get("X-Auth-Token")) {
+	} else if h.opts.AuthToken != "" && !h.tokenOK(header(r, "X-Auth-Token")) {
 		h.fail(w, r, errorf(http.StatusUnauthorized, titleUnauthorized,
 			"This server requires an auth token: send it in X-Auth-Token."))
 		return
@@ -235,19 +263,23 @@ const (
 // identify checks the headers of a request of version v and the {queue}
 // path value, returning the call they describe.
 func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, rule clientRule) (*call, error) {
-	c := &call{v: v, w: w, r: r, query: r.URL.Query()}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	c := &call{v: v, w: w, r: r}
+	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) {
 		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
 			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")
 		}
 	}
-	if !acceptsJSON(r.Header.Values("Accept")) {
+	if !acceptsJSON(r.Header["Accept"]) {
 		return nil, errorf(http.StatusNotAcceptable, "Media type not acceptable",
 			"This API only supports responses encoded as JSON.")
 	}
-	sent := len(r.Header.Values("Client-ID")) > 0 // even empty, as Zaqar checks it
+	ids := r.Header[keyClientID]
+	sent := len(ids) > 0 // even empty, as Zaqar checks it
 	if rule == clientRequired || (rule == clientIfSent && sent) {
-		id := r.Header.Get("Client-ID")
+		var id string
+		if sent {
+			id = ids[0]
+		}
 		if id == "" && rule == clientRequired {
 			return nil, errMissingClientID()
 		}
@@ -288,7 +320,7 @@ func errMissingClientID() *apiError {
 // project returns the request's project: X-Project-Id, else the default
 // unless a project is required; v1.0 never requires one, as in Zaqar.
 func (h *handler) project(r *http.Request, v *version) (string, error) {
-	vals := r.Header.Values("X-Project-Id")
+	vals := r.Header["X-Project-Id"]
 	if len(vals) == 0 {
 		if h.opts.RequireProject && !v.projectOptional {
 			return "", badRequest("Project-Id Missing: the X-Project-Id header is required.")
@@ -308,10 +340,45 @@ func (h *handler) project(r *http.Request, v *version) (string, error) {
 
 const maxProjectLen = 256
 
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_.-]{1,64}$`)
+// validName reports whether name is a valid queue name: 1 to 64 of
+// [a-zA-Z0-9_.-].
+func validName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
-// validName reports whether name is a valid queue name.
-func validName(name string) bool { return nameRE.MatchString(name) }
+// Canonical forms of header names that are not canonical as Zaqar spells
+// them, so that reading them costs no canonicalization per request.
+var (
+	keyClientID  = http.CanonicalHeaderKey("Client-ID")
+	keySignature = http.CanonicalHeaderKey(hdrSignature)
+)
+
+// header returns the first value of the header with canonical name key,
+// as r.Header.Get does without canonicalizing key.
+func header(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// mayBeForm reports whether the media type of Content-Type ct, before
+// any parameter, may be application/x-www-form-urlencoded once trimmed
+// and lowered as mime.ParseMediaType does; only then need ct be parsed.
+func mayBeForm(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/x-www-form-urlencoded")
+}
 
 // acceptsJSON reports whether the Accept header values allow
 // application/json; no header accepts anything.

@@ -127,16 +127,14 @@ func (h *handler) v10PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	out := postedResources(c, ids)
-	out["partial"] = false // always, since Icehouse
-	writeJSON(c.w, http.StatusCreated, out)
+	writePosted(c, ids, true) // "partial": false always, since Icehouse
 	return nil
 }
 
 // v1GetMessages serves both the listing and the get by ids, in v1.0
 // and v1.1.
 func (h *handler) v1GetMessages(c *call) error {
-	if ids := queryList(c.query, "ids"); len(ids) > 0 {
+	if ids := queryList(c.query(), "ids"); len(ids) > 0 {
 		return h.idsReply(c, ids)
 	}
 	return h.v1ListMessages(c)
@@ -144,7 +142,7 @@ func (h *handler) v1GetMessages(c *call) error {
 
 // v10DeleteMessages deletes by ids, which v1.0 requires: it has no pop.
 func (h *handler) v10DeleteMessages(c *call) error {
-	ids := queryList(c.query, "ids")
+	ids := queryList(c.query(), "ids")
 	if len(ids) == 0 {
 		return errorf(http.StatusBadRequest, "Missing parameter",
 			`The "ids" parameter is required: deleting the whole collection is denied.`)
@@ -160,7 +158,7 @@ func (h *handler) v10DeleteMessages(c *call) error {
 // v10CreateClaim requires both ttl and grace, which later versions
 // default.
 func (h *handler) v10CreateClaim(c *call) error {
-	limit, _, err := queryInt(c.query, "limit", 1, h.limits.MaxClaimLimit)
+	limit, _, err := queryInt(c, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
 		return err
 	}
@@ -194,13 +192,13 @@ type v1Queue struct {
 // v1ListQueues serves v1.0 and v1.1, which know no filters and show
 // metadata as stored.
 func (h *handler) v1ListQueues(c *call) error {
-	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.query.Get("marker")}
-	if n, ok, err := queryInt(c.query, "limit", 1, maxQueuesPerPage); err != nil {
+	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.param("marker")}
+	if n, ok, err := queryInt(c, "limit", 1, maxQueuesPerPage); err != nil {
 		return err
 	} else if ok {
 		opts.limit = n
 	}
-	detailed, err := queryBool(c.query, "detailed")
+	detailed, err := queryBool(c, "detailed")
 	if err != nil {
 		return err
 	}
@@ -221,7 +219,7 @@ func (h *handler) v1ListQueues(c *call) error {
 		out.Queues = append(out.Queues, v)
 	}
 	if len(page) > 0 {
-		next := nextQuery(c.query, page[len(page)-1].name, "limit", "detailed")
+		next := nextQuery(c.query(), page[len(page)-1].name, "limit", "detailed")
 		out.Links = append(out.Links, link{Rel: "next", Href: c.v.base + "/queues?" + next})
 	}
 	setContentLocation(c, true)
@@ -263,7 +261,7 @@ func (h *handler) v1ListMessages(c *call) error {
 	}
 	out := messageList{Messages: c.v.encodeMessages(c.queue, msgs, h.clock.Now()), Links: []link{}}
 	if len(msgs) > 0 {
-		next := nextQuery(c.query, msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
+		next := nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
 		out.Links = append(out.Links, link{Rel: "next", Href: c.v.queuePath(c.queue) + "/messages?" + next})
 	}
 	writeJSON(c.w, http.StatusOK, out)

@@ -59,6 +59,6 @@ func (h *handler) v11PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, postedResources(c, ids))
+	writePosted(c, ids, false)
 	return nil
 }

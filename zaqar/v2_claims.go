@@ -60,7 +60,7 @@ func (h *handler) decodeClaimBody(c *call, r claimRules) (ttl, grace time.Durati
 
 // v2CreateClaim serves v1.1 too, whose defaults are the same.
 func (h *handler) v2CreateClaim(c *call) error {
-	limit, _, err := queryInt(c.query, "limit", 1, h.limits.MaxClaimLimit)
+	limit, _, err := queryInt(c, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
 		return err
 	}
@@ -88,13 +88,8 @@ func (h *handler) claimReply(c *call, limit int, ttl, grace time.Duration) error
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	c.w.Header().Set("Location", c.v.claimPath(c.queue, cl.ID))
-	msgs := c.v.encodeClaimed(c.queue, cl, h.clock.Now())
-	if c.v.bare {
-		writeJSON(c.w, http.StatusCreated, msgs)
-		return nil
-	}
-	writeJSON(c.w, http.StatusCreated, map[string][]wireMessage{"messages": msgs})
+	c.w.Header()["Location"] = []string{c.v.claimPath(c.queue, cl.ID)}
+	c.v.writeMessages(c.w, http.StatusCreated, c.queue, cl.Messages, cl.ID, h.clock.Now())
 	return nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/claimq/claimq"
@@ -36,21 +35,8 @@ func (h *handler) v2PostMessages(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusCreated, postedResources(c, ids))
+	writePosted(c, ids, false)
 	return nil
-}
-
-// postedResources sets the Location of posted messages and returns their
-// hrefs, which every version answers as {"resources": […]}.
-func postedResources(c *call, ids []claimq.MessageID) map[string]any {
-	refs := make([]string, len(ids))
-	idList := make([]string, len(ids))
-	for i, id := range ids {
-		idList[i] = id.String()
-		refs[i] = c.v.messagePath(c.queue, id, claimq.ClaimID{})
-	}
-	c.w.Header().Set("Location", c.v.queuePath(c.queue)+"/messages?ids="+strings.Join(idList, ","))
-	return map[string]any{"resources": refs}
 }
 
 // decodeEnvelope parses the message post of v1.1 and v2, {"messages":
@@ -58,6 +44,9 @@ func postedResources(c *call, ids []claimq.MessageID) map[string]any {
 func decodeEnvelope(body []byte) ([]json.RawMessage, error) {
 	if err := parseJSON(body); err != nil {
 		return nil, err
+	}
+	if elems, ok, err := scanEnvelope(body); ok {
+		return elems, err
 	}
 	var doc map[string]json.RawMessage
 	if firstByte(body) != '{' || json.Unmarshal(body, &doc) != nil || doc["messages"] == nil {
@@ -86,7 +75,7 @@ type messageElem struct {
 
 // decodePosts parses the elements of a message post, {"body": …,
 // "ttl": n, "delay": n} each, by the version's rules; size is that of
-// the whole body. Bodies are compacted into one block, so that a batch
+// the whole body, which parseJSON accepted. Bodies are compacted into one block, so that a batch
 // costs one allocation for all its bodies.
 func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, clientID string) ([]claimq.Post[json.RawMessage], error) {
 	if len(elems) == 0 {
@@ -99,7 +88,7 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 	ends := make([]int, len(elems))
 	for i, raw := range elems {
 		var e messageElem
-		if firstByte(raw) != '{' || json.Unmarshal(raw, &e) != nil {
+		if firstByte(raw) != '{' || !decodeElem(raw, &e) {
 			return nil, badBody("Document type not supported: each message must be a JSON object.")
 		}
 		if e.TTL == nil && r.ttlRequired {
@@ -125,9 +114,7 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 		if p.Delay == 0 && (r.undelayed || e.Delay != nil && r.delays) {
 			p.Delay = claimq.NoDelay // an explicit 0 overrides the queue's delay
 		}
-		if err := json.Compact(&block, e.Body); err != nil {
-			return nil, badBody(`"body" is not valid JSON.`)
-		}
+		block.Write(compactValid(block.AvailableBuffer(), e.Body))
 		ends[i] = block.Len()
 	}
 	all, start := block.Bytes(), 0
@@ -138,6 +125,16 @@ func (h *handler) decodePosts(elems []json.RawMessage, size int, r postRules, cl
 	return posts, nil
 }
 
+// decodeElem decodes raw, a valid JSON object, into e, by the scanner
+// when it can: without copying the fields.
+func decodeElem(raw json.RawMessage, e *messageElem) bool {
+	if scanMessageElem(raw, e) {
+		return true
+	}
+	*e = messageElem{}
+	return json.Unmarshal(raw, e) == nil
+}
+
 type messageList struct {
 	Messages []wireMessage `json:"messages"`
 	Links    []link        `json:"links"`
@@ -145,7 +142,7 @@ type messageList struct {
 
 // v2GetMessages serves both the listing and the get by ids.
 func (h *handler) v2GetMessages(c *call) error {
-	if ids := queryList(c.query, "ids"); len(ids) > 0 {
+	if ids := queryList(c.query(), "ids"); len(ids) > 0 {
 		return h.idsReply(c, ids)
 	}
 
@@ -190,7 +187,7 @@ var errBadMarker = errors.New("malformed marker")
 // that is not a message ID.
 func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, hasLimit bool, err error) {
 	opts.ClientID = c.clientID
-	if opts.Limit, hasLimit, err = queryInt(c.query, "limit", 1, h.limits.MaxListLimit); err != nil {
+	if opts.Limit, hasLimit, err = queryInt(c, "limit", 1, h.limits.MaxListLimit); err != nil {
 		return opts, false, err
 	}
 	flags := []struct {
@@ -201,11 +198,11 @@ func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, ha
 		flags = flags[:2]
 	}
 	for _, b := range flags {
-		if *b.v, err = queryBool(c.query, b.name); err != nil {
+		if *b.v, err = queryBool(c, b.name); err != nil {
 			return opts, false, err
 		}
 	}
-	if m := c.query.Get("marker"); m != "" {
+	if m := c.param("marker"); m != "" {
 		if opts.Marker, err = claimq.ParseMessageID(m); err != nil {
 			return opts, hasLimit, errBadMarker
 		}
@@ -228,12 +225,7 @@ func (h *handler) idsReply(c *call, ids []string) error {
 	case len(msgs) == 0:
 		return errNoMessages(ids)
 	}
-	out := c.v.encodeMessages(c.queue, msgs, h.clock.Now())
-	if c.v.bare {
-		writeJSON(c.w, http.StatusOK, out)
-	} else {
-		writeJSON(c.w, http.StatusOK, map[string][]wireMessage{"messages": out})
-	}
+	c.v.writeMessages(c.w, http.StatusOK, c.queue, msgs, claimq.ClaimID{}, h.clock.Now())
 	return nil
 }
 
@@ -259,7 +251,7 @@ func (h *handler) v2GetMessage(c *call) error {
 // v2DeleteMessage serves every version: the delete-with-claim answers
 // are the same in all.
 func (h *handler) v2DeleteMessage(c *call) error {
-	claimID := c.query.Get("claim_id")
+	claimID := c.param("claim_id")
 	if err := h.deleteMessage(c, c.r.PathValue("id"), claimID, claimID != ""); err != nil {
 		return err
 	}
@@ -280,13 +272,13 @@ type v2PopMessage struct {
 // v2DeleteMessages serves both the delete by ids and the pop, in v1.1
 // too.
 func (h *handler) v2DeleteMessages(c *call) error {
-	ids := queryList(c.query, "ids")
-	popText := c.query.Get("pop")
+	ids := queryList(c.query(), "ids")
+	popText := c.param("pop")
 	switch {
 	case len(ids) > 0 && popText != "":
 		return badRequest(`The "ids" and "pop" parameters cannot be used together.`)
 	case popText != "":
-		n, _, err := queryInt(c.query, "pop", 1, h.limits.MaxClaimLimit)
+		n, _, err := queryInt(c, "pop", 1, h.limits.MaxClaimLimit)
 		if err != nil {
 			return err
 		}

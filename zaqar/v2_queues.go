@@ -148,27 +148,27 @@ type v2QueueList struct {
 }
 
 func (h *handler) v2ListQueues(c *call) error {
-	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.query.Get("marker"), name: c.query.Get("name")}
-	if n, ok, err := queryInt(c.query, "limit", 1, maxQueuesPerPage); err != nil {
+	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.param("marker"), name: c.param("name")}
+	if n, ok, err := queryInt(c, "limit", 1, maxQueuesPerPage); err != nil {
 		return err
 	} else if ok {
 		opts.limit = n
 	}
-	detailed, err := queryBool(c.query, "detailed")
+	detailed, err := queryBool(c, "detailed")
 	if err != nil {
 		return err
 	}
-	if opts.withCount, err = queryBool(c.query, "with_count"); err != nil {
+	if opts.withCount, err = queryBool(c, "with_count"); err != nil {
 		return err
 	}
-	for k := range c.query {
+	for k := range c.query() {
 		switch k {
 		case "limit", "marker", "detailed", "name", "with_count":
 		default:
 			if opts.filter == nil {
 				opts.filter = map[string]string{}
 			}
-			opts.filter[k] = c.query.Get(k)
+			opts.filter[k] = c.param(k)
 		}
 	}
 	page, count := h.listQueues(c, opts)
@@ -181,7 +181,7 @@ func (h *handler) v2ListQueues(c *call) error {
 		out.Queues = append(out.Queues, v)
 	}
 	if len(page) > 0 {
-		next := cloneQuery(c.query)
+		next := cloneQuery(c.query())
 		next.Set("marker", page[len(page)-1].name)
 		next.Set("limit", strconv.Itoa(opts.limit))
 		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})

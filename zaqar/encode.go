@@ -1,0 +1,186 @@
+package zaqar
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/claimq/claimq"
+)
+
+// This file holds the direct encoders of the hot responses (message
+// posts, claims, message pages): they append the bytes json.Encoder
+// would write for the same values, without reflection, maps or
+// intermediate strings. The tests compare their output with the
+// Encoder's.
+
+// bufPool holds response buffers; those grown past maxPooledBuf are
+// left to the collector so that one large page does not pin its memory.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxPooledBuf = 64 << 10
+
+// getBuf returns an empty buffer from the pool; putBuf(p, b) returns it
+// with b, the buffer as grown by appends.
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(p *[]byte, b []byte) {
+	if cap(b) <= maxPooledBuf {
+		*p = b[:0]
+		bufPool.Put(p)
+	}
+}
+
+// contentTypeValue is the Content-Type header value of every JSON
+// response, shared: net/http only reads it, and its capacity is its
+// length, so an Add would copy it.
+var contentTypeValue = []string{contentTypeJSON}
+
+// writeBody writes body, a JSON document ending in a newline as
+// json.Encoder ends it, as the response with status.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header()["Content-Type"] = contentTypeValue
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// appendMessageID appends id as claimq.MessageID.String writes it: 16
+// lowercase hexadecimal digits.
+func appendMessageID(b []byte, id claimq.MessageID) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[(id>>shift)&0xf])
+	}
+	return b
+}
+
+// appendClaimID appends id as claimq.ClaimID.String writes it.
+func appendClaimID(b []byte, id claimq.ClaimID) []byte { return hex.AppendEncode(b, id[:]) }
+
+// appendQueuePath appends v.queuePath(q).
+func (v *version) appendQueuePath(b []byte, q string) []byte {
+	b = append(b, v.base...)
+	b = append(b, "/queues/"...)
+	return append(b, q...)
+}
+
+// appendMessagePath appends v.messagePath(q, id, claim).
+func (v *version) appendMessagePath(b []byte, q string, id claimq.MessageID, claim claimq.ClaimID) []byte {
+	b = v.appendQueuePath(b, q)
+	b = append(b, "/messages/"...)
+	b = appendMessageID(b, id)
+	if !claim.IsZero() {
+		b = append(b, "?claim_id="...)
+		b = appendClaimID(b, claim)
+	}
+	return b
+}
+
+// appendRawJSON appends raw, valid JSON, as the Encoder writes a
+// json.RawMessage: compacted, and null when empty. Stored bodies were
+// compacted when posted, so they have no white space at all outside
+// strings; one with none anywhere is copied as it is.
+func appendRawJSON(b []byte, raw json.RawMessage) []byte {
+	if len(raw) == 0 {
+		return append(b, "null"...)
+	}
+	if !bytes.ContainsAny(raw, " \t\r\n") {
+		return append(b, raw...)
+	}
+	buf := bytes.NewBuffer(b)
+	if json.Compact(buf, raw) != nil {
+		return append(b, raw...) // not valid: unreachable for stored bodies
+	}
+	return buf.Bytes()
+}
+
+// appendMessage appends m as the Encoder writes v.encodeMessage(queue,
+// m, claim, now); queue must be a valid name.
+func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.ClaimID, now time.Time) []byte {
+	b = append(b, '{')
+	if v.ids {
+		b = append(b, `"id":"`...)
+		b = appendMessageID(b, m.ID)
+		b = append(b, `",`...)
+	}
+	b = append(b, `"href":"`...) // queue is a valid name: nothing to escape
+	b = v.appendMessagePath(b, queue, m.ID, claim)
+	b = append(b, '"')
+	b = append(b, `,"ttl":`...)
+	b = strconv.AppendInt(b, seconds(m.TTL), 10)
+	b = append(b, `,"age":`...)
+	b = strconv.AppendInt(b, seconds(m.Age(now)), 10)
+	b = append(b, `,"body":`...)
+	b = appendRawJSON(b, m.Body)
+	return append(b, '}')
+}
+
+// writeMessages writes msgs as the response with status: a bare array
+// in v1.0, else {"messages": […]}, as the Encoder writes
+// v.encodeMessages (claim zero) or v.encodeClaimed (claim not zero).
+// queue is the validated {queue} of the request.
+func (v *version) writeMessages(w http.ResponseWriter, status int, queue string, msgs []message, claim claimq.ClaimID, now time.Time) {
+	p := getBuf()
+	b := *p
+	if !v.bare {
+		b = append(b, `{"messages":`...)
+	}
+	b = append(b, '[')
+	for i, m := range msgs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		held := claim
+		if claim.IsZero() && v.heldHrefs {
+			held = m.ClaimID
+		}
+		b = v.appendMessage(b, queue, m, held, now)
+	}
+	b = append(b, ']')
+	if !v.bare {
+		b = append(b, '}')
+	}
+	b = append(b, '\n')
+	writeBody(w, status, b)
+	putBuf(p, b)
+}
+
+// writePosted sets the Location of posted messages and answers 201 with
+// their hrefs, {"resources": […]} in every version, after
+// "partial": false in v1.0's; the bytes are those the Encoder writes for
+// the map of the same keys.
+func writePosted(c *call, ids []claimq.MessageID, partial bool) {
+	p := getBuf()
+	b := *p
+	// Location first, in the same buffer: one string for the header.
+	b = c.v.appendQueuePath(b, c.queue)
+	b = append(b, "/messages?ids="...)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendMessageID(b, id)
+	}
+	c.w.Header()["Location"] = []string{string(b)}
+	b = b[:0]
+	if partial {
+		b = append(b, `{"partial":false,"resources":[`...)
+	} else {
+		b = append(b, `{"resources":[`...)
+	}
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = c.v.appendMessagePath(b, c.queue, id, claimq.ClaimID{})
+		b = append(b, '"')
+	}
+	b = append(b, "]}\n"...)
+	writeBody(c.w, http.StatusCreated, b)
+	putBuf(p, b)
+}
