@@ -24,7 +24,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 		return nil, badBody("%s is too large: %d bytes, at most %d", what, r.ContentLength, limit)
 	}
 	if r.ContentLength >= 0 {
-		return readSized(r, limit, what)
+		return readSized(w, r, limit, what)
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -37,29 +37,30 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 	return b, nil
 }
 
-// readSized is readBody for a body of declared length, at most limit:
-// the server's reader stops at that length, so no MaxBytesReader is
-// needed, and the buffer is allocated once at the size declared. A body
-// longer than declared (possible only in a request built by hand) is
-// still refused past limit.
-func readSized(r *http.Request, limit int64, what string) ([]byte, error) {
+// readSized is readBody for a body of declared length, at most limit: the
+// buffer is allocated once at the size declared. The body is still read
+// through http.MaxBytesReader, so that a body longer than declared (only
+// possible in a request built by hand) is refused past limit and the
+// server closes such a connection.
+func readSized(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, error) {
 	if r.Body == http.NoBody {
 		return []byte{}, nil
 	}
+	body := http.MaxBytesReader(w, r.Body, limit)
 	b := make([]byte, 0, r.ContentLength+1) // +1: room for the read that sees EOF
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		n, err := r.Body.Read(b[len(b):cap(b)])
+		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return nil, badBody("%s is too large: more than %d bytes", what, limit)
-		}
-		if err == io.EOF {
+		var tooBig *http.MaxBytesError
+		switch {
+		case err == io.EOF:
 			return b, nil
-		}
-		if err != nil {
+		case errors.As(err, &tooBig):
+			return nil, badBody("%s is too large: more than %d bytes", what, limit)
+		case err != nil:
 			return nil, badBody("reading the request body: %v", err)
 		}
 	}
