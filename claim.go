@@ -89,7 +89,9 @@ type claim[T any] struct {
 	inline [10]*message[T]
 }
 
-func (c *claim[T]) export() Claim[T] {
+// export copies the claim out; with justID its messages carry only their
+// IDs (the pending family's JUSTID).
+func (c *claim[T]) export(justID bool) Claim[T] {
 	out := Claim[T]{
 		ID:       c.id,
 		ClientID: c.client,
@@ -100,7 +102,11 @@ func (c *claim[T]) export() Claim[T] {
 		Messages: make([]Message[T], 0, c.n),
 	}
 	for _, m := range c.msgs {
-		if m != nil {
+		switch {
+		case m == nil:
+		case justID:
+			out.Messages = append(out.Messages, Message[T]{ID: m.id})
+		default:
 			out.Messages = append(out.Messages, m.export())
 		}
 	}
@@ -214,7 +220,7 @@ func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 	c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
 	var out Claim[T]
 	if c != nil {
-		out = c.export()
+		out = c.export(false)
 	}
 	q.mu.Unlock()
 	q.deadLetter(dead)
@@ -289,7 +295,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		}
 		c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
 		if c != nil {
-			out := c.export()
+			out := c.export(false)
 			q.mu.Unlock()
 			q.deadLetter(dead)
 			return out, nil
@@ -387,7 +393,7 @@ func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
 	case !ok:
 		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
 	case e.c != nil:
-		return e.c.export(), nil
+		return e.c.export(false), nil
 	}
 	return Claim[T]{ID: id, ClientID: e.empty.client, TTL: e.empty.ttl, Grace: e.empty.grace,
 		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}, nil

@@ -259,7 +259,7 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 	if c == nil {
 		return Claim[T]{}, nil
 	}
-	return c.exportPending(opts.JustID), nil
+	return c.export(opts.JustID), nil
 }
 
 // AutoClaim is XAUTOCLAIM: it looks at the pending messages from start
@@ -327,7 +327,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 		q.leaveOnlyClaimLocked(m)
 		q.takeLocked(c, m, now, 0, 0, opts.JustID)
 	}
-	return c.exportPending(opts.JustID), next, nil
+	return c.export(opts.JustID), next, nil
 }
 
 // reclaimOptions validates the claim options of Reclaim and AutoClaim as
@@ -361,24 +361,3 @@ func (q *Queue[T]) takeLocked(c *claim[T], m *message[T], now int64, idle time.D
 	c.idleSince = now - int64(idle)
 }
 
-// exportPending is export, with IDs only for JustID.
-func (c *claim[T]) exportPending(justID bool) Claim[T] {
-	if !justID {
-		return c.export()
-	}
-	out := Claim[T]{
-		ID:       c.id,
-		ClientID: c.client,
-		TTL:      c.ttl,
-		Grace:    c.grace,
-		Renewed:  timeOf(c.renewed),
-		Expires:  timeOf(c.expires),
-		Messages: make([]Message[T], 0, c.n),
-	}
-	for _, m := range c.msgs {
-		if m != nil {
-			out.Messages = append(out.Messages, Message[T]{ID: m.id})
-		}
-	}
-	return out
-}
