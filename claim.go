@@ -508,9 +508,7 @@ func (q *Queue[T]) Complete(id ClaimID) (int, error) {
 		for _, m := range c.msgs {
 			if m != nil {
 				q.pending.remove(m)
-				q.deleteItemLocked(m)
-				q.heap.remove(int(m.heapIdx))
-				q.recycleMessageLocked(m)
+				q.forgetLocked(m)
 				n++
 			}
 		}

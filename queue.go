@@ -229,6 +229,12 @@ func (q *Queue[T]) removeLocked(m *message[T]) {
 	default:
 		q.claimable.remove(m)
 	}
+	q.forgetLocked(m)
+}
+
+// forgetLocked takes m, already out of the claimable or pending index, out
+// of the message tree and the heap, and recycles it.
+func (q *Queue[T]) forgetLocked(m *message[T]) {
 	q.deleteItemLocked(m)
 	q.heap.remove(int(m.heapIdx))
 	q.recycleMessageLocked(m)
