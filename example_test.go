@@ -242,3 +242,23 @@ func ExampleQueue_PendingSummary() {
 	fmt.Println(s.Count, s.Consumers, s.Lowest < s.Highest)
 	// Output: 3 map[w1:2 w2:1] true
 }
+
+// A worker that handled its whole batch finishes the claim in one call.
+func ExampleQueue_Complete() {
+	clock := claimq.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	q := claimq.New(claimq.Options[int]{Clock: clock})
+	q.Post(claimq.Post[int]{Body: 1}, claimq.Post[int]{Body: 2}, claimq.Post[int]{Body: 3})
+
+	c, _ := q.Claim(claimq.ClaimOptions{Limit: 2})
+	sum := 0
+	for _, m := range c.Messages {
+		sum += m.Body
+	}
+	n, err := q.Complete(c.ID)
+	fmt.Println("handled", sum, "deleted", n, err)
+	_, err = q.GetClaim(c.ID)
+	fmt.Println("claim gone:", errors.Is(err, claimq.ErrClaimNotFound), "left:", q.Len())
+	// Output:
+	// handled 3 deleted 2 <nil>
+	// claim gone: true left: 1
+}
