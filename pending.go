@@ -360,4 +360,3 @@ func (q *Queue[T]) takeLocked(c *claim[T], m *message[T], now int64, idle time.D
 	}
 	c.idleSince = now - int64(idle)
 }
-
