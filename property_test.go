@@ -39,22 +39,31 @@ type modelClaim struct {
 }
 
 type queueMachine struct {
-	q       *Queue[int]
-	clock   *FakeClock
-	now     int64
-	msgs    []*modelMsg   // live messages in ID order
-	gone    []MessageID   // deleted, popped or expired IDs
-	claims  []*modelClaim // every claim ever made
-	lastID  MessageID
-	nextBod int
+	q             *Queue[int]
+	clock         *FakeClock
+	now           int64
+	msgs          []*modelMsg   // live messages in ID order
+	gone          []MessageID   // deleted, popped or expired IDs
+	claims        []*modelClaim // every claim ever made
+	lastID        MessageID
+	nextBod       int
+	dlq           *Queue[int] // where MaxClaimCount sends messages
+	maxClaimCount int
+	dead          []int // bodies expected in dlq, in order
 }
 
-func newQueueMachine() *queueMachine {
+// newQueueMachine builds the queue under test; with maxClaimCount > 0 it
+// dead-letters into a second queue, whose content the model predicts too.
+func newQueueMachine(maxClaimCount int) *queueMachine {
 	clock := NewFakeClock(start)
+	dlq := New(Options[int]{Clock: clock, Limits: wideLimits()})
 	return &queueMachine{
-		q:     New(Options[int]{Clock: clock, Limits: wideLimits()}),
-		clock: clock,
-		now:   start.UnixNano(),
+		q: New(Options[int]{Clock: clock, Limits: wideLimits(), MaxClaimCount: maxClaimCount,
+			DeadLetter: dlq, DeadLetterTTL: 24 * time.Hour}),
+		dlq:           dlq,
+		maxClaimCount: maxClaimCount,
+		clock:         clock,
+		now:           start.UnixNano(),
 	}
 }
 
@@ -181,11 +190,17 @@ func (s *queueMachine) Claim(t *rapid.T) {
 	g := max(grace, 0)
 	mc := &modelClaim{id: c.ID, expires: s.now + int64(ttl), ttl: ttl, grace: g, renewed: s.now, client: client}
 	var want []Message[int]
+	var dead []MessageID
 	for _, m := range s.msgs {
 		if len(want) == limit {
 			break
 		}
 		if !s.claimable(m) {
+			continue
+		}
+		if s.maxClaimCount > 0 && m.count >= s.maxClaimCount {
+			dead = append(dead, m.id)
+			s.dead = append(s.dead, m.body)
 			continue
 		}
 		m.claim = mc
@@ -196,6 +211,9 @@ func (s *queueMachine) Claim(t *rapid.T) {
 			m.ttl = ttl + g
 		}
 		want = append(want, s.export(m))
+	}
+	for _, id := range dead {
+		s.remove(id)
 	}
 	if len(want) == 0 {
 		if !c.ID.IsZero() || len(c.Messages) != 0 {
@@ -478,6 +496,24 @@ func (s *queueMachine) Advance(t *rapid.T) {
 
 func (s *queueMachine) Check(t *rapid.T) {
 	s.expire()
+	var moved []int
+	var dlqMarker MessageID
+	for {
+		page, next := s.dlq.List(ListOptions{Marker: dlqMarker, IncludeClaimed: true, IncludeDelayed: true})
+		for _, m := range page {
+			moved = append(moved, m.Body)
+		}
+		if next == 0 {
+			break
+		}
+		dlqMarker = next
+	}
+	if !slices.Equal(moved, s.dead) || s.q.Stats().DeadLettered != int64(len(s.dead)) {
+		t.Fatalf("dead-letter queue holds %v (%d counted); want %v", moved, s.q.Stats().DeadLettered, s.dead)
+	}
+	if err := s.dlq.checkInvariants(); err != nil {
+		t.Fatal(err)
+	}
 	var all []Message[int]
 	var marker MessageID
 	for {
@@ -538,7 +574,7 @@ func (s *queueMachine) Check(t *rapid.T) {
 }
 
 func runQueueMachine(t *rapid.T) {
-	t.Repeat(rapid.StateMachineActions(newQueueMachine()))
+	t.Repeat(rapid.StateMachineActions(newQueueMachine(rapid.IntRange(0, 3).Draw(t, "max claim count"))))
 }
 
 func TestQueueStateMachine(t *testing.T) {
