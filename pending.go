@@ -198,7 +198,9 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 // not idle enough, or are listed twice are skipped silently: the claim may
 // hold fewer messages than asked, and when it would hold none Reclaim
 // returns the zero Claim and no error. Two Reclaims of one message with
-// MinIdle > 0 cannot both take it: the first resets its idle time.
+// MinIdle > 0 cannot both take it: the first resets its idle time (unless
+// it sets Idle or Time to an idle time of at least the second's MinIdle,
+// as XCLAIM's IDLE allows).
 //
 // Unlike Redis, the new claim expires by its TTL like any other, and its
 // messages become claimable again then.
