@@ -286,7 +286,8 @@ func TestFakeClockEndpoints(t *testing.T) {
 	assert.Contains(t, rec.Body.String(), `"claimed":0,"free":3`)
 
 	for _, body := range []string{``, `{}`, `[]`, `{"advance": "x"}`, `{"advance": "-1s"}`, `{"advance": 90}`,
-		`{"set": "yesterday"}`, `{"advance": "1s", "set": "2025-01-02T03:10:05Z"}`, `{"advance": "1s", "x": 1}`} {
+		`{"set": "yesterday"}`, `{"advance": "1s", "set": "2025-01-02T03:10:05Z"}`, `{"advance": "1s", "x": 1}`,
+		`{"set": "9999-12-31T23:59:59Z"}`, `{"set": "1600-01-01T00:00:00Z"}`, `{"advance": "2562047h"}`} {
 		rec = f.do(t, "POST", "/_claimq/clock", body, nil)
 		assert.Equal(t, http.StatusBadRequest, rec.Code, "body %s: %s", body, rec.Body)
 	}

@@ -1,6 +1,7 @@
 package zaqar
 
 import (
+	"math"
 	"net/http"
 	"time"
 )
@@ -55,6 +56,9 @@ func (h *handler) doMoveClock(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || d < 0 {
 			return badBody(`"advance" must be a non-negative Go duration such as "90s", not %q.`, *req.Advance)
 		}
+		if !inClockRange(h.opts.FakeClock.Now().Add(d)) {
+			return badBody(`"advance" %q would take the clock past the year 2262.`, *req.Advance)
+		}
 		h.opts.FakeClock.Advance(d)
 		return nil
 	}
@@ -62,6 +66,16 @@ func (h *handler) doMoveClock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return badBody(`"set" must be an RFC 3339 time, not %q.`, *req.Set)
 	}
+	if !inClockRange(t) {
+		return badBody(`"set" must lie between the years 1678 and 2262 (int64 nanoseconds), not %q.`, *req.Set)
+	}
 	h.opts.FakeClock.Set(t)
 	return nil
+}
+
+// inClockRange reports whether t fits the queues' int64 nanosecond clock,
+// with a year of room for TTLs.
+func inClockRange(t time.Time) bool {
+	return t.After(time.Unix(0, math.MinInt64+int64(365*24*time.Hour))) &&
+		t.Before(time.Unix(0, math.MaxInt64-int64(30*365*24*time.Hour)))
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // readBody reads the whole request body, refusing more than limit bytes
@@ -73,6 +74,12 @@ func readSized(w http.ResponseWriter, r *http.Request, limit int64, what string)
 func parseJSON(data []byte) error {
 	if !json.Valid(data) {
 		return badBody("Malformed JSON: the body is not a valid JSON document.")
+	}
+	// json.Valid lets invalid UTF-8 through inside strings; stored as is,
+	// it would come back in responses that promise UTF-8, and Zaqar
+	// refuses such a body too.
+	if !utf8.Valid(data) {
+		return badBody("Malformed JSON: the body is not valid UTF-8.")
 	}
 	if err := checkIntegers(data); err != nil {
 		return err

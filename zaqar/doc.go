@@ -73,7 +73,7 @@
 //   - purge removes claimed messages too (Zaqar pops, skipping them);
 //   - a dead-lettered message goes to the tail of the dead-letter queue
 //     with no claim and the TTL of _dead_letter_queue_messages_ttl (or the
-//     time it had left); that queue is created when first needed and its
+//     time it had left); that queue is created by the first claim on a queue that names it, and its
 //     name must be a valid queue name; _max_claim_count 0 disables
 //     dead-lettering;
 //   - a reserved numeric metadata value of 0 or null means "not set"

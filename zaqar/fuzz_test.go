@@ -2,10 +2,12 @@ package zaqar_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/claimq/claimq/zaqar"
 	"github.com/stretchr/testify/assert"
@@ -59,6 +61,8 @@ func FuzzHandler(f *testing.F) {
 		// ServeMux answers unclean paths with its own redirect.
 		if rec.Body.Len() > 0 && (rec.Code < 300 || rec.Code >= 400) {
 			assert.Equal(t, "application/json; charset=UTF-8", rec.Header().Get("Content-Type"))
+			assert.True(t, utf8.Valid(rec.Body.Bytes()) && json.Valid(rec.Body.Bytes()),
+				"%s %s: body is not UTF-8 JSON: %q", method, target, rec.Body)
 		}
 	})
 }

@@ -188,6 +188,7 @@ var httpCases = []httpCase{
 	// Messages.
 	{name: "post", method: "POST", target: "/v2/queues/new/messages", body: `{"messages": [{"body": "x", "ttl": 60}, {"body": null, "ttl": 1209600}]}`, status: 201, want: `"resources":["/v2/queues/new/messages/`},
 	{name: "post body [", method: "POST", target: "/v2/queues/q/messages", body: `[`, status: 400, want: "Malformed JSON"},
+	{name: "post body with invalid UTF-8", method: "POST", target: "/v2/queues/q/messages", body: "{\"messages\": [{\"body\": \"\xff\xfe\"}]}", status: 400, want: "not valid UTF-8"},
 	{name: "post body []", method: "POST", target: "/v2/queues/q/messages", body: `[]`, status: 400, want: "No messages were found"},
 	{name: "post body {}", method: "POST", target: "/v2/queues/q/messages", body: `{}`, status: 400, want: "No messages were found"},
 	{name: "post body .", method: "POST", target: "/v2/queues/q/messages", body: `.`, status: 400, want: "Malformed JSON"},

@@ -153,6 +153,9 @@ func (c *benchConfig) check(set map[string]bool, rest []string, sweepText string
 	if c.http && c.claimTTL%time.Second != 0 {
 		return fmt.Errorf("-claim-ttl %v: the HTTP front counts whole seconds", c.claimTTL)
 	}
+	if c.http && c.claimTTL < time.Minute {
+		return fmt.Errorf("-claim-ttl %v: the Zaqar API takes 60s to 12h", c.claimTTL)
+	}
 	if sweepText == "" {
 		return nil
 	}

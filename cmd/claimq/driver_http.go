@@ -48,11 +48,7 @@ type httpDriver struct {
 func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 	d := &httpDriver{base: strings.TrimSuffix(cfg.url, "/"), queue: httpQueue, clientID: newUUID()}
 	if d.base == "" {
-		h, err := newZaqarHandler()
-		if err != nil {
-			return nil, err
-		}
-		base, stop, err := serveLoopback(h)
+		base, stop, err := serveLoopback(newZaqarHandler())
 		if err != nil {
 			return nil, err
 		}

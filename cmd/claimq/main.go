@@ -33,6 +33,9 @@ Run "claimq serve -h" or "claimq bench -h" for their flags.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Once the first signal has started a graceful shutdown, a second one
+	// ends the process the default way.
+	context.AfterFunc(ctx, stop)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	code := exitCode(err)

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/claimq/claimq/zaqar"
 )
 
-// errNoZaqar is what -http reports while this module has no HTTP front.
-var errNoZaqar = errors.New("-http: this build has no Zaqar HTTP front (package zaqar); use -url to drive a running Zaqar v2 server")
-
 // newZaqarHandler returns the HTTP front that -http starts on a loopback
-// port. It is the only place that names package zaqar.
-func newZaqarHandler() (http.Handler, error) {
-	return zaqar.NewHandler(zaqar.Options{}), nil
+// port: the package's handler with Zaqar's defaults.
+func newZaqarHandler() http.Handler {
+	return zaqar.NewHandler(zaqar.Options{})
 }
