@@ -22,9 +22,10 @@
 // [Options].MaxClaimCount set, a message delivered that many times is moved
 // to a dead-letter queue instead of being handed out again.
 //
-// A worker whose claim expired before it deleted a message gets
-// [ErrNotClaimed], matching [ErrClaimExpired] too: another worker may now
-// hold the message, so the first must roll back what it did. A worker
+// A worker whose claim expired before it deleted a message gets an error
+// matching [ErrClaimExpired] ([ErrNotClaimed] while the message waits,
+// [ErrClaimedByOther] once another worker holds it): another worker may
+// have the message, so the first must roll back what it did. A worker
 // that needs a message held by a stalled consumer can take it over with
 // the Redis-style tools instead of waiting for the claim to expire.
 //
