@@ -3,6 +3,7 @@ package zaqar_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -381,4 +382,19 @@ func TestLazyCreation(t *testing.T) {
 	rec = f.do(t, "GET", "/v2/queues", "", nil)
 	assert.Contains(t, rec.Body.String(), `"name":"lazy"`, "posting creates the queue")
 	assert.Equal(t, http.StatusNoContent, f.do(t, "PUT", "/v2/queues/lazy", "", nil).Code, "it exists")
+}
+
+func TestMaxMessagesPerQueue(t *testing.T) {
+	f := newFixture(t, zaqar.Options{MaxMessagesPerQueue: 3}) // the fixture posts 3 to q
+	post := func(n int) *httptest.ResponseRecorder {
+		msgs := strings.Repeat(`{"body": 1},`, n)
+		return f.do(t, "POST", "/v2/queues/full/messages", `{"messages": [`+msgs[:len(msgs)-1]+`]}`, nil)
+	}
+	rec := post(4)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+	assert.Equal(t, "Queue full is full: it holds at most 3 messages.", description(t, rec.Body.Bytes()))
+	require.Equal(t, http.StatusCreated, post(3).Code, "nothing of the refused post was kept")
+	assert.Equal(t, http.StatusServiceUnavailable, post(1).Code)
+	rec = f.do(t, "GET", "/v2/queues/full/stats", "", nil)
+	assert.Contains(t, rec.Body.String(), `"total":3`)
 }

@@ -43,6 +43,11 @@ type Options struct {
 	// Logger receives a debug line per request and an error per 5xx; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// MaxMessagesPerQueue, when positive, bounds every queue (Zaqar has no
+	// such bound; a shared server wants one): a post that would go beyond
+	// it is refused whole with 503, as Zaqar answers when its storage
+	// cannot take a post.
+	MaxMessagesPerQueue int
 }
 
 // handler serves the Zaqar API. Each operation is implemented once, as a
@@ -88,7 +93,7 @@ func NewHandler(opts Options) http.Handler {
 	}
 	_, _ = rand.Read(h.shareKey[:])
 	h.tokenSum = sha256.Sum256([]byte(opts.AuthToken))
-	h.reg = newRegistry(h.clock, h.limits)
+	h.reg = newRegistry(h.clock, h.limits, opts.MaxMessagesPerQueue)
 	h.mux = http.NewServeMux()
 	h.routes()
 	return h

@@ -32,6 +32,10 @@ func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage], cre
 		if errors.Is(err, claimq.ErrInvalid) {
 			return nil, badBody("%v", err)
 		}
+		if errors.Is(err, claimq.ErrQueueFull) {
+			return nil, errorf(http.StatusServiceUnavailable, titleUnavailable,
+				"Queue %s is full: it holds at most %d messages.", c.queue, h.opts.MaxMessagesPerQueue)
+		}
 		return ids, err
 	}
 	return nil, errorf(http.StatusServiceUnavailable, titleUnavailable,

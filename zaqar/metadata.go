@@ -57,10 +57,11 @@ func (s settings) postLimit() int64 {
 // options returns the claimq options for s; dead-lettering is enabled only
 // once the dead-letter queue is known, since claimq drops what it would
 // move to a nil one.
-func (s settings) options(clock claimq.Clock, limits claimq.Limits, dead *queueT) claimq.Options[json.RawMessage] {
+func (s settings) options(clock claimq.Clock, limits claimq.Limits, maxMessages int, dead *queueT) claimq.Options[json.RawMessage] {
 	opts := claimq.Options[json.RawMessage]{
 		Clock:         clock,
 		Limits:        limits,
+		MaxMessages:   maxMessages,
 		DefaultTTL:    s.defaultTTL,
 		DefaultDelay:  s.defaultDelay,
 		DeadLetterTTL: s.deadLetterTTL,

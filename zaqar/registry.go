@@ -18,8 +18,9 @@ type queueT = claimq.Queue[json.RawMessage]
 // concurrent use; the queues themselves have their own locks, so the
 // registry lock is held only to find or add an entry.
 type registry struct {
-	clock  claimq.Clock
-	limits claimq.Limits
+	clock       claimq.Clock
+	limits      claimq.Limits
+	maxMessages int // per queue; 0 for no bound
 
 	mu       sync.RWMutex // guards the field below
 	projects map[string]map[string]*entry
@@ -39,8 +40,9 @@ type entry struct {
 	dead *queueT
 }
 
-func newRegistry(clock claimq.Clock, limits claimq.Limits) *registry {
-	return &registry{clock: clock, limits: limits, projects: make(map[string]map[string]*entry)}
+func newRegistry(clock claimq.Clock, limits claimq.Limits, maxMessages int) *registry {
+	return &registry{clock: clock, limits: limits, maxMessages: max(maxMessages, 0),
+		projects: make(map[string]map[string]*entry)}
 }
 
 // get returns the queue name of project, or nil if it does not exist.
@@ -71,7 +73,7 @@ func (r *registry) create(project, name string, meta map[string]any, set setting
 		meta = map[string]any{}
 	}
 	e := &entry{name: name, meta: meta, set: set}
-	e.q = claimq.New(set.options(r.clock, r.limits, nil))
+	e.q = claimq.New(set.options(r.clock, r.limits, r.maxMessages, nil))
 	queues[name] = e
 	return e, true
 }
@@ -132,7 +134,7 @@ func (r *registry) resolveDeadLetter(project string, e *entry) {
 		return
 	}
 	// The settings were validated when stored, so SetOptions cannot fail.
-	if e.q.SetOptions(e.set.options(r.clock, r.limits, dead)) == nil {
+	if e.q.SetOptions(e.set.options(r.clock, r.limits, r.maxMessages, dead)) == nil {
 		e.dead = dead
 	}
 }
@@ -144,7 +146,7 @@ func (r *registry) setMetadataLocked(e *entry, meta map[string]any, set settings
 	if set.deadLetterName() != e.set.deadLetterName() {
 		dead = nil
 	}
-	if err := e.q.SetOptions(set.options(r.clock, r.limits, dead)); err != nil {
+	if err := e.q.SetOptions(set.options(r.clock, r.limits, r.maxMessages, dead)); err != nil {
 		return badBody("%v", err)
 	}
 	e.meta, e.set, e.dead = meta, set, dead

@@ -40,6 +40,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	strict := fs.Bool("strict-project", false, "require X-Project-Id on every v1.1 and v2 request (v1.0 never required it)")
 	fakeTime := fs.Bool("fake-time", false, "run on a fake clock, read and moved at /_claimq/clock")
 	verbose := fs.Bool("v", false, "log every request")
+	maxMessages := fs.Int("max-messages", 0, "most messages a queue holds; a post beyond it gets 503 (0: no bound)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // the flag package printed the help
@@ -49,6 +50,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usageErrorf("serve: unexpected arguments %q", fs.Args())
 	}
+	if *maxMessages < 0 {
+		return usageErrorf("serve: -max-messages %d: want 0 (no bound) or more", *maxMessages)
+	}
 
 	level := slog.LevelInfo
 	if *verbose {
@@ -56,10 +60,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := zaqar.Options{
-		AuthToken:      *token,
-		DefaultProject: *project,
-		RequireProject: *strict,
-		Logger:         log,
+		AuthToken:           *token,
+		DefaultProject:      *project,
+		RequireProject:      *strict,
+		Logger:              log,
+		MaxMessagesPerQueue: *maxMessages,
 	}
 	if *fakeTime {
 		opts.FakeClock = claimq.NewFakeClock(time.Now().UTC().Truncate(time.Second))
