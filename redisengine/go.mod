@@ -1,0 +1,19 @@
+module github.com/claimq/claimq/redisengine
+
+go 1.25.0
+
+require (
+	github.com/claimq/claimq v0.0.0
+	github.com/redis/go-redis/v9 v9.22.0
+	github.com/stretchr/testify v1.12.1
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/google/btree v1.1.3 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sys v0.30.0 // indirect
+)
+
+replace github.com/claimq/claimq => ../

@@ -1,0 +1,12 @@
+-- renew: ARGV now, claim, seq, ttl, grace. Returns OK, EXPIRED or
+-- UNKNOWN_CLAIM.
+local now, claim, seq, ttl, grace = tonumber(ARGV[1]), ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+if not live(claim, now) then
+  if known(seq) then return EXPIRED end
+  return UNKNOWN_CLAIM
+end
+redis.call('ZADD', C, ms(now + ttl), claim)
+local ids = held(claim)
+for _, id in ipairs(ids) do extend(id, now, ttl, grace) end
+move(ids, claim)
+return OK

@@ -1,0 +1,128 @@
+package redisengine_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/claimq/claimq"
+	"github.com/claimq/claimq/redisengine"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// waitClaim runs a waiting Claim in a goroutine; the test reads its result
+// from the channel after it has made the claim able to return.
+func waitClaim(e *redisengine.Engine[[]byte], req claimq.ClaimRequest) <-chan claimq.Lease[[]byte] {
+	return waitClaimCtx(context.Background(), e, req, nil)
+}
+
+func waitClaimCtx(ctx context.Context, e *redisengine.Engine[[]byte], req claimq.ClaimRequest, errc chan<- error) <-chan claimq.Lease[[]byte] {
+	out := make(chan claimq.Lease[[]byte], 1)
+	go func() {
+		l, err := e.Claim(ctx, req)
+		if errc != nil {
+			errc <- err
+		}
+		out <- l
+	}()
+	return out
+}
+
+func TestWaitWakesOnPost(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
+	// Another engine, as another process would post.
+	producer := newEngine(t, claimq.NewFakeClock(epoch), redisengine.Options[[]byte]{})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
+	<-clock.armed
+	post(t, producer, "a")
+	l := <-got
+	assert.Equal(t, []string{"a"}, bodies(l), "the server-side wait returns the posted message; the fake clock never moved")
+	require.NoError(t, e.Delete(context.Background(), l.ID, ids(l)...))
+}
+
+func TestWaitEndsOnTheEngineClock(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 10 * time.Second})
+	<-clock.armed
+	clock.Advance(10 * time.Second)
+	l := <-got
+	assert.Empty(t, l.Messages)
+	assert.Empty(t, l.ID, "an empty lease has no ID")
+	consumers, err := server.XInfoConsumers(context.Background(), e.Stream(), "claimq").Result()
+	require.NoError(t, err)
+	assert.Empty(t, consumers, "the waiting claim left nothing behind")
+}
+
+func TestWaitWakesOnClaimExpiry(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
+	post(t, e, "a")
+	first := claim(t, e, claimq.ClaimRequest{TTL: 30 * time.Second})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
+	d := <-clock.armed
+	assert.Equal(t, 30*time.Second, d, "the wait is cut at the first claim deadline")
+	clock.Advance(30 * time.Second)
+	l := <-got
+	assert.Equal(t, []string{"a"}, bodies(l))
+	assert.Equal(t, []int{2}, attempts(l))
+	require.ErrorIs(t, e.Delete(context.Background(), first.ID, ids(first)...), claimq.ErrClaimExpired)
+}
+
+func TestWaitWakesOnDelayEnd(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
+	<-clock.armed
+	_, err := e.Post(context.Background(), claimq.Post[[]byte]{Body: []byte("later"), Delay: 20 * time.Second})
+	require.NoError(t, err)
+	// The post woke the wait; the message was delayed, so it waits again,
+	// now until the delay ends.
+	for d := range clock.armed {
+		if d == 20*time.Second {
+			break
+		}
+	}
+	clock.Advance(20 * time.Second)
+	assert.Equal(t, []string{"later"}, bodies(<-got))
+}
+
+func TestWaitWakesOnLocalRelease(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
+	post(t, e, "a")
+	first := claim(t, e, claimq.ClaimRequest{TTL: time.Hour})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
+	<-clock.armed
+	require.NoError(t, e.Release(context.Background(), first.ID))
+	assert.Equal(t, []string{"a"}, bodies(<-got))
+}
+
+func TestWaitSliceSeesOtherProcessesReleases(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: 5 * time.Second})
+	other := newEngine(t, clock.FakeClock, redisengine.Options[[]byte]{})
+	post(t, other, "a")
+	first := claim(t, other, claimq.ClaimRequest{TTL: time.Hour})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
+	require.Equal(t, 5*time.Second, <-clock.armed)
+	require.NoError(t, other.Release(context.Background(), first.ID))
+	clock.Advance(5 * time.Second)
+	assert.Equal(t, []string{"a"}, bodies(<-got), "seen at the end of the slice")
+}
+
+func TestWaitCancelled(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	got := waitClaimCtx(ctx, e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour}, errc)
+	<-clock.armed
+	cancel()
+	require.ErrorIs(t, <-errc, context.Canceled)
+	assert.Empty(t, (<-got).Messages)
+	post(t, e, "a")
+	assert.Equal(t, []string{"a"}, bodies(claim(t, e, claimq.ClaimRequest{})), "the cancelled claim took nothing")
+}
