@@ -19,6 +19,10 @@ import (
 // apart by queue name (see newQueueName).
 var server *redis.Client
 
+// serverAddr is the server's address, for examples that make their own
+// client.
+var serverAddr string
+
 func TestMain(m *testing.M) {
 	stop, err := startServer()
 	if err != nil {
@@ -62,7 +66,8 @@ func startServer() (stop func(), err error) {
 			// The server logs on; its output is drained so that it never
 			// blocks on a full pipe.
 			go func() { _, _ = io.Copy(io.Discard, out) }()
-			server = redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), PoolSize: 64})
+			serverAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+			server = redis.NewClient(&redis.Options{Addr: serverAddr, PoolSize: 64})
 			return func() {
 				_ = server.Close()
 				_ = cmd.Process.Kill()

@@ -86,7 +86,9 @@ func TestWaitWakesOnDelayEnd(t *testing.T) {
 		}
 	}
 	clock.Advance(20 * time.Second)
-	assert.Equal(t, []string{"later"}, bodies(<-got))
+	l := <-got
+	assert.Equal(t, []string{"later"}, bodies(l))
+	assert.Equal(t, []int{1}, attempts(l), "the delivery to the wait before the delay ended does not count")
 }
 
 func TestWaitWakesOnLocalRelease(t *testing.T) {

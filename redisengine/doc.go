@@ -1,0 +1,67 @@
+// Package redisengine is a [claimq.Engine] over Redis Streams, so that a
+// claimq worker written against the in-process queue runs unchanged on a
+// Redis server shared by many processes. It is a module of its own
+// (github.com/claimq/claimq/redisengine): users of the core never
+// download its client library, github.com/redis/go-redis/v9.
+//
+// # Model
+//
+// A queue is a stream, and every engine of the queue reads it through one
+// consumer group. [Engine.Post] is XADD. A claim is a consumer of the
+// group, named by the claim's ID: [Engine.Claim] is XREADGROUP, or XCLAIM
+// of messages delivered before and claimable again, and the group's
+// pending-entries list (XPENDING) says which claim holds each message and
+// how often it was delivered ([claimq.Delivery].Attempt). [Engine.Delete]
+// is XACK and XDEL; [Engine.Release] and [Engine.Retry] hand messages to
+// the group's internal consumers "~free" and "~delayed". Messages claimed
+// Options.MaxClaimCount times are posted to a dead-letter queue, another
+// queue of this package, on their next claim.
+//
+// Every operation is one Lua script, so that a check and the change it
+// guards are atomic on the server: only the live holder of a message can
+// delete it or hand it back ([claimq.Capabilities].Fenced), and a delete
+// with an expired claim reports [claimq.ErrClaimExpired] whether or not
+// another claim has the message by then.
+//
+// # Time
+//
+// Redis's clock is never read. Each script gets the engine's now, from
+// Options.Clock, and claim deadlines, delays and message expiry are
+// scores in sorted sets on that time, applied by the next call that comes
+// after them (no background process). They are exact to the millisecond,
+// and a [claimq.FakeClock] drives a real server deterministically. The
+// price is that every engine of one queue must read the same time: engines
+// in several processes need synchronised system clocks. XAUTOCLAIM is not
+// used for claim expiry for the same reason: its idle time is the server's
+// and one min-idle cannot serve claims of different TTLs.
+//
+// # Waiting
+//
+// A Claim with a Wait blocks on the server in XREADGROUP BLOCK, so a post
+// from any process ends the wait at once. The engine cuts the block short
+// (CLIENT UNBLOCK) when, on its clock, the wait ends, a known claim expires
+// or a delay ends, or a release or retry goes through the same Engine. A
+// release or retry by another process is seen when the current slice of
+// the wait ends, at most Options.WaitSlice later (1 s by default): Redis
+// has no event for a pending entry changing hands.
+//
+// # Divergences from the in-process queue
+//
+//   - Precision is a millisecond; TTLs, grace and delays are rounded up
+//     to it.
+//   - A dead-lettered message gets a new ID in the dead-letter queue; its
+//     stream entry keeps the first ID in field "o", and its creation time.
+//   - Post.ClientID is not stored, and a queue has no bound on its length.
+//   - Expired messages and claims are cleaned up by later calls, at most
+//     256 deadlines of each kind per call; until then they take memory,
+//     never effect.
+//   - A message's Attempt counts deliveries in this queue; a message
+//     delivered to a waiting Claim just as it gave up (cancelled) counts
+//     that delivery.
+//
+// # Performance
+//
+// Each operation is one round trip plus O(log n) work per message on the
+// server; BenchmarkEngine measures post, claim and delete of one message
+// against a plain XADD, XREADGROUP, XACK and XDEL.
+package redisengine
