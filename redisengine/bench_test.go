@@ -47,6 +47,9 @@ func BenchmarkEngine(b *testing.B) {
 		})
 		b.Run("op=plain/batch="+strconv.Itoa(batch), func(b *testing.B) {
 			stream := queueName(b, "")
+			if err := server.Del(ctx, stream).Err(); err != nil {
+				b.Fatal(err)
+			}
 			if err := server.XGroupCreateMkStream(ctx, stream, "g", "0").Err(); err != nil {
 				b.Fatal(err)
 			}
