@@ -2,7 +2,9 @@ package redisengine_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,9 +33,12 @@ func (c armClock) AfterFunc(d time.Duration, f func()) claimq.Timer {
 	return t
 }
 
-// queueName gives each test queues of its own on the shared server.
+var queues atomic.Int64
+
+// queueName gives each test queues of its own on the shared server; the
+// number keeps apart the runs of one test under -count.
 func queueName(t testing.TB, suffix string) string {
-	return strings.NewReplacer("/", ".", " ", "_").Replace(t.Name()) + suffix
+	return strings.NewReplacer("/", ".", " ", "_").Replace(t.Name()) + "." + strconv.FormatInt(queues.Add(1), 10) + suffix
 }
 
 // newEngine returns an engine of []byte bodies on a queue of the test's

@@ -31,9 +31,10 @@ func waitClaimCtx(ctx context.Context, e *redisengine.Engine[[]byte], req claimq
 
 func TestWaitWakesOnPost(t *testing.T) {
 	clock := newArmClock()
-	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
-	// Another engine, as another process would post.
-	producer := newEngine(t, claimq.NewFakeClock(epoch), redisengine.Options[[]byte]{})
+	name := queueName(t, "")
+	e := newEngine(t, clock, redisengine.Options[[]byte]{Queue: name, WaitSlice: time.Hour})
+	// Another engine of the queue, as another process would post.
+	producer := newEngine(t, claimq.NewFakeClock(epoch), redisengine.Options[[]byte]{Queue: name})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
 	<-clock.armed
 	post(t, producer, "a")
@@ -104,8 +105,9 @@ func TestWaitWakesOnLocalRelease(t *testing.T) {
 
 func TestWaitSliceSeesOtherProcessesReleases(t *testing.T) {
 	clock := newArmClock()
-	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: 5 * time.Second})
-	other := newEngine(t, clock.FakeClock, redisengine.Options[[]byte]{})
+	name := queueName(t, "")
+	e := newEngine(t, clock, redisengine.Options[[]byte]{Queue: name, WaitSlice: 5 * time.Second})
+	other := newEngine(t, clock.FakeClock, redisengine.Options[[]byte]{Queue: name})
 	post(t, other, "a")
 	first := claim(t, other, claimq.ClaimRequest{TTL: time.Hour})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
