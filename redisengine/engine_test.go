@@ -358,9 +358,9 @@ func TestClose(t *testing.T) {
 		_, err := e.Claim(context.Background(), claimq.ClaimRequest{Limit: 1, TTL: time.Second, Wait: time.Hour})
 		errc <- err
 	}()
-	<-clock.armed
+	recv(t, clock.armed)
 	require.NoError(t, e.Close())
-	require.ErrorIs(t, <-errc, claimq.ErrClosed, "Close ends a wait")
+	require.ErrorIs(t, recv(t, errc), claimq.ErrClosed, "Close ends a wait")
 	_, err := e.Post(context.Background(), claimq.Post[[]byte]{Body: []byte("x")})
 	require.ErrorIs(t, err, claimq.ErrClosed)
 }

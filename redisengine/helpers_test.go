@@ -103,3 +103,17 @@ func ids(l claimq.Lease[[]byte]) []string {
 	}
 	return out
 }
+
+// recv returns the next value from ch. It gives up, failing the test,
+// after ten seconds of real time: a bound only a broken engine reaches,
+// which turns a hang into a failure that names its line.
+func recv[V any](t testing.TB, ch <-chan V) V {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("nothing received from a %T in 10 s", ch)
+		panic("unreachable")
+	}
+}

@@ -36,9 +36,9 @@ func TestWaitWakesOnPost(t *testing.T) {
 	// Another engine of the queue, as another process would post.
 	producer := newEngine(t, claimq.NewFakeClock(epoch), redisengine.Options[[]byte]{Queue: name})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
-	<-clock.armed
+	recv(t, clock.armed)
 	post(t, producer, "a")
-	l := <-got
+	l := recv(t, got)
 	assert.Equal(t, []string{"a"}, bodies(l), "the server-side wait returns the posted message; the fake clock never moved")
 	require.NoError(t, e.Delete(context.Background(), l.ID, ids(l)...))
 }
@@ -47,9 +47,9 @@ func TestWaitEndsOnTheEngineClock(t *testing.T) {
 	clock := newArmClock()
 	e := newEngine(t, clock, redisengine.Options[[]byte]{})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 10 * time.Second})
-	<-clock.armed
+	recv(t, clock.armed)
 	clock.Advance(10 * time.Second)
-	l := <-got
+	l := recv(t, got)
 	assert.Empty(t, l.Messages)
 	assert.Empty(t, l.ID, "an empty lease has no ID")
 	consumers, err := server.XInfoConsumers(context.Background(), e.Stream(), "claimq").Result()
@@ -63,10 +63,10 @@ func TestWaitWakesOnClaimExpiry(t *testing.T) {
 	post(t, e, "a")
 	first := claim(t, e, claimq.ClaimRequest{TTL: 30 * time.Second})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
-	d := <-clock.armed
+	d := recv(t, clock.armed)
 	assert.Equal(t, 30*time.Second, d, "the wait is cut at the first claim deadline")
 	clock.Advance(30 * time.Second)
-	l := <-got
+	l := recv(t, got)
 	assert.Equal(t, []string{"a"}, bodies(l))
 	assert.Equal(t, []int{2}, attempts(l))
 	require.ErrorIs(t, e.Delete(context.Background(), first.ID, ids(first)...), claimq.ErrClaimExpired)
@@ -76,18 +76,15 @@ func TestWaitWakesOnDelayEnd(t *testing.T) {
 	clock := newArmClock()
 	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: time.Hour})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour})
-	<-clock.armed
+	recv(t, clock.armed)
 	_, err := e.Post(context.Background(), claimq.Post[[]byte]{Body: []byte("later"), Delay: 20 * time.Second})
 	require.NoError(t, err)
 	// The post woke the wait; the message was delayed, so it waits again,
 	// now until the delay ends.
-	for d := range clock.armed {
-		if d == 20*time.Second {
-			break
-		}
+	for recv(t, clock.armed) != 20*time.Second {
 	}
 	clock.Advance(20 * time.Second)
-	l := <-got
+	l := recv(t, got)
 	assert.Equal(t, []string{"later"}, bodies(l))
 	assert.Equal(t, []int{1}, attempts(l), "the delivery to the wait before the delay ended does not count")
 }
@@ -98,9 +95,9 @@ func TestWaitWakesOnLocalRelease(t *testing.T) {
 	post(t, e, "a")
 	first := claim(t, e, claimq.ClaimRequest{TTL: time.Hour})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
-	<-clock.armed
+	recv(t, clock.armed)
 	require.NoError(t, e.Release(context.Background(), first.ID))
-	assert.Equal(t, []string{"a"}, bodies(<-got))
+	assert.Equal(t, []string{"a"}, bodies(recv(t, got)))
 }
 
 func TestWaitSliceSeesOtherProcessesReleases(t *testing.T) {
@@ -111,10 +108,10 @@ func TestWaitSliceSeesOtherProcessesReleases(t *testing.T) {
 	post(t, other, "a")
 	first := claim(t, other, claimq.ClaimRequest{TTL: time.Hour})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
-	require.Equal(t, 5*time.Second, <-clock.armed)
+	require.Equal(t, 5*time.Second, recv(t, clock.armed))
 	require.NoError(t, other.Release(context.Background(), first.ID))
 	clock.Advance(5 * time.Second)
-	assert.Equal(t, []string{"a"}, bodies(<-got), "seen at the end of the slice")
+	assert.Equal(t, []string{"a"}, bodies(recv(t, got)), "seen at the end of the slice")
 }
 
 func TestWaitCancelled(t *testing.T) {
@@ -123,10 +120,10 @@ func TestWaitCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	got := waitClaimCtx(ctx, e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: time.Hour}, errc)
-	<-clock.armed
+	recv(t, clock.armed)
 	cancel()
-	require.ErrorIs(t, <-errc, context.Canceled)
-	assert.Empty(t, (<-got).Messages)
+	require.ErrorIs(t, recv(t, errc), context.Canceled)
+	assert.Empty(t, recv(t, got).Messages)
 	post(t, e, "a")
 	assert.Equal(t, []string{"a"}, bodies(claim(t, e, claimq.ClaimRequest{})), "the cancelled claim took nothing")
 }
