@@ -1,8 +1,8 @@
 -- claim: ARGV now, token (or the ID of the claim a waiting Claim holds
--- registered), limit, ttl,
--- grace, max claims (0: no dead letters), dead-letter TTL (0: keep the
--- remaining), wait (ms, 0: none), then the IDs a blocking XREADGROUP of
--- the claim delivered (adopting them instead of claiming anew).
+-- registered), limit, ttl, grace, max claims (0: no dead letters),
+-- dead-letter TTL (0: keep the remaining), wait (ms, 0: none), then the
+-- IDs a blocking XREADGROUP of the claim delivered (adopting them instead
+-- of claiming anew).
 -- Returns {claim, deadline (0: nothing claimed), {{id, fields, count}...},
 -- next claim deadline, next delay end} (-1: none).
 local now, limit, ttl, grace = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -13,26 +13,17 @@ if not string.find(claim, '-', 1, true) then claim = redis.call('INCR', N) .. '-
 
 sweep(now)
 
-local got = {}
-local function keep(id, fields, count) got[#got + 1] = {id, fields, count} end
-
-local function delayed(id)
-  local d = redis.call('ZSCORE', D, id)
-  if not d then return false end
-  if tonumber(d) > now then return true end
-  redis.call('ZREM', D, id)
-  return false
-end
-
--- park gives a message delivered before its delay ended to DELAYED, and
--- undoes the delivery count of that delivery.
-local function park(id)
-  redis.call('XCLAIM', S, G, DELAYED, 0, id, 'RETRYCOUNT', 0, 'JUSTID')
+-- got lists what the claim takes; ids and exps its IDs and expiry scores.
+local got, ids, exps = {}, {}, {}
+local function keep(id, fields, count, exp)
+  got[#got + 1] = {id, fields, count}
+  ids[#ids + 1] = id
+  exps[#exps + 1] = exp
 end
 
 -- deadletter moves id to the dead-letter queue, keeping its body, its
 -- creation time and its first ID.
-local function deadletter(id)
+local function deadletter(id, exp)
   local e = redis.call('XRANGE', S, id, id)
   if #e == 1 then
     local f, body, created, origin = e[1][2], '', ms(now), id
@@ -40,26 +31,47 @@ local function deadletter(id)
       if f[i] == 'b' then body = f[i + 1] elseif f[i] == 't' then created = f[i + 1] elseif f[i] == 'o' then origin = f[i + 1] end
     end
     local nid = redis.call('XADD', DS, '*', 'b', body, 't', created, 'o', origin)
-    local exp = now + deadttl
-    if deadttl <= 0 then exp = tonumber(redis.call('ZSCORE', X, id) or ms(now + 1)) end
-    redis.call('ZADD', DX, ms(exp), nid)
+    local dexp = now + deadttl
+    if deadttl <= 0 then dexp = tonumber(exp or ms(now + 1)) end
+    redis.call('ZADD', DX, ms(dexp), nid)
   end
-  remove(id)
+  remove({id})
+end
+
+-- fresh sorts entries delivered to the claim by XREADGROUP: expired ones
+-- go, those still delayed are parked with DELAYED (their delivery count
+-- undone), the others are kept.
+local function fresh(entries, counts)
+  local eids = {}
+  for i, e in ipairs(entries) do eids[i] = e[1] end
+  local xs, ds = scores(X, eids), scores(D, eids)
+  local dead, parked, due = {}, {}, {}
+  for i, e in ipairs(entries) do
+    if xs[i] and tonumber(xs[i]) <= now then dead[#dead + 1] = e[1]
+    elseif ds[i] and tonumber(ds[i]) > now then parked[#parked + 1] = e[1]
+    else
+      if ds[i] then due[#due + 1] = e[1] end
+      keep(e[1], e[2], counts and counts[i] or 1, xs[i])
+    end
+  end
+  remove(dead)
+  move(parked, DELAYED, 'RETRYCOUNT', 0)
+  call_many({'ZREM', D}, due)
 end
 
 if adopt then
+  local entries, counts = {}, {}
   for i = 9, #ARGV do
-    local id = ARGV[i]
-    local h, count = holder(id)
+    local h, count = holder(ARGV[i])
     if h == claim then
-      if expired(id, now) then remove(id)
-      elseif delayed(id) then park(id)
-      else
-        local e = redis.call('XRANGE', S, id, id)
-        if #e == 1 then keep(id, e[1][2], count) else remove(id) end
+      local e = redis.call('XRANGE', S, ARGV[i], ARGV[i])
+      if #e == 1 then
+        entries[#entries + 1] = e[1]
+        counts[#counts + 1] = count
       end
     end
   end
+  fresh(entries, counts)
 else
   -- Each round either fills the claim or consumes what stood in its way
   -- (expired, dead-lettered, delayed entries); the bound keeps one call
@@ -68,16 +80,25 @@ else
     if #got >= limit then break end
     local r = redis.call('XPENDING', S, G, '-', '+', limit - #got, FREE)
     if #r == 0 then break end
-    local take, counts = {S, G, claim, 0}, {}
-    for _, e in ipairs(r) do
+    local pids = {}
+    for i, e in ipairs(r) do pids[i] = e[1] end
+    local xs = scores(X, pids)
+    local take, dead, counts, texp = {}, {}, {}, {}
+    for i, e in ipairs(r) do
       local id = e[1]
-      if expired(id, now) then remove(id)
-      elseif maxclaims > 0 and e[4] >= maxclaims then deadletter(id)
-      else take[#take + 1] = id; counts[id] = e[4] + 1 end
+      if xs[i] and tonumber(xs[i]) <= now then dead[#dead + 1] = id
+      elseif maxclaims > 0 and e[4] >= maxclaims then deadletter(id, xs[i])
+      else
+        take[#take + 1] = id
+        counts[id], texp[id] = e[4] + 1, xs[i]
+      end
     end
-    if #take > 4 then
-      for _, e in ipairs(redis.call('XCLAIM', unpack(take))) do
-        if e and e[1] then keep(e[1], e[2], counts[e[1]]) end
+    remove(dead)
+    if #take > 0 then
+      local a = {S, G, claim, 0}
+      for _, id in ipairs(take) do a[#a + 1] = id end
+      for _, e in ipairs(redis.call('XCLAIM', unpack(a))) do
+        if e and e[1] then keep(e[1], e[2], counts[e[1]], texp[e[1]]) end
       end
     end
   end
@@ -85,12 +106,7 @@ else
     if #got >= limit then break end
     local r = redis.call('XREADGROUP', 'GROUP', G, claim, 'COUNT', limit - #got, 'STREAMS', S, '>')
     if not r or #r[1][2] == 0 then break end
-    for _, e in ipairs(r[1][2]) do
-      local id = e[1]
-      if expired(id, now) then remove(id)
-      elseif delayed(id) then park(id)
-      else keep(id, e[2], 1) end
-    end
+    fresh(r[1][2], nil)
   end
 end
 
@@ -103,7 +119,7 @@ end
 if #got > 0 then
   local dl = now + ttl
   redis.call('ZADD', C, ms(dl), claim)
-  for _, g in ipairs(got) do extend(g[1], now, ttl, grace) end
+  extend(ids, exps, now, ttl, grace)
   return {claim, dl, got, -1, -1}
 end
 if wait > 0 then

@@ -37,11 +37,34 @@ local UNKNOWN_CLAIM = -1
 -- a Lua number with %.14g.
 local function ms(x) return string.format('%.0f', x) end
 
-local function remove(id)
-  redis.call('XACK', S, G, id)
-  redis.call('XDEL', S, id)
-  redis.call('ZREM', X, id)
-  redis.call('ZREM', D, id)
+-- CHUNK bounds the arguments of one variadic call, below what unpack can
+-- put on Lua's stack.
+local CHUNK = 1000
+
+-- call_many runs redis.call with the arguments prefix followed by items,
+-- CHUNK items at a time (an even number, so pairs stay together).
+local function call_many(prefix, items)
+  for i = 1, #items, CHUNK do
+    local a = {}
+    for _, p in ipairs(prefix) do a[#a + 1] = p end
+    for j = i, math.min(i + CHUNK - 1, #items) do a[#a + 1] = items[j] end
+    redis.call(unpack(a))
+  end
+end
+
+-- remove deletes messages: their entries, pending entries and deadlines.
+local function remove(ids)
+  if #ids == 0 then return end
+  call_many({'XACK', S, G}, ids)
+  call_many({'XDEL', S}, ids)
+  call_many({'ZREM', X}, ids)
+  call_many({'ZREM', D}, ids)
+end
+
+-- scores returns the scores of ids in key, false where there is none.
+local function scores(key, ids)
+  if #ids == 0 then return {} end
+  return redis.call('ZMSCORE', key, unpack(ids))
 end
 
 local function expired(id, now)
@@ -81,12 +104,14 @@ end
 
 -- move hands ids to consumer; JUSTID keeps their delivery counts and
 -- resets their idle time.
-local function move(ids, consumer)
-  if #ids == 0 then return end
-  local a = {S, G, consumer, 0}
-  for _, id in ipairs(ids) do a[#a + 1] = id end
-  a[#a + 1] = 'JUSTID'
-  redis.call('XCLAIM', unpack(a))
+local function move(ids, consumer, ...)
+  for i = 1, #ids, CHUNK do
+    local a = {S, G, consumer, 0}
+    for j = i, math.min(i + CHUNK - 1, #ids) do a[#a + 1] = ids[j] end
+    for _, o in ipairs({...}) do a[#a + 1] = o end
+    a[#a + 1] = 'JUSTID'
+    redis.call('XCLAIM', unpack(a))
+  end
 end
 
 local function drop(claim)
@@ -101,15 +126,22 @@ local function endclaim(claim)
   drop(claim)
 end
 
--- extend applies the lifetime extension of a claim: a message that would
--- expire before the claim lives until the claim's end plus grace.
-local function extend(id, now, ttl, grace)
-  local e = redis.call('ZSCORE', X, id)
-  if e and tonumber(e) < now + ttl then redis.call('ZADD', X, ms(now + ttl + grace), id) end
+-- extend applies the lifetime extension of a claim to ids, whose expiry
+-- scores are exps: a message that would expire before the claim lives
+-- until the claim's end plus grace.
+local function extend(ids, exps, now, ttl, grace)
+  local a = {}
+  for i, id in ipairs(ids) do
+    if exps[i] and tonumber(exps[i]) < now + ttl then
+      a[#a + 1] = ms(now + ttl + grace)
+      a[#a + 1] = id
+    end
+  end
+  call_many({'ZADD', X}, a)
 end
 
 local function sweep_expired(now)
-  for _, id in ipairs(redis.call('ZRANGE', X, '-inf', ms(now), 'BYSCORE', 'LIMIT', 0, SWEEP)) do remove(id) end
+  remove(redis.call('ZRANGE', X, '-inf', ms(now), 'BYSCORE', 'LIMIT', 0, SWEEP))
 end
 
 -- sweep applies every deadline up to now: expired messages go, expired
@@ -117,10 +149,13 @@ end
 local function sweep(now)
   sweep_expired(now)
   for _, c in ipairs(redis.call('ZRANGE', C, '-inf', ms(now), 'BYSCORE', 'LIMIT', 0, SWEEP)) do endclaim(c) end
-  for _, id in ipairs(redis.call('ZRANGE', D, '-inf', ms(now), 'BYSCORE', 'LIMIT', 0, SWEEP)) do
-    redis.call('ZREM', D, id)
-    if holder(id) == DELAYED then move({id}, FREE) end
+  local due = redis.call('ZRANGE', D, '-inf', ms(now), 'BYSCORE', 'LIMIT', 0, SWEEP)
+  call_many({'ZREM', D}, due)
+  local parked = {}
+  for _, id in ipairs(due) do
+    if holder(id) == DELAYED then parked[#parked + 1] = id end
   end
+  move(parked, FREE)
 end
 
 -- status says what claim (live or not) may do with message id.

@@ -3,11 +3,25 @@
 local now, claim, seq = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local l = live(claim, now)
 if not l and not known(seq) then return {UNKNOWN_CLAIM} end
-local out = {}
-for i = 4, #ARGV do
-  local s = status(ARGV[i], claim, l, now)
-  if s == OK then remove(ARGV[i]) end
-  out[#out + 1] = s
+-- The claim's own messages are found in one read of its pending entries;
+-- only the others need a look each.
+local mine, nmine = {}, 0
+if l then
+  for _, id in ipairs(held(claim)) do mine[id] = true; nmine = nmine + 1 end
 end
-if l and not holds_any(claim) then drop(claim) end
+local out, del = {}, {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if mine[id] then
+    mine[id] = false
+    del[#del + 1] = id
+    out[#out + 1] = OK
+  elseif mine[id] == false then
+    out[#out + 1] = GONE -- listed twice: deleted by its first mention
+  else
+    out[#out + 1] = status(id, claim, l, now)
+  end
+end
+remove(del)
+if l and #del == nmine then drop(claim) end
 return out

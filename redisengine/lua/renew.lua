@@ -7,6 +7,6 @@ if not live(claim, now) then
 end
 redis.call('ZADD', C, ms(now + ttl), claim)
 local ids = held(claim)
-for _, id in ipairs(ids) do extend(id, now, ttl, grace) end
+extend(ids, scores(X, ids), now, ttl, grace)
 move(ids, claim)
 return OK
