@@ -2,6 +2,8 @@ package redisengine_test
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -363,4 +365,67 @@ func TestClose(t *testing.T) {
 	require.ErrorIs(t, recv(t, errc), claimq.ErrClosed, "Close ends a wait")
 	_, err := e.Post(context.Background(), claimq.Post[[]byte]{Body: []byte("x")})
 	require.ErrorIs(t, err, claimq.ErrClosed)
+}
+
+func TestDeleteListedTwice(t *testing.T) {
+	clock := claimq.NewFakeClock(epoch)
+	e := newEngine(t, clock, redisengine.Options[[]byte]{})
+	post(t, e, "a", "b")
+	l := claim(t, e, claimq.ClaimRequest{})
+	a := l.Messages[0].ID
+	err := e.Delete(context.Background(), l.ID, a, a)
+	require.ErrorIs(t, err, claimq.ErrMessageNotFound, "the second mention finds it deleted")
+	require.NoError(t, e.Delete(context.Background(), l.ID, l.Messages[1].ID), "the claim still held b")
+}
+
+func TestBatchesBeyondOneCallsArguments(t *testing.T) {
+	// Scripts split variadic calls in chunks of 1000 arguments; a post of
+	// 2500 and claims of MaxLimit cross those bounds.
+	clock := claimq.NewFakeClock(epoch)
+	e := newEngine(t, clock, redisengine.Options[[]byte]{})
+	const n = 2500
+	msgs := make([]claimq.Post[[]byte], n)
+	for i := range msgs {
+		msgs[i] = claimq.Post[[]byte]{Body: []byte(strconv.Itoa(i)), Delay: claimq.NoDelay}
+	}
+	posted, err := e.Post(context.Background(), msgs...)
+	require.NoError(t, err)
+	require.Len(t, posted, n)
+	var got []string
+	for len(got) < n {
+		l := claim(t, e, claimq.ClaimRequest{Limit: redisengine.MaxLimit})
+		require.NotEmpty(t, l.Messages, "after %d of %d", len(got), n)
+		got = append(got, ids(l)...)
+		require.NoError(t, e.Release(context.Background(), l.ID))
+		l = claim(t, e, claimq.ClaimRequest{Limit: redisengine.MaxLimit})
+		require.NoError(t, e.Delete(context.Background(), l.ID, ids(l)...))
+	}
+	assert.Equal(t, posted, got, "every message once, in order")
+	assert.Empty(t, claim(t, e, claimq.ClaimRequest{}).Messages)
+}
+
+func TestManyExpiredClaims(t *testing.T) {
+	// One call applies at most 256 claim expiries; the rest come with the
+	// next calls, and every message is handed out again exactly once.
+	clock := claimq.NewFakeClock(epoch)
+	e := newEngine(t, clock, redisengine.Options[[]byte]{})
+	const n = 300
+	msgs := make([]claimq.Post[[]byte], n)
+	for i := range msgs {
+		msgs[i] = claimq.Post[[]byte]{Body: []byte(strconv.Itoa(i))}
+	}
+	posted, err := e.Post(context.Background(), msgs...)
+	require.NoError(t, err)
+	for range n {
+		require.Len(t, claim(t, e, claimq.ClaimRequest{Limit: 1, TTL: time.Second}).Messages, 1)
+	}
+	clock.Advance(time.Second)
+	var got []string
+	for i := 0; i < 3 && len(got) < n; i++ {
+		got = append(got, ids(claim(t, e, claimq.ClaimRequest{Limit: redisengine.MaxLimit}))...)
+	}
+	slices.Sort(got)
+	want := slices.Clone(posted)
+	slices.Sort(want)
+	assert.Equal(t, want, got)
 }
