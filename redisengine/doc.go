@@ -51,13 +51,24 @@
 //     to it.
 //   - A dead-lettered message gets a new ID in the dead-letter queue; its
 //     stream entry keeps the first ID in field "o", and its creation time.
-//   - Post.ClientID is not stored, and a queue has no bound on its length.
+//   - Post.ClientID and ClaimRequest.ClientID are not stored, and a queue
+//     has no bound on its length.
 //   - Expired messages and claims are cleaned up by later calls, at most
-//     256 deadlines of each kind per call; until then they take memory,
-//     never effect.
+//     256 deadlines of each kind per call: until then they take memory, and
+//     when more than 256 claims expired at once, the messages of the rest
+//     become claimable with the next calls (expired messages are never
+//     handed out, and a late delete is refused all the same).
 //   - A message's Attempt counts deliveries in this queue; a message
 //     delivered to a waiting Claim just as it gave up (cancelled) counts
 //     that delivery.
+//
+// # Testing
+//
+// The package's tests start a redis-server of their own on a free loopback
+// port, without persistence, and fail when there is none: install it with
+// "apt-get install redis-server" (Debian, Ubuntu) or your system's
+// package. They run the conformance suite of package
+// github.com/claimq/claimq/enginetest against it on a [claimq.FakeClock].
 //
 // # Performance
 //

@@ -17,8 +17,9 @@ import (
 // Options configures an [Engine]. Client and Queue are required; every
 // other zero field means the default given beside it.
 type Options[T any] struct {
-	// Client is the connection pool to a standalone Redis server, 7.0 or
-	// later. Each Claim that waits holds one of its connections for the
+	// Client is the connection pool to a standalone Redis server, 6.2 or
+	// later (the scripts use ZMSCORE and ZRANGE BYSCORE; the tests run on
+	// 7.0). Each Claim that waits holds one of its connections for the
 	// wait: size the pool above the number of claims waiting at once.
 	Client *redis.Client
 	// Queue names the queue; its keys are "claimq:{Queue}:…", so that a
