@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/claimq/claimq"
-	"github.com/redis/go-redis/v9"
 )
 
 // ErrDecode matches the error of [Engine.Claim] when a stored body does
@@ -24,12 +23,13 @@ var ErrDecode = errors.New("redisengine: body does not decode")
 // claim's end plus req.Grace.
 //
 // When nothing is claimable and req.Wait > 0, Claim blocks on the server
-// (XREADGROUP BLOCK) until a message is posted, and the engine cuts the
-// block short on its clock when the wait ends, when a claim it knows of
-// expires or a delay ends, when a release or retry goes through this
-// Engine, and every Options.WaitSlice (for those of other processes).
-// With a [claimq.FakeClock] those deadlines come when the clock is
-// advanced past them. A cancelled ctx ends the wait with ctx's error.
+// (XREADGROUP BLOCK) until a message is posted, or released or retried by
+// any engine of the queue; the engine also cuts the block short on its
+// clock when the wait ends, when a claim it knows of expires or a delay
+// ends, and every Options.WaitSlice. With a [claimq.FakeClock] those
+// deadlines come when the clock is advanced past them. A cancelled ctx
+// ends the wait with ctx's error. The first wait of an Engine subscribes
+// to the queue's wake channel (one connection, until [Engine.Close]).
 //
 // If a body does not decode, Claim returns the Lease without that message,
 // which the claim still holds, and an error matching [ErrDecode] naming
@@ -51,6 +51,14 @@ func (e *Engine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.
 		return claimq.Lease[T]{}, &claimq.LimitError{Field: "wait", Value: int64(req.Wait), Min: 0, Max: int64(maxDuration), Duration: true}
 	}
 	ttl, grace := millis(req.TTL), millis(req.Grace)
+	var w waiter
+	if req.Wait > 0 {
+		var err error
+		if w, err = e.addWaiter(ctx); err != nil {
+			return claimq.Lease[T]{}, err
+		}
+		defer e.removeWaiter(w)
+	}
 	claim := newToken()
 	end := e.now() + millis(req.Wait)
 	for {
@@ -76,7 +84,7 @@ func (e *Engine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.
 				until = min(until, d)
 			}
 		}
-		ids, err := e.block(ctx, claim, req.Limit, until)
+		ids, err := e.block(ctx, w, claim, req.Limit, until)
 		if err == nil && len(ids) > 0 {
 			now = e.now()
 			r, err = e.claimScript(ctx, now, claim, req.Limit, ttl, grace, max(end-now, 0), ids)
@@ -174,92 +182,4 @@ func (e *Engine[T]) lease(r claimResult) (claimq.Lease[T], error) {
 		l.Messages = append(l.Messages, d)
 	}
 	return l, errors.Join(errs...)
-}
-
-// block waits on the server, in XREADGROUP BLOCK on a connection of its
-// own, for messages posted to the stream, until the engine's clock reaches
-// until (ms), the engine wakes its waiters, or ctx ends; it returns the IDs
-// delivered to claim. The block's own timeout is the same span in real
-// time, a bound for when the clock is a FakeClock nobody advances.
-func (e *Engine[T]) block(ctx context.Context, claim string, count int, until int64) ([]string, error) {
-	d := time.Duration(until-e.now()) * time.Millisecond
-	if d <= 0 {
-		return nil, nil
-	}
-	conn := e.client.Conn()
-	defer conn.Close()
-	cid, err := conn.ClientID(ctx).Result()
-	if err != nil {
-		return nil, fmt.Errorf("redisengine: claim: %w", err)
-	}
-
-	wake := make(chan struct{}, 1)
-	e.mu.Lock()
-	e.waiters[wake] = struct{}{}
-	e.mu.Unlock()
-	defer func() {
-		e.mu.Lock()
-		delete(e.waiters, wake)
-		e.mu.Unlock()
-	}()
-	t := e.clock.AfterFunc(d, func() {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	})
-	defer t.Stop()
-
-	done, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		select {
-		case <-done:
-			return
-		case <-wake:
-		case <-ctx.Done():
-		}
-		e.unblock(cid, done)
-	}()
-	res, err := conn.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    group,
-		Consumer: claim,
-		Streams:  []string{e.keys[0], ">"},
-		Count:    int64(count),
-		Block:    max(d, time.Millisecond),
-	}).Result()
-	close(done)
-	// The connection goes back to the pool only once nothing can unblock
-	// it any more: an unblock meant for this read must not end another.
-	<-stopped
-	var ids []string
-	for _, s := range res {
-		for _, m := range s.Messages {
-			ids = append(ids, m.ID)
-		}
-	}
-	if ctx.Err() != nil {
-		return ids, ctx.Err()
-	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return ids, fmt.Errorf("redisengine: claim: %w", err)
-	}
-	return ids, nil
-}
-
-// unblock ends the XREADGROUP of client cid (CLIENT UNBLOCK) once it has
-// reached the server: until then the command reports 0, and it is retried
-// each millisecond until done says the read returned.
-func (e *Engine[T]) unblock(cid int64, done <-chan struct{}) {
-	for {
-		n, err := e.client.ClientUnblock(context.Background(), cid).Result()
-		if err != nil || n == 1 {
-			return
-		}
-		select {
-		case <-done:
-			return
-		case <-time.After(time.Millisecond):
-		}
-	}
 }

@@ -38,12 +38,14 @@
 // # Waiting
 //
 // A Claim with a Wait blocks on the server in XREADGROUP BLOCK, so a post
-// from any process ends the wait at once. The engine cuts the block short
-// (CLIENT UNBLOCK) when, on its clock, the wait ends, a known claim expires
-// or a delay ends, or a release or retry goes through the same Engine. A
-// release or retry by another process is seen when the current slice of
-// the wait ends, at most Options.WaitSlice later (1 s by default): Redis
-// has no event for a pending entry changing hands.
+// from any process ends the wait at once. The release and retry scripts
+// PUBLISH on the queue's wake channel ("claimq:{Queue}:s:wake"), to which
+// an Engine subscribes on its first wait, so releases and retries from any
+// process end waits too. The engine also cuts a block short (CLIENT
+// UNBLOCK) when, on its clock, the wait ends, a claim it knows of expires
+// or a delay ends, and every Options.WaitSlice (1 s by default), for what
+// no event announces: a claim made after the wait began that expires, a
+// publication lost with a dropped connection.
 //
 // # Divergences from the in-process queue
 //

@@ -47,9 +47,10 @@ type Options[T any] struct {
 	// its own).
 	DeadLetterTTL time.Duration
 	// WaitSlice bounds how long a waiting Claim blocks before it looks
-	// for messages released or retried by other processes, on Clock
-	// (0: 1 s). Posts end a wait at once wherever they come from, and so
-	// do releases and retries through the same Engine.
+	// again, on Clock (0: 1 s). Posts, releases and retries end a wait at
+	// once wherever they come from; the slice covers what no event
+	// announces: a claim made after the wait began that expires, a wake
+	// lost with a dropped connection.
 	WaitSlice time.Duration
 }
 
@@ -83,7 +84,10 @@ type Engine[T any] struct {
 
 	mu      sync.Mutex // guards the fields below
 	closed  bool
-	waiters map[chan struct{}]struct{}
+	waiters map[waiter]struct{}
+
+	subMu sync.Mutex    // guards sub; held while it is opened
+	sub   *redis.PubSub // the wake channel's subscription, opened by the first wait
 }
 
 // New returns an engine for opts.Queue, creating the stream and its
@@ -121,7 +125,7 @@ func New[T any](ctx context.Context, opts Options[T]) (*Engine[T], error) {
 		maxClaims: opts.MaxClaimCount,
 		deadTTL:   millis(opts.DeadLetterTTL),
 		slice:     millis(opts.WaitSlice),
-		waiters:   make(map[chan struct{}]struct{}),
+		waiters:   make(map[waiter]struct{}),
 	}
 	if e.clock == nil {
 		e.clock = claimq.SystemClock{}
@@ -185,15 +189,24 @@ func (e *Engine[T]) Capabilities() claimq.Capabilities { return e.caps }
 // Clock returns Options.Clock, or the system clock.
 func (e *Engine[T]) Clock() claimq.Clock { return e.clock }
 
-// Close makes every later call fail with [claimq.ErrClosed] and ends the
-// waits of claims in progress. It does not close the Client, which the
-// caller owns. Close is idempotent.
+// Close makes every later call fail with [claimq.ErrClosed], ends the
+// waits of claims in progress and closes the engine's subscription to its
+// wake channel, if a wait opened it. It does not close the Client, which
+// the caller owns. Close is idempotent.
 func (e *Engine[T]) Close() error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	e.closed = true
 	e.wakeLocked()
-	return nil
+	e.mu.Unlock()
+
+	e.subMu.Lock()
+	defer e.subMu.Unlock()
+	if e.sub == nil {
+		return nil
+	}
+	err := e.sub.Close()
+	e.sub = nil
+	return err
 }
 
 func (e *Engine[T]) checkOpen() error {
@@ -319,9 +332,7 @@ func (e *Engine[T]) Retry(ctx context.Context, claim string, delay time.Duration
 	if delay < 0 || delay > maxDuration {
 		return &claimq.LimitError{Field: "delay", Value: int64(delay), Min: 0, Max: int64(maxDuration), Duration: true}
 	}
-	err := e.perMessage(ctx, retryScript, "retry", claim, millis(delay), ids)
-	e.wake()
-	return err
+	return e.perMessage(ctx, retryScript, "retry", claim, millis(delay), ids)
 }
 
 func (e *Engine[T]) perMessage(ctx context.Context, s *redis.Script, op, claim string, extra any, ids []string) error {
@@ -381,25 +392,7 @@ func (e *Engine[T]) Release(ctx context.Context, claim string) error {
 	if err != nil {
 		return fmt.Errorf("redisengine: release: %w", err)
 	}
-	e.wake()
 	return claimError(claim, code)
-}
-
-// wake ends the current block of every waiting Claim of this engine, so
-// that each looks again at once.
-func (e *Engine[T]) wake() {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.wakeLocked()
-}
-
-func (e *Engine[T]) wakeLocked() {
-	for w := range e.waiters {
-		select {
-		case w <- struct{}{}:
-		default:
-		}
-	}
 }
 
 func checkTTL(ttl, grace time.Duration) error {

@@ -52,6 +52,7 @@ func newEngine(t testing.TB, clock claimq.Clock, opts redisengine.Options[[]byte
 	opts.Clock = clock
 	e, err := redisengine.New(context.Background(), opts)
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = e.Close() })
 	return e
 }
 

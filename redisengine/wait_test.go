@@ -100,18 +100,30 @@ func TestWaitWakesOnLocalRelease(t *testing.T) {
 	assert.Equal(t, []string{"a"}, bodies(recv(t, got)))
 }
 
-func TestWaitSliceSeesOtherProcessesReleases(t *testing.T) {
+func TestWaitWakesOnAnotherProcessRelease(t *testing.T) {
 	clock := newArmClock()
 	name := queueName(t, "")
-	e := newEngine(t, clock, redisengine.Options[[]byte]{Queue: name, WaitSlice: 5 * time.Second})
+	e := newEngine(t, clock, redisengine.Options[[]byte]{Queue: name, WaitSlice: time.Hour})
 	other := newEngine(t, clock.FakeClock, redisengine.Options[[]byte]{Queue: name})
 	post(t, other, "a")
 	first := claim(t, other, claimq.ClaimRequest{TTL: time.Hour})
 	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 2 * time.Hour})
-	require.Equal(t, 5*time.Second, recv(t, clock.armed))
+	recv(t, clock.armed)
 	require.NoError(t, other.Release(context.Background(), first.ID))
+	assert.Equal(t, []string{"a"}, bodies(recv(t, got)), "woken through the wake channel; the clock never moved")
+}
+
+func TestWaitLooksAgainEachSlice(t *testing.T) {
+	clock := newArmClock()
+	e := newEngine(t, clock, redisengine.Options[[]byte]{WaitSlice: 5 * time.Second})
+	got := waitClaim(e, claimq.ClaimRequest{Limit: 5, TTL: time.Minute, Wait: 12 * time.Second})
+	require.Equal(t, 5*time.Second, recv(t, clock.armed))
 	clock.Advance(5 * time.Second)
-	assert.Equal(t, []string{"a"}, bodies(recv(t, got)), "seen at the end of the slice")
+	require.Equal(t, 5*time.Second, recv(t, clock.armed), "a second look, a second slice")
+	clock.Advance(5 * time.Second)
+	require.Equal(t, 2*time.Second, recv(t, clock.armed), "the last slice ends with the wait")
+	clock.Advance(2 * time.Second)
+	assert.Empty(t, recv(t, got).Messages)
 }
 
 func TestWaitCancelled(t *testing.T) {

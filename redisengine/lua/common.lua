@@ -21,6 +21,9 @@
 -- Time is never read from the server: every script receives now (ms on the
 -- engine's clock), so expiry follows the engine's Clock exactly.
 local S, C, D, X, N, DS, DX = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+-- W is the channel that tells waiting claims of every engine that
+-- messages were handed back (a channel, not a key).
+local W = S .. ':wake'
 local G = 'claimq'
 local FREE, DELAYED = '~free', '~delayed'
 -- SWEEP bounds the deadlines handled per call and kind, so that one call
