@@ -63,15 +63,14 @@ func (e *Engine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.
 	end := e.now() + millis(req.Wait)
 	for {
 		if err := e.checkOpen(); err != nil {
-			if claim != "" {
-				e.abandon(claim)
-			}
+			e.abandon(claim)
 			return claimq.Lease[T]{}, err
 		}
 		now := e.now()
 		wait := max(end-now, 0)
 		r, err := e.claimScript(ctx, now, claim, req.Limit, ttl, grace, wait, nil)
 		if err != nil {
+			e.abandon(claim)
 			return claimq.Lease[T]{}, err
 		}
 		if len(r.entries) > 0 || wait == 0 {
@@ -85,30 +84,42 @@ func (e *Engine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.
 			}
 		}
 		ids, err := e.block(ctx, w, claim, req.Limit, until)
-		if err == nil && len(ids) > 0 {
+		if err != nil {
+			e.abandon(claim, ids...)
+			return claimq.Lease[T]{}, err
+		}
+		if len(ids) > 0 {
 			now = e.now()
 			r, err = e.claimScript(ctx, now, claim, req.Limit, ttl, grace, max(end-now, 0), ids)
-			if err == nil && len(r.entries) > 0 {
+			if err != nil {
+				e.abandon(claim, ids...)
+				return claimq.Lease[T]{}, err
+			}
+			if len(r.entries) > 0 {
 				return e.lease(r)
 			}
-		}
-		if err != nil {
-			e.abandon(claim)
-			return claimq.Lease[T]{}, err
 		}
 	}
 }
 
 // abandon hands back whatever a waiting claim may hold when Claim gives
 // up on it, on a context of its own: the caller's may be the reason.
-func (e *Engine[T]) abandon(claim string) {
+// unread are the IDs its blocking read delivered, whose delivery counts
+// are undone. A token that never became a claim ID has nothing to hand
+// back.
+func (e *Engine[T]) abandon(claim string, unread ...string) {
 	seq, err := parseClaim(claim)
 	if err != nil {
 		return
 	}
+	args := make([]any, 0, 2+len(unread))
+	args = append(args, claim, seq)
+	for _, id := range unread {
+		args = append(args, id)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = releaseScript.Run(ctx, e.client, e.keys, claim, seq).Err()
+	_ = releaseScript.Run(ctx, e.client, e.keys, args...).Err()
 }
 
 // claimResult is the claim script's answer.

@@ -60,9 +60,11 @@
 //     when more than 256 claims expired at once, the messages of the rest
 //     become claimable with the next calls (expired messages are never
 //     handed out, and a late delete is refused all the same).
-//   - A message's Attempt counts deliveries in this queue; a message
-//     delivered to a waiting Claim just as it gave up (cancelled) counts
-//     that delivery.
+//   - A message's Attempt counts deliveries in this queue to engines: a
+//     message delivered to a waiting Claim whose process died before the
+//     Claim returned counts that delivery (it is handed out again once
+//     the wait's registration expires, after the wait plus the claim's
+//     TTL).
 //
 // # Testing
 //

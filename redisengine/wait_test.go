@@ -7,6 +7,7 @@ import (
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/redisengine"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -138,4 +139,37 @@ func TestWaitCancelled(t *testing.T) {
 	assert.Empty(t, recv(t, got).Messages)
 	post(t, e, "a")
 	assert.Equal(t, []string{"a"}, bodies(claim(t, e, claimq.ClaimRequest{})), "the cancelled claim took nothing")
+}
+
+func TestWaitOfADeadProcessIsRecovered(t *testing.T) {
+	// A process that dies while its Claim waits leaves the claim that the
+	// wait registered and what its XREADGROUP delivered; the sweep hands
+	// them back once the registration expires, delays still in force. The
+	// test plays the dead process with the commands its engine sends (key
+	// layout: lua/common.lua).
+	ctx := context.Background()
+	clock := claimq.NewFakeClock(epoch)
+	name := queueName(t, "")
+	e := newEngine(t, clock, redisengine.Options[[]byte]{Queue: name})
+	_, err := e.Post(ctx,
+		claimq.Post[[]byte]{Body: []byte("now"), Delay: claimq.NoDelay},
+		claimq.Post[[]byte]{Body: []byte("later"), Delay: time.Minute})
+	require.NoError(t, err)
+
+	const dead = "1-dead"
+	registered := epoch.Add(10 * time.Second).UnixMilli()
+	require.NoError(t, server.ZAdd(ctx, "claimq:{"+name+"}:c", redis.Z{Score: float64(registered), Member: dead}).Err())
+	read, err := server.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "claimq", Consumer: dead, Streams: []string{e.Stream(), ">"}, Count: 10, Block: -1}).Result()
+	require.NoError(t, err)
+	require.Len(t, read[0].Messages, 2)
+
+	assert.Empty(t, claim(t, e, claimq.ClaimRequest{}).Messages, "held by the dead wait")
+	clock.Advance(10 * time.Second)
+	l := claim(t, e, claimq.ClaimRequest{TTL: time.Hour})
+	assert.Equal(t, []string{"now"}, bodies(l), "handed back when the registration expired; the delayed one waits")
+	assert.Equal(t, []int{2}, attempts(l), "the dead process's delivery counts")
+	clock.Advance(50 * time.Second)
+	l = claim(t, e, claimq.ClaimRequest{})
+	assert.Equal(t, []string{"later"}, bodies(l), "claimable when its delay ends")
+	assert.Equal(t, []int{1}, attempts(l), "a delivery before the delay ended is no attempt")
 }

@@ -82,18 +82,26 @@ else
     if #r == 0 then break end
     local pids = {}
     for i, e in ipairs(r) do pids[i] = e[1] end
-    local xs = scores(X, pids)
-    local take, dead, counts, texp = {}, {}, {}, {}
+    local xs, ds = scores(X, pids), scores(D, pids)
+    local take, dead, parked, due, counts, texp = {}, {}, {}, {}, {}, {}
     for i, e in ipairs(r) do
       local id = e[1]
       if xs[i] and tonumber(xs[i]) <= now then dead[#dead + 1] = id
+      elseif ds[i] and tonumber(ds[i]) > now then
+        -- Only a wait that never came back to adopt what its read
+        -- delivered leaves a delayed message here: it was never handed
+        -- out.
+        parked[#parked + 1] = id
       elseif maxclaims > 0 and e[4] >= maxclaims then deadletter(id, xs[i])
       else
+        if ds[i] then due[#due + 1] = id end
         take[#take + 1] = id
         counts[id], texp[id] = e[4] + 1, xs[i]
       end
     end
     remove(dead)
+    move(parked, DELAYED, 'RETRYCOUNT', 0)
+    call_many({'ZREM', D}, due)
     if #take > 0 then
       local a = {S, G, claim, 0}
       for _, id in ipairs(take) do a[#a + 1] = id end
