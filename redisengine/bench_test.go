@@ -12,10 +12,10 @@ import (
 )
 
 // BenchmarkEngine measures a message's whole life (post, claim, delete)
-// through the engine over loopback, against the same life in plain stream
-// commands (XADD, XREADGROUP, XACK + XDEL) and a bare round trip (PING) as
-// baselines in the same run. One op is one batch; ns/msg divides by its
-// size.
+// through the engine over loopback, against baselines in the same run:
+// the same life in plain stream commands (XADD, XREADGROUP, XACK + XDEL),
+// in the in-process claimq.Queue, and a bare round trip (PING). One op is
+// one batch; ns/msg divides by its size.
 func BenchmarkEngine(b *testing.B) {
 	ctx := context.Background()
 	for _, batch := range []int{1, 10} {
@@ -76,6 +76,32 @@ func BenchmarkEngine(b *testing.B) {
 				p.XDel(ctx, stream, ids...)
 				if _, err := p.Exec(ctx); err != nil {
 					b.Fatal(err)
+				}
+			}
+			report(b, batch)
+		})
+	}
+	for _, batch := range []int{1, 10} {
+		b.Run("op=inprocess/batch="+strconv.Itoa(batch), func(b *testing.B) {
+			q := claimq.New(claimq.Options[[]byte]{})
+			defer q.Close()
+			msgs := make([]claimq.Post[[]byte], batch)
+			for i := range msgs {
+				msgs[i] = claimq.Post[[]byte]{Body: []byte(`{"event":"resize","id":12345}`)}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := q.Post(msgs...); err != nil {
+					b.Fatal(err)
+				}
+				c, err := q.Claim(claimq.ClaimOptions{Limit: batch, TTL: time.Minute})
+				if err != nil || len(c.Messages) != batch {
+					b.Fatalf("Claim = %d messages, %v; want %d", len(c.Messages), err, batch)
+				}
+				for _, m := range c.Messages {
+					if err := q.Delete(m.ID, c.ID); err != nil {
+						b.Fatal(err)
+					}
 				}
 			}
 			report(b, batch)
