@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,7 +42,9 @@ type Options[T any] struct {
 	MaxClaimCount int
 	// DeadLetter names the queue dead-lettered messages are posted to,
 	// as Queue names this one; required when MaxClaimCount > 0, so that
-	// no message is dropped silently.
+	// no message is dropped silently. An Engine of that queue reads it
+	// (and applies its DeadLetterTTL, as any call of an engine applies
+	// its queue's deadlines).
 	DeadLetter string
 	// DeadLetterTTL is the TTL of a dead-lettered message (0: the rest of
 	// its own).
@@ -65,7 +68,8 @@ const MaxLimit = 1000
 // message expiry are kept in sorted sets on that time, which makes them
 // exact to the millisecond and lets a [claimq.FakeClock] drive a real
 // server. Only waiting uses the server's time: Claim blocks in XREADGROUP,
-// woken by a post, or by the engine at the deadlines it knows.
+// woken by a post, a release or a retry, or by the engine at the
+// deadlines it knows.
 //
 // An Engine is safe for concurrent use. Several engines, in one process or
 // many, may serve one queue. The zero value is not usable: use [New].
@@ -161,7 +165,7 @@ const maxDuration = 100 * 365 * 24 * time.Hour
 
 func isBusyGroup(err error) bool {
 	var re redis.Error
-	return errors.As(err, &re) && len(re.Error()) >= 9 && re.Error()[:9] == "BUSYGROUP"
+	return errors.As(err, &re) && strings.HasPrefix(re.Error(), "BUSYGROUP")
 }
 
 // queueKeys returns the keys of queue in the order common.lua reads them.
@@ -183,7 +187,8 @@ func (e *Engine[T]) Stream() string { return e.keys[0] }
 // DeadLetter when Options.MaxClaimCount is 0; times are kept in
 // milliseconds and any positive TTL or grace is accepted (rounded up to
 // the millisecond). What the flags leave out is in the package
-// documentation: waits across processes, dead-lettered IDs.
+// documentation: dead-lettered messages get new IDs, cleanup is bounded
+// per call.
 func (e *Engine[T]) Capabilities() claimq.Capabilities { return e.caps }
 
 // Clock returns Options.Clock, or the system clock.
