@@ -136,6 +136,8 @@ if wait > 0 then
   -- engine never comes back to adopt it.
   redis.call('ZADD', C, ms(now + wait + ttl), claim)
 else
-  drop(claim)
+  -- endclaim, not drop: deleting a consumer that still had pending
+  -- entries would lose them.
+  endclaim(claim)
 end
 return {claim, 0, {}, first(C), first(D)}
