@@ -55,6 +55,7 @@ func startServer() (stop func(), err error) {
 		}
 		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 			"--save", "", "--appendonly", "no", "--dir", dir)
+		dieWithUs(cmd)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return nil, err
