@@ -20,7 +20,9 @@ var ErrDecode = errors.New("redisengine: body does not decode")
 // message's Attempt is its delivery count in the group. A message already
 // delivered Options.MaxClaimCount times goes to the dead-letter queue
 // instead. A message that would expire before the claim lives until the
-// claim's end plus req.Grace.
+// claim's end plus req.Grace. One call looks at no more than 1000 entries
+// standing in the way (expired, delayed, dead-lettered); behind more than
+// that it returns fewer than req.Limit, and the next call goes on.
 //
 // When nothing is claimable and req.Wait > 0, Claim blocks on the server
 // (XREADGROUP BLOCK) until a message is posted, or released or retried by

@@ -59,7 +59,9 @@
 //     256 deadlines of each kind per call: until then they take memory, and
 //     when more than 256 claims expired at once, the messages of the rest
 //     become claimable with the next calls (expired messages are never
-//     handed out, and a late delete is refused all the same).
+//     handed out, and a late delete is refused all the same). Likewise a
+//     claim looks at no more than 1000 entries in its way (expired,
+//     delayed) and may return fewer than its limit behind more.
 //   - A message's Attempt counts deliveries in this queue to engines: a
 //     message delivered to a waiting Claim whose process died before the
 //     Claim returned counts that delivery (it is handed out again once
@@ -72,7 +74,9 @@
 // port, without persistence, and fail when there is none: install it with
 // "apt-get install redis-server" (Debian, Ubuntu) or your system's
 // package. They run the conformance suite of package
-// github.com/claimq/claimq/enginetest against it on a [claimq.FakeClock].
+// github.com/claimq/claimq/enginetest against it on a [claimq.FakeClock],
+// and a property test that drives the engine and the in-process queue side
+// by side with random operations and compares what every claim takes.
 //
 // # Performance
 //

@@ -39,16 +39,18 @@ local function deadletter(id, exp)
 end
 
 -- fresh sorts entries delivered to the claim by XREADGROUP: expired ones
--- go, those still delayed are parked with DELAYED (their delivery count
--- undone), the others are kept.
+-- go, those still delayed are parked with DELAYED, the others are kept up
+-- to the limit and handed to FREE beyond it; parked and handed-back
+-- entries have their delivery counts undone, since nobody saw them.
 local function fresh(entries, counts)
   local eids = {}
   for i, e in ipairs(entries) do eids[i] = e[1] end
   local xs, ds = scores(X, eids), scores(D, eids)
-  local dead, parked, due = {}, {}, {}
+  local dead, parked, due, extra = {}, {}, {}, {}
   for i, e in ipairs(entries) do
     if xs[i] and tonumber(xs[i]) <= now then dead[#dead + 1] = e[1]
     elseif ds[i] and tonumber(ds[i]) > now then parked[#parked + 1] = e[1]
+    elseif #got >= limit then extra[#extra + 1] = e[1]
     else
       if ds[i] then due[#due + 1] = e[1] end
       keep(e[1], e[2], counts and counts[i] or 1, xs[i])
@@ -56,6 +58,7 @@ local function fresh(entries, counts)
   end
   remove(dead)
   move(parked, DELAYED, 'RETRYCOUNT', 0)
+  move(extra, FREE, 'RETRYCOUNT', 0)
   call_many({'ZREM', D}, due)
 end
 
@@ -73,19 +76,23 @@ if adopt then
   end
   fresh(entries, counts)
 else
-  -- Each round either fills the claim or consumes what stood in its way
-  -- (expired, dead-lettered, delayed entries); the bound keeps one call
-  -- short when many of those pile up.
-  for _ = 1, 4 do
-    if #got >= limit then break end
-    local r = redis.call('XPENDING', S, G, '-', '+', limit - #got, FREE)
+  -- A round reads as many entries as the claim still needs; entries in
+  -- the way (expired, dead-lettered, delayed) make the next round read
+  -- twice as many. SCAN bounds the entries one call looks at, so that a
+  -- pile of them cannot make one call long; the rest wait for the next.
+  local budget, count = SCAN, limit
+  while #got < limit and budget > 0 do
+    local need = limit - #got
+    local r = redis.call('XPENDING', S, G, '-', '+', math.max(count, need), FREE)
     if #r == 0 then break end
+    budget = budget - #r
     local pids = {}
     for i, e in ipairs(r) do pids[i] = e[1] end
     local xs, ds = scores(X, pids), scores(D, pids)
     local take, dead, parked, due, counts, texp = {}, {}, {}, {}, {}, {}
     for i, e in ipairs(r) do
       local id = e[1]
+      if #take >= need then break end
       if xs[i] and tonumber(xs[i]) <= now then dead[#dead + 1] = id
       elseif ds[i] and tonumber(ds[i]) > now then
         -- Only a wait that never came back to adopt what its read
@@ -109,12 +116,16 @@ else
         if e and e[1] then keep(e[1], e[2], counts[e[1]], texp[e[1]]) end
       end
     end
+    if #r < math.max(count, need) then break end
+    count = math.min(2 * math.max(count, need), MAXHELD)
   end
-  for _ = 1, 4 do
-    if #got >= limit then break end
-    local r = redis.call('XREADGROUP', 'GROUP', G, claim, 'COUNT', limit - #got, 'STREAMS', S, '>')
+  count = limit - #got
+  while #got < limit and budget > 0 do
+    local r = redis.call('XREADGROUP', 'GROUP', G, claim, 'COUNT', math.max(count, limit - #got), 'STREAMS', S, '>')
     if not r or #r[1][2] == 0 then break end
+    budget = budget - #r[1][2]
     fresh(r[1][2], nil)
+    count = math.min(2 * count, MAXHELD)
   end
 end
 

@@ -29,6 +29,8 @@ local FREE, DELAYED = '~free', '~delayed'
 -- SWEEP bounds the deadlines handled per call and kind, so that one call
 -- never blocks the server for long; the rest is handled by later calls.
 local SWEEP = 256
+-- SCAN bounds the entries one claim looks at to fill itself.
+local SCAN = 1000
 -- MAXHELD is the most messages a claim can hold: the engine's MaxLimit.
 local MAXHELD = 1000
 
