@@ -17,7 +17,8 @@ import (
 // claimq.Queue side by side with the same random operations, on two fake
 // clocks moved together, and compares what each claim takes (messages,
 // order, attempts) and whether each delete deletes. Durations are
-// whole seconds within Zaqar's limits, so that none of the engine's
+// whole seconds within Zaqar's limits, a dead-letter queue behind a
+// MaxClaimCount of 0 to 3, so that none of the engine's
 // documented divergences (milliseconds, cleanup bounds) can show: the
 // engine must have the in-process semantics exactly.
 func TestSameAsTheInProcessQueue(t *testing.T) {
@@ -30,6 +31,7 @@ func TestSameAsTheInProcessQueue(t *testing.T) {
 			"delete":  m.delete,
 			"release": m.release,
 			"advance": m.advance,
+			"dead":    m.claimDead,
 		})
 	})
 }
@@ -46,8 +48,8 @@ type diffIDs struct {
 
 type diffMachine struct {
 	ctx            context.Context
-	q              *claimq.Queue[[]byte]
-	e              *redisengine.Engine[[]byte]
+	q, qdead       *claimq.Queue[[]byte]
+	e, edead       *redisengine.Engine[[]byte]
 	lclock, rclock *claimq.FakeClock
 	posted         []diffIDs // by body
 	claims         []diffClaim
@@ -55,12 +57,17 @@ type diffMachine struct {
 
 func newDiffMachine(t *rapid.T) *diffMachine {
 	m := &diffMachine{ctx: context.Background(), lclock: claimq.NewFakeClock(epoch), rclock: claimq.NewFakeClock(epoch)}
-	m.q = claimq.New(claimq.Options[[]byte]{Clock: m.lclock, Limits: claimq.ZaqarLimits()})
+	maxClaims := rapid.IntRange(0, 3).Draw(t, "max claim count")
+	m.qdead = claimq.New(claimq.Options[[]byte]{Clock: m.lclock, Limits: claimq.ZaqarLimits()})
+	m.q = claimq.New(claimq.Options[[]byte]{Clock: m.lclock, Limits: claimq.ZaqarLimits(), MaxClaimCount: maxClaims, DeadLetter: m.qdead})
+	name := "differential." + strconv.FormatInt(queues.Add(1), 10)
+	opts := redisengine.Options[[]byte]{Client: server, Queue: name, Clock: m.rclock}
 	var err error
-	m.e, err = redisengine.New(m.ctx, redisengine.Options[[]byte]{
-		Client: server, Queue: "differential." + strconv.FormatInt(queues.Add(1), 10), Clock: m.rclock,
-	})
-	if err != nil {
+	if m.edead, err = redisengine.New(m.ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	opts.Queue, opts.MaxClaimCount, opts.DeadLetter = name+".main", maxClaims, name
+	if m.e, err = redisengine.New(m.ctx, opts); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -68,7 +75,9 @@ func newDiffMachine(t *rapid.T) *diffMachine {
 
 func (m *diffMachine) close() {
 	m.q.Close()
+	m.qdead.Close()
 	_ = m.e.Close()
+	_ = m.edead.Close()
 }
 
 func (m *diffMachine) post(t *rapid.T) {
@@ -118,6 +127,55 @@ func (m *diffMachine) claim(t *rapid.T) {
 	}
 	if len(lc.Messages) > 0 {
 		m.claims = append(m.claims, diffClaim{lc.ID, rc.ID})
+	}
+}
+
+// claimDead claims everything in the dead-letter queues and releases it:
+// the same messages must have been dead-lettered. Their order may differ,
+// a documented divergence: the in-process queue keeps a dead-lettered
+// message's ID, and so its place, where the engine posts it anew.
+func (m *diffMachine) claimDead(t *rapid.T) {
+	var want, got []string
+	var lclaims []claimq.ClaimID
+	for {
+		c, err := m.qdead.Claim(claimq.ClaimOptions{Limit: 20, TTL: 60 * time.Second, Grace: 60 * time.Second})
+		if err != nil {
+			t.Fatalf("in-process Claim of dead letters = %v", err)
+		}
+		if len(c.Messages) == 0 {
+			break
+		}
+		lclaims = append(lclaims, c.ID)
+		for _, msg := range c.Messages {
+			want = append(want, string(msg.Body))
+		}
+	}
+	var rclaims []string
+	for {
+		l, err := m.edead.Claim(m.ctx, claimq.ClaimRequest{Limit: 20, TTL: 60 * time.Second, Grace: 60 * time.Second})
+		if err != nil {
+			t.Fatalf("engine Claim of dead letters = %v", err)
+		}
+		if len(l.Messages) == 0 {
+			break
+		}
+		rclaims = append(rclaims, l.ID)
+		for _, d := range l.Messages {
+			got = append(got, string(d.Body))
+		}
+	}
+	for _, c := range lclaims {
+		_ = m.qdead.Release(c)
+	}
+	for _, c := range rclaims {
+		if err := m.edead.Release(m.ctx, c); err != nil {
+			t.Fatalf("engine Release of dead letters = %v", err)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("engine dead letters %v; in-process dead letters %v", got, want)
 	}
 }
 
