@@ -205,13 +205,13 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 	case NoGrace:
 		grace = 0
 	}
-	if err = checkCount("limit", limit, 1, l.MaxClaimLimit); err != nil {
+	if err = checkCount("claim limit", limit, 1, l.MaxClaimLimit); err != nil {
 		return
 	}
-	if err = checkDuration("ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+	if err = checkDuration("claim ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
 		return
 	}
-	err = checkDuration("grace", grace, l.MinGrace, l.MaxGrace)
+	err = checkDuration("claim grace", grace, l.MinGrace, l.MaxGrace)
 	return
 }
 
@@ -249,7 +249,7 @@ func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 		out = c.export(false)
 	}
 	q.mu.Unlock()
-	q.deadLetter(dead)
+	q.deadLetter(now, dead)
 	return out, nil
 }
 
@@ -265,7 +265,8 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 			break
 		}
 		if q.opts.MaxClaimCount > 0 && int(m.claimCount) >= q.opts.MaxClaimCount {
-			dead = append(dead, deadMessage[T]{body: m.body, client: m.client, ttl: time.Duration(m.expires - now)})
+			dead = append(dead, deadMessage[T]{id: m.id, body: m.body, client: m.client,
+				created: m.created, expires: m.expires, ttl: m.ttl})
 			q.removeLocked(m)
 			continue
 		}
@@ -325,7 +326,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		if c != nil {
 			out := c.export(false)
 			q.mu.Unlock()
-			q.deadLetter(dead)
+			q.deadLetter(now, dead)
 			return out, nil
 		}
 		if q.wait == nil {
@@ -335,7 +336,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		q.waiters++
 		q.armTimerLocked()
 		q.mu.Unlock()
-		q.deadLetter(dead)
+		q.deadLetter(now, dead)
 
 		select {
 		case <-wake:
@@ -439,24 +440,44 @@ func (q *Queue[T]) exportEntryLocked(id ClaimID, e claimEntry[T]) Claim[T] {
 		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}
 }
 
-// Renew restarts the live claim id with a new ttl (which may be shorter
+// RenewOptions are the arguments of [Queue.Renew]. Zero fields take the
+// queue's [Limits] defaults, as in [ClaimOptions].
+type RenewOptions struct {
+	TTL time.Duration // the claim's new TTL from now: MinClaimTTL..MaxClaimTTL, 0 for DefaultClaimTTL
+	// Grace is the lifetime extension applied again: up to MaxGrace, 0
+	// for DefaultGrace, NoGrace for none. As in Zaqar, it is not held to
+	// MinGrace.
+	Grace time.Duration
+}
+
+// Renew restarts the live claim id with a new TTL (which may be shorter
 // than before) and grace: its age restarts at zero, its messages' idle
 // time too, and lifetime extension is applied again with the new values.
-// As in Zaqar, grace is not held to MinGrace here: any value from 0 to
-// MaxGrace is accepted.
 //
-// Errors: [ErrInvalid] for ttl or grace outside the limits (checked before
-// the claim is looked up), [ErrClaimNotFound] if the claim was released,
-// expired or never existed. Renew works after Close, so that holders can
-// finish their work. Cost: O(m·log n) for m messages in the claim.
-func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
+// Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
+// checked before the claim is looked up; [ErrClaimNotFound] if the claim is
+// not live, also matching [ErrClaimExpired] when the queue issued it (it
+// expired, was released, completed, or emptied by deletes). Renew works
+// after Close, so that holders can finish their work. Cost: O(m) for m
+// messages in the claim.
+func (q *Queue[T]) Renew(id ClaimID, opts RenewOptions) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
-	if err := checkDuration("ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
+	ttl, grace := opts.TTL, opts.Grace
+	if ttl == 0 {
+		ttl = q.limits.DefaultClaimTTL
+	}
+	switch grace {
+	case 0:
+		grace = q.limits.DefaultGrace
+	case NoGrace:
+		grace = 0
+	}
+	if err := checkDuration("claim ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
 		return err
 	}
-	if err := checkDuration("grace", grace, 0, q.limits.MaxGrace); err != nil {
+	if err := checkDuration("claim grace", grace, 0, q.limits.MaxGrace); err != nil {
 		return err
 	}
 	now := q.lock()
