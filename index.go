@@ -59,6 +59,12 @@ func (s *seqIndex[T]) len() int { return len(s.run) - s.head - s.holes + s.tree.
 
 func (s *seqIndex[T]) insert(m *message[T]) {
 	if m.id > s.last {
+		if len(s.run) == cap(s.run) && s.head > 0 && s.head >= len(s.run)/4 {
+			// A window sliding along a long backlog reuses the room
+			// its head left rather than growing, so its array stays
+			// within 4/3 of what it holds.
+			s.shift()
+		}
 		m.pos[s.slot] = s.base + len(s.run)
 		s.run = append(s.run, seqEntry[T]{m.id, m})
 		s.last = m.id
@@ -129,11 +135,17 @@ func (s *seqIndex[T]) trim() {
 	case s.holes > 32 && s.holes > live:
 		s.squeeze()
 	case s.head > 32 && s.head > len(s.run)/2:
-		n := copy(s.run, s.run[s.head:])
-		clear(s.run[n:])
-		s.base += s.head
-		s.run, s.head = s.run[:n], 0
+		s.shift()
 	}
+}
+
+// shift moves run[head:] to the start of the array; positions stay valid
+// since base moves with it. O(len), paid for by the head entries it drops.
+func (s *seqIndex[T]) shift() {
+	n := copy(s.run, s.run[s.head:])
+	clear(s.run[n:])
+	s.base += s.head
+	s.run, s.head = s.run[:n], 0
 }
 
 // squeeze moves the live entries of run together; O(live), paid for by
