@@ -715,6 +715,16 @@ func TestUnusableQueue(t *testing.T) {
 			msgs, next := q.List(ListOptions{})
 			assert.Nil(t, msgs)
 			assert.Zero(t, next)
+			require.ErrorIs(t, q.Retry(ClaimID{1}, 0, 1), ErrInvalid)
+			require.ErrorIs(t, q.Drain(t.Context()), ErrInvalid)
+			_, err = q.Complete(ClaimID{1})
+			require.ErrorIs(t, err, ErrInvalid)
+			for range q.All() {
+				t.Fatal("All of an unusable queue yielded")
+			}
+			for range q.Claims() {
+				t.Fatal("Claims of an unusable queue yielded")
+			}
 			q.Close()
 		})
 	}
