@@ -880,3 +880,18 @@ func TestEdgeValues(t *testing.T) {
 		assert.Equal(t, math.MaxInt32, c.Messages[0].ClaimCount, "count wrapped")
 	})
 }
+
+func TestIDBlockStartsSmall(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	postN(t, q, 1, 0)
+	q.mu.Lock()
+	first := cap(q.ids)
+	q.mu.Unlock()
+	assert.Equal(t, 8, first, "a queue posted to once holds a block of 8 IDs")
+	for range 100 {
+		postN(t, q, 20, 0)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	assert.Equal(t, 512, cap(q.ids), "blocks double up to 512")
+}
