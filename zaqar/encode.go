@@ -12,10 +12,10 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// This file holds the direct encoders of the hot responses (message
-// posts, claims, message pages): they append the bytes json.Encoder
-// would write for the same values, without reflection, maps or
-// intermediate strings. The tests compare their output with the
+// This file holds the encoders of messages and of the responses made of
+// them (posts, claims, message pages): they append the bytes
+// json.Encoder would write for the same values, without reflection, maps
+// or intermediate strings. The tests compare their output with the
 // Encoder's.
 
 // bufPool holds response buffers; those grown past maxPooledBuf are
@@ -68,6 +68,13 @@ func (v *version) appendQueuePath(b []byte, q string) []byte {
 	return append(b, q...)
 }
 
+// appendClaimPath appends v.claimPath(q, id).
+func (v *version) appendClaimPath(b []byte, q string, id claimq.ClaimID) []byte {
+	b = v.appendQueuePath(b, q)
+	b = append(b, "/claims/"...)
+	return appendClaimID(b, id)
+}
+
 // appendMessagePath appends v.messagePath(q, id, claim).
 func (v *version) appendMessagePath(b []byte, q string, id claimq.MessageID, claim claimq.ClaimID) []byte {
 	b = v.appendQueuePath(b, q)
@@ -98,8 +105,12 @@ func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-// appendMessage appends m as the Encoder writes v.encodeMessage(queue,
-// m, claim, now); queue must be a valid name.
+// appendMessage appends m, a message of queue, as every version shows
+// it (Zaqar's format_message_v1, format_message_v1_1, format_message):
+// {"id", "href", "ttl", "age", "body"}, without "id" in v1.0. Its href
+// carries claim, if not zero. queue must be a valid name. This is the
+// one encoder of messages; the tests compare its output with
+// encoding/json's for the same fields.
 func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '{')
 	if v.ids {
@@ -119,16 +130,10 @@ func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.
 	return append(b, '}')
 }
 
-// writeMessages writes msgs as the response with status: a bare array
-// in v1.0, else {"messages": […]}, as the Encoder writes
-// v.encodeMessages (claim zero) or v.encodeClaimed (claim not zero).
-// queue is the validated {queue} of the request.
-func (v *version) writeMessages(w http.ResponseWriter, status int, queue string, msgs []message, claim claimq.ClaimID, now time.Time) {
-	p := getBuf()
-	b := *p
-	if !v.bare {
-		b = append(b, `{"messages":`...)
-	}
+// appendMessages appends msgs as a JSON array. With claim zero they
+// were read outside a claim, and each href carries the claim holding
+// the message where v shows it; otherwise they are claim's.
+func (v *version) appendMessages(b []byte, queue string, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '[')
 	for i, m := range msgs {
 		if i > 0 {
@@ -140,12 +145,89 @@ func (v *version) writeMessages(w http.ResponseWriter, status int, queue string,
 		}
 		b = v.appendMessage(b, queue, m, held, now)
 	}
-	b = append(b, ']')
+	return append(b, ']')
+}
+
+// appendString appends s as a JSON string, as the Encoder writes it
+// without HTML escaping.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s) // a string: cannot fail
+			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// writeMessages writes msgs as the response with status: a bare array
+// in v1.0, else {"messages": […]}; claim as appendMessages takes it.
+// queue is the validated {queue} of the request.
+func (v *version) writeMessages(w http.ResponseWriter, status int, queue string, msgs []message, claim claimq.ClaimID, now time.Time) {
+	p := getBuf()
+	b := *p
+	if !v.bare {
+		b = append(b, `{"messages":`...)
+	}
+	b = v.appendMessages(b, queue, msgs, claim, now)
 	if !v.bare {
 		b = append(b, '}')
 	}
 	b = append(b, '\n')
 	writeBody(w, status, b)
+	putBuf(p, b)
+}
+
+// writePage writes a page of a message listing, {"messages": […],
+// "links": […]}, with a next link to next if not empty, in every
+// version.
+func (v *version) writePage(w http.ResponseWriter, queue string, msgs []message, next string, now time.Time) {
+	p := getBuf()
+	b := append(*p, `{"messages":`...)
+	b = v.appendMessages(b, queue, msgs, claimq.ClaimID{}, now)
+	b = append(b, `,"links":[`...)
+	if next != "" {
+		b = append(b, `{"rel":"next","href":`...)
+		b = appendString(b, next)
+		b = append(b, '}')
+	}
+	b = append(b, "]}\n"...)
+	writeBody(w, http.StatusOK, b)
+	putBuf(p, b)
+}
+
+// writeMessage writes m, read outside a claim, as the 200 response.
+func (v *version) writeMessage(w http.ResponseWriter, queue string, m message, now time.Time) {
+	p := getBuf()
+	held := claimq.ClaimID{}
+	if v.heldHrefs {
+		held = m.ClaimID
+	}
+	b := v.appendMessage(*p, queue, m, held, now)
+	b = append(b, '\n')
+	writeBody(w, http.StatusOK, b)
+	putBuf(p, b)
+}
+
+// writeClaim writes cl as the 200 response of a claim read, {"age",
+// "ttl", "href", "messages"} in every version.
+func (v *version) writeClaim(w http.ResponseWriter, queue string, cl claim, now time.Time) {
+	p := getBuf()
+	b := append(*p, `{"age":`...)
+	b = strconv.AppendInt(b, seconds(cl.Age(now)), 10)
+	b = append(b, `,"ttl":`...)
+	b = strconv.AppendInt(b, seconds(cl.TTL), 10)
+	b = append(b, `,"href":"`...)
+	b = v.appendClaimPath(b, queue, cl.ID)
+	b = append(b, `","messages":`...)
+	b = v.appendMessages(b, queue, cl.Messages, cl.ID, now)
+	b = append(b, "}\n"...)
+	writeBody(w, http.StatusOK, b)
 	putBuf(p, b)
 }
 

@@ -125,7 +125,7 @@ func (h *handler) verifyShare(r *http.Request) error {
 	}) {
 		return deny("path " + r.URL.Path + " is not granted")
 	}
-	project, err := h.project(r, ver2)
+	project, err := h.project(r, false)
 	if err != nil {
 		return err
 	}

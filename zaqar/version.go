@@ -1,7 +1,6 @@
 package zaqar
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/claimq/claimq"
@@ -11,7 +10,11 @@ import (
 // others'; the operations are the same for all. Decoders and encoders of
 // v1.go, v1_1.go and v2*.go read it through the call.
 type version struct {
+	idx  int    // the version's index in route.serve
 	base string // the path prefix, without the trailing slash
+	// clientIfSent checks Client-ID only when it is sent, as v1.0 did;
+	// later versions require it on every route but the probes.
+	clientIfSent bool
 	// ids shows a message's "id" field; v1.0 clients parse the href.
 	ids bool
 	// heldHrefs adds ?claim_id= of the claim holding a message to its
@@ -28,12 +31,21 @@ type version struct {
 	// projectOptional ignores Options.RequireProject: Zaqar never
 	// required X-Project-Id on v1.0.
 	projectOptional bool
+	// lazyQueues lists a queue that does not exist as an empty one;
+	// v1.0, from before lazy queues, answers 404.
+	lazyQueues bool
 }
 
+const numVersions = 3
+
 var (
-	ver10 = &version{base: "/v1", bare: true, emptyNoContent: true, contentLocation: true, projectOptional: true}
-	ver11 = &version{base: "/v1.1", ids: true, heldHrefs: true}
-	ver2  = &version{base: "/v2", ids: true, heldHrefs: true}
+	ver10 = &version{idx: 0, base: "/v1", clientIfSent: true, bare: true, emptyNoContent: true, contentLocation: true, projectOptional: true}
+	ver11 = &version{idx: 1, base: "/v1.1", ids: true, heldHrefs: true, lazyQueues: true}
+	ver2  = &version{idx: 2, base: "/v2", ids: true, heldHrefs: true, lazyQueues: true}
+
+	// versions are tried in this order on a request path: /v1.1 before
+	// /v1, which is its prefix.
+	versions = [numVersions]*version{ver11, ver10, ver2}
 )
 
 // Path builders for the hrefs and Location headers of v.
@@ -63,56 +75,6 @@ func setContentLocation(c *call, withQuery bool) {
 	}
 }
 
-// wireMessage is a message as every version formats it
-// (format_message_v1, format_message_v1_1, format_message); v1.0 leaves
-// out the ID.
-type wireMessage struct {
-	ID   string          `json:"id,omitempty"`
-	Href string          `json:"href"`
-	TTL  int64           `json:"ttl"`
-	Age  int64           `json:"age"`
-	Body json.RawMessage `json:"body"`
-}
-
 // seconds returns d in whole seconds, rounded down and never negative:
 // the wire's integer ages and TTLs.
 func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 0) }
-
-// encodeMessage formats m, a message of queue, as v shows it; its href
-// carries claim, if not zero.
-func (v *version) encodeMessage(queue string, m message, claim claimq.ClaimID, now time.Time) wireMessage {
-	w := wireMessage{
-		Href: v.messagePath(queue, m.ID, claim),
-		TTL:  seconds(m.TTL),
-		Age:  seconds(m.Age(now)),
-		Body: m.Body,
-	}
-	if v.ids {
-		w.ID = m.ID.String()
-	}
-	return w
-}
-
-// encodeMessages formats messages read outside a claim: their hrefs
-// carry the claim holding them where v shows it.
-func (v *version) encodeMessages(queue string, msgs []message, now time.Time) []wireMessage {
-	out := make([]wireMessage, len(msgs))
-	for i, m := range msgs {
-		var held claimq.ClaimID
-		if v.heldHrefs {
-			held = m.ClaimID
-		}
-		out[i] = v.encodeMessage(queue, m, held, now)
-	}
-	return out
-}
-
-// encodeClaimed formats the messages of claim cl, whose hrefs carry it in
-// every version.
-func (v *version) encodeClaimed(queue string, cl claim, now time.Time) []wireMessage {
-	out := make([]wireMessage, len(cl.Messages))
-	for i, m := range cl.Messages {
-		out[i] = v.encodeMessage(queue, m, cl.ID, now)
-	}
-	return out
-}
