@@ -432,4 +432,3 @@ func acceptsJSON(accept []string) bool {
 	}
 	return false
 }
-

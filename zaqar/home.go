@@ -50,10 +50,10 @@ type homeResource struct {
 }
 
 var (
-	homeAll   = [numVersions]bool{true, true, true}
-	home11 = [numVersions]bool{false, true, true}
-	home10    = [numVersions]bool{0: true}
-	home2     = [numVersions]bool{2: true}
+	homeAll = [numVersions]bool{true, true, true}
+	home11  = [numVersions]bool{false, true, true}
+	home10  = [numVersions]bool{0: true}
+	home2   = [numVersions]bool{2: true}
 )
 
 // homeResources are the resources this server serves; subscriptions,

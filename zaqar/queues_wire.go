@@ -143,8 +143,8 @@ type queueItemV2 struct {
 
 type queueListV2 struct {
 	Queues []queueItemV2 `json:"queues"`
-	Links  []link    `json:"links"`
-	Count  int       `json:"count,omitempty"`
+	Links  []link        `json:"links"`
+	Count  int           `json:"count,omitempty"`
 }
 
 func (h *handler) serveListQueuesV2(c *call) error {
@@ -412,7 +412,7 @@ func (h *handler) serveListQueuesV1(c *call) error {
 	}
 	out := struct {
 		Queues []queueItemV1 `json:"queues"`
-		Links  []link    `json:"links"`
+		Links  []link        `json:"links"`
 	}{Queues: make([]queueItemV1, 0, len(page)), Links: []link{}}
 	for _, q := range page {
 		v := queueItemV1{Name: q.name, Href: c.v.queuePath(q.name)}
