@@ -249,13 +249,13 @@ func TestShareSignedRequests(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := f.do(t, tc.method, tc.target, "", signed(tc.mutate))
-			assert.Equal(t, http.StatusForbidden, rec.Code, rec.Body.String())
+			assert.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())
 		})
 	}
 
 	f.clock.Advance(time.Hour)
 	rec = f.do(t, "GET", "/v2/queues/q/messages", "", signed(nil))
-	assert.Equal(t, http.StatusForbidden, rec.Code, "expired share")
+	assert.Equal(t, http.StatusNotFound, rec.Code, "expired share")
 	assert.Contains(t, description(t, rec.Body.Bytes()), "expired")
 }
 

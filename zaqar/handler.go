@@ -138,6 +138,21 @@ func (h *handler) handleInternal(method, path string, fn http.HandlerFunc) {
 // ServeHTTP serves one request of the Zaqar APIs.
 func (hh *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { hh.h.ServeHTTP(w, r) }
 
+// Sweep frees the expired messages and claims of every queue and drops
+// the queues that were created lazily, by a message post, and hold no
+// message (Zaqar's lazy queues cost nothing when empty); a queue created
+// by PUT, given metadata or serving as a dead-letter queue is kept. It
+// returns the number of queues dropped. No operation needs a sweep to
+// be correct, as each frees what has expired in the queue it touches; a
+// long-running server sweeps periodically so that queues nobody touches
+// give their memory back. Cost: O(total queues) plus what expires.
+func (hh *Handler) Sweep() (dropped int) { return hh.h.reg.sweep() }
+
+// Len returns the number of messages held by all queues of all
+// projects, expired ones excluded: what a server that exits discards.
+// Cost: O(total queues).
+func (hh *Handler) Len() int { return hh.h.reg.messages() }
+
 // target is what an operation acts on: a queue of a project, on behalf
 // of a client. It is all an operation learns of the request, so that
 // operations cannot depend on the API version.

@@ -73,7 +73,7 @@ type patchOp struct {
 //
 // Errors: 404 for a queue that does not exist, 409 for removing or
 // replacing a free-form key that is not set, 400 for reserved values out
-// of their rules.
+// of their rules or a result larger than a PUT may set (64 KiB of JSON).
 func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error) {
 	e := h.reg.get(t.project, t.queue)
 	if e == nil {
@@ -101,6 +101,11 @@ func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error
 			}
 			delete(meta, ch.key)
 		}
+	}
+	// Checked on the result, so that patches cannot grow the metadata
+	// past what a PUT may set.
+	if b, err := json.Marshal(meta); err != nil || len(b) > maxMetadataSize {
+		return nil, badBody("Queue metadata is too large: %d bytes once patched, at most %d.", len(b), maxMetadataSize)
 	}
 	set, err := parseSettings(meta, h.limits)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/claimq/claimq"
@@ -63,11 +62,12 @@ func (h *handler) servePatchQueue(c *call) error {
 	if err != nil {
 		return err
 	}
-	var changes []patchOp
-	if len(body) > 0 {
-		if changes, err = decodePatch(body); err != nil {
-			return err
-		}
+	if len(body) == 0 {
+		return badBody("PATCH body could not be empty for update.")
+	}
+	changes, err := decodePatch(body)
+	if err != nil {
+		return err
 	}
 	meta, err := h.patchQueue(c.target, changes)
 	if err != nil {
@@ -181,9 +181,9 @@ func (h *handler) serveListQueuesV2(c *call) error {
 		out.Queues = append(out.Queues, v)
 	}
 	if len(page) > 0 {
+		// The parameters given and the new marker, as Zaqar links.
 		next := cloneQuery(c.query())
 		next.Set("marker", page[len(page)-1].name)
-		next.Set("limit", strconv.Itoa(opts.limit))
 		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
 	}
 	if opts.withCount {

@@ -102,15 +102,20 @@ func parseShareTime(s string) (time.Time, error) {
 
 // verifyShare admits a request that carries a share's headers if the
 // share is genuine, unexpired, and grants the request's method and path
-// to its project. Zaqar answers a bad share 404; we answer 403, which says
-// what happened.
+// to its project. A bad share is answered 404, as Zaqar answers it; the
+// description says what was wrong.
 func (h *handler) verifyShare(r *http.Request) error {
 	deny := func(why string) error {
-		return errorf(http.StatusForbidden, titleForbidden, "The signed URL does not grant this request: %s.", why)
+		return notFound("The signed URL does not grant this request: %s.", why)
 	}
 	expires, err := parseShareTime(r.Header.Get(hdrExpires))
 	if err != nil {
 		return deny("URL-Expires is not a date")
+	}
+	// The signature covers whole seconds: a fraction would stretch the
+	// share past the instant signed.
+	if !expires.Equal(expires.Truncate(time.Second)) {
+		return deny("URL-Expires has a fraction of a second, which the signature does not cover")
 	}
 	if !h.clock.Now().Before(expires) {
 		return deny("it has expired")
