@@ -24,12 +24,14 @@ func (h *handler) getClock(w http.ResponseWriter, r *http.Request) {
 // moves the fake clock forward, {"set": "<RFC 3339>"} sets it, forward
 // only: a step back is refused with 400, since queues that have seen a
 // later time would not follow it while new ones would. Either move fires
-// the clock's timers; the reply is the new time.
+// the clock's timers and then sweeps the queues (see Handler.Sweep), as
+// the moment when messages expire; the reply is the new time.
 func (h *handler) moveClock(w http.ResponseWriter, r *http.Request) {
 	if err := h.doMoveClock(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.reg.sweep()
 	h.clockReply(w)
 }
 
