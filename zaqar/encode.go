@@ -2,7 +2,6 @@ package zaqar
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -48,18 +47,17 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// appendMessageID appends id as claimq.MessageID.String writes it: 16
-// lowercase hexadecimal digits.
+// appendMessageID appends id as its String writes it.
 func appendMessageID(b []byte, id claimq.MessageID) []byte {
-	const digits = "0123456789abcdef"
-	for shift := 60; shift >= 0; shift -= 4 {
-		b = append(b, digits[(id>>shift)&0xf])
-	}
+	b, _ = id.AppendText(b) // never fails
 	return b
 }
 
-// appendClaimID appends id as claimq.ClaimID.String writes it.
-func appendClaimID(b []byte, id claimq.ClaimID) []byte { return hex.AppendEncode(b, id[:]) }
+// appendClaimID appends id as its String writes it.
+func appendClaimID(b []byte, id claimq.ClaimID) []byte {
+	b, _ = id.AppendText(b) // never fails
+	return b
+}
 
 // appendQueuePath appends v.queuePath(q).
 func (v *version) appendQueuePath(b []byte, q string) []byte {
