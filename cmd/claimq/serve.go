@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxQueues := fs.Int("max-queues", 1000, "most queues a project holds; one more gets 403 (0: no bound)")
 	maxProjects := fs.Int("max-projects", 100, "most projects holding queues; one more gets 403 (0: no bound)")
 	sweep := fs.Duration("sweep", time.Minute, "how often to free expired messages and drop empty lazily created queues (0: never)")
+	maxConns := fs.Int("max-conns", 256, "most connections served at once; more wait to be accepted (0: no bound)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // the flag package printed the help
@@ -63,7 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"max-messages", *maxMessages}, {"max-queues", *maxQueues}, {"max-projects", *maxProjects}} {
+	}{{"max-messages", *maxMessages}, {"max-queues", *maxQueues}, {"max-projects", *maxProjects}, {"max-conns", *maxConns}} {
 		if f.n < 0 {
 			return usageErrorf("serve: -%s %d: want 0 (no bound) or more", f.name, f.n)
 		}
@@ -96,6 +97,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if *maxConns > 0 {
+		ln = limitListener(ln, *maxConns)
 	}
 	handler := zaqar.NewHandler(opts)
 	srv := &http.Server{
@@ -162,4 +166,55 @@ func sweepEvery(d time.Duration, h *zaqar.Handler, log *slog.Logger) (stop func(
 		close(quit)
 		<-finished
 	})
+}
+
+// limitListener returns ln accepting at most n connections open at
+// once: each costs the server a goroutine and buffers whether or not its
+// client sends anything, so clients that open many and stall would
+// otherwise grow the server without bound. Connections beyond n wait in
+// the kernel's backlog until one closes.
+func limitListener(ln net.Listener, n int) net.Listener {
+	l := &limitedListener{Listener: ln, slots: make(chan struct{}, n), closed: make(chan struct{})}
+	l.closeOnce = sync.OnceFunc(func() { close(l.closed) })
+	return l
+}
+
+type limitedListener struct {
+	net.Listener
+	slots     chan struct{} // one value per open connection
+	closed    chan struct{} // closed by Close, so that a waiting Accept returns
+	closeOnce func()
+}
+
+// Accept waits for a free slot, then for a connection.
+func (l *limitedListener) Accept() (net.Conn, error) {
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+}
+
+// Close closes the listener and ends a waiting Accept.
+func (l *limitedListener) Close() error {
+	l.closeOnce()
+	return l.Listener.Close()
+}
+
+// limitedConn gives its slot back when closed.
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
 }

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -242,4 +244,63 @@ func TestVersion(t *testing.T) {
 	require.NoError(t, run(context.Background(), []string{"version"}, &out, io.Discard))
 	assert.Regexp(t, `^claimq \S+ .*go1\.\d+`, out.String())
 	assert.Equal(t, 2, exitCode(run(context.Background(), []string{"version", "x"}, io.Discard, io.Discard)))
+}
+
+// chanListener accepts the connections sent on its channel.
+type chanListener struct {
+	conns  chan net.Conn
+	closed chan struct{}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *chanListener) Close() error   { close(l.closed); return nil }
+func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{} }
+
+func TestLimitListener(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		inner := &chanListener{conns: make(chan net.Conn, 3), closed: make(chan struct{})}
+		ln := limitListener(inner, 2)
+		var pipes []net.Conn
+		for range 3 {
+			a, b := net.Pipe()
+			defer b.Close()
+			pipes = append(pipes, a)
+			inner.conns <- a
+		}
+		accepted := make(chan net.Conn, 3)
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					assert.ErrorIs(t, err, net.ErrClosed)
+					close(accepted)
+					return
+				}
+				accepted <- c
+			}
+		}()
+		synctest.Wait()
+		require.Len(t, accepted, 2, "two slots")
+		first := <-accepted
+		require.NoError(t, first.Close())
+		synctest.Wait()
+		require.Len(t, accepted, 2, "the closed connection's slot went to the third")
+		<-accepted
+		<-accepted
+		require.NoError(t, ln.Close())
+		synctest.Wait()
+		_, open := <-accepted
+		assert.False(t, open, "Close ends a waiting Accept")
+		for _, p := range pipes {
+			p.Close()
+		}
+	})
 }
