@@ -258,7 +258,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 		e.header = map[string]string{"Allow": m.path.allow}
 		return e
 	}
-	if m.route.path != "/" && strings.HasPrefix(m.route.path, "/queues/") {
+	if strings.Contains(m.route.path, "{queue}") {
 		if !validName(m.queue) {
 			return errorf(http.StatusBadRequest, titleBadQueue,
 				"Queue names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", m.queue)

@@ -105,7 +105,9 @@ func TestListingCostIndependentOfProjectSize(t *testing.T) {
 		})
 	}
 	small, big := allocs("small"), allocs("big")
-	assert.LessOrEqual(t, big, small+2, "allocations of a page: %v in a project of 5000 queues, %v in one of 20", big, small)
+	// Slack for sync.Pool, which the race detector makes drop buffers at
+	// random; copying the project, as listings did, costs 5000 more.
+	assert.LessOrEqual(t, big, small+20, "allocations of a page: %v in a project of 5000 queues, %v in one of 20", big, small)
 }
 
 func TestPatchMetadataLimitOnMergedResult(t *testing.T) {
