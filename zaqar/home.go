@@ -28,7 +28,7 @@ func versionDoc(id, status, updated, mediaType, href string) map[string]any {
 // serveVersions answers GET / with 300 and the versions, as Zaqar does;
 // other methods are refused with 405.
 func (h *handler) serveVersions(c *call) error {
-	if c.r.Method != http.MethodGet && c.r.Method != http.MethodHead {
+	if c.r.Method != http.MethodGet {
 		e := errorf(http.StatusMethodNotAllowed, "Method not allowed", "%s is not allowed on /; allowed: GET.", c.r.Method)
 		e.header = map[string]string{"Allow": http.MethodGet}
 		return e
