@@ -7,7 +7,9 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The v2 claim resources: decoding, defaults and encoding.
+// The claim resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
 // claimRules are what a version asks of a claim's {"ttl": n, "grace": n}.
 type claimRules struct {

@@ -12,7 +12,9 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The v2 message resources: decoding, defaults and encoding.
+// The message resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
 func (h *handler) servePostMessagesV2(c *call) error {
 	set := h.queueSettings(c.target)

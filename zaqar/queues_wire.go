@@ -10,7 +10,9 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The v2 queue resources: decoding, defaults and encoding.
+// The queue resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
 // serveCreateQueue serves v1.1 too, whose PUT also takes metadata.
 func (h *handler) serveCreateQueue(c *call) error {

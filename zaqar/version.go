@@ -6,9 +6,10 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// version is what sets one API version's representation apart from the
-// others'; the operations are the same for all. Decoders and encoders of
-// v1.go, v1_1.go and v2*.go read it through the call.
+// version is what sets one API version apart from the others besides
+// its routes: the rules of its before-hooks and its representation. The
+// operations are the same for all; the serve functions (*_wire.go) read
+// it through the call.
 type version struct {
 	idx  int    // the version's index in route.serve
 	base string // the path prefix, without the trailing slash
