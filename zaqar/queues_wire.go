@@ -307,7 +307,7 @@ func (h *handler) serveShare(c *call) error {
 			}
 		}
 	}
-	s, err := h.createShare(c, opts)
+	s, err := h.createShare(c.target, c.v.queuePath(c.queue), opts)
 	if err != nil {
 		return err
 	}

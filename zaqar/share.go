@@ -45,12 +45,13 @@ var (
 	shareMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
 )
 
-// createShare signs a share of the queue. Zaqar's defaults: the messages
-// path, GET, one day.
+// createShare signs a share of the queue whose path is queuePath (the
+// share grants paths under it). Zaqar's defaults: the messages path,
+// GET, one day.
 // Errors: 400 for unknown paths or methods or an expiry in the past.
-func (h *handler) createShare(c *call, opts shareOptions) (share, error) {
+func (h *handler) createShare(t target, queuePath string, opts shareOptions) (share, error) {
 	now := h.clock.Now()
-	s := share{project: c.project, expires: opts.expires}
+	s := share{project: t.project, expires: opts.expires}
 	if len(opts.paths) == 0 {
 		opts.paths = []string{"messages"}
 	}
@@ -58,7 +59,7 @@ func (h *handler) createShare(c *call, opts shareOptions) (share, error) {
 		if !slices.Contains(sharePaths, p) {
 			return share{}, badBody("Invalid paths: %q; a share may grant %s.", p, strings.Join(sharePaths, ", "))
 		}
-		s.paths = append(s.paths, c.v.queuePath(c.queue)+"/"+p)
+		s.paths = append(s.paths, queuePath+"/"+p)
 	}
 	if len(opts.methods) == 0 {
 		opts.methods = []string{"GET"}
