@@ -171,3 +171,28 @@ func benchHTTPCycle(b *testing.B, h http.Handler, batchDelete bool) {
 		b.Fatalf("the client opened %d connections; want 1, kept alive", n)
 	}
 }
+
+// BenchmarkListQueues lists a page of 10 queues with metadata from the
+// middle of a project: the cost must not grow with the project.
+func BenchmarkListQueues(b *testing.B) {
+	for _, n := range []int{100, 10000} {
+		b.Run(fmt.Sprintf("queues=%d", n), func(b *testing.B) {
+			h := zaqar.NewHandler(zaqar.Options{})
+			for i := range n {
+				req := httptest.NewRequest("PUT", fmt.Sprintf("/v2/queues/q%05d", i), strings.NewReader(`{"k": 1}`))
+				req.Header["Client-Id"] = []string{clientA}
+				h.ServeHTTP(httptest.NewRecorder(), req)
+			}
+			req := httptest.NewRequest("GET", fmt.Sprintf("/v2/queues?detailed=true&marker=q%05d", n/2), nil)
+			req.Header["Client-Id"] = []string{clientA}
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("list = %d %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
