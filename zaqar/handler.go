@@ -24,7 +24,8 @@ type Options struct {
 	Clock claimq.Clock
 	// FakeClock, when set, is the clock of every queue and is exposed at
 	// GET and POST /_claimq/clock so that tests written in any language
-	// can read and move it. Without it those paths answer 404.
+	// can read it and move it forward; each move sweeps the queues (see
+	// Handler.Sweep). Without it those paths answer 404.
 	FakeClock *claimq.FakeClock
 	// Limits bounds TTLs, graces, delays and page sizes, and gives their
 	// defaults; the zero Limits means claimq.ZaqarLimits(). Requests
@@ -129,8 +130,12 @@ func NewHandler(opts Options) *Handler {
 	return &Handler{h}
 }
 
-// handleInternal serves fn at method and path, outside the Zaqar APIs:
-// no version checks, no route hook; the token is still required.
+// internalPrefix starts the paths of this server's own endpoints.
+const internalPrefix = "/_claimq/"
+
+// handleInternal serves fn at method and path, which starts with
+// internalPrefix, outside the Zaqar APIs: no version checks, no route
+// hook; the token is still required.
 func (h *handler) handleInternal(method, path string, fn http.HandlerFunc) {
 	h.internal[method+" "+path] = fn
 }
@@ -238,9 +243,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusUnauthorized, titleUnauthorized,
 			"This server requires an auth token: send it in X-Auth-Token.")
 	}
-	if fn := h.internal[r.Method+" "+r.URL.Path]; fn != nil {
-		fn(w, r)
-		return nil
+	if strings.HasPrefix(r.URL.Path, internalPrefix) {
+		if fn := h.internal[r.Method+" "+r.URL.Path]; fn != nil {
+			fn(w, r)
+			return nil
+		}
 	}
 	m := h.router.find(r.Method, r.URL.Path)
 	c, err := h.identify(w, r, m)
