@@ -325,9 +325,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // are checked as v1.0 checks them.
 func (h *handler) identify(w http.ResponseWriter, r *http.Request, m match) (*call, error) {
 	c := &call{v: m.v, w: w, r: r}
-	// Only a body sent as a form is refused, as Zaqar checks the type only
-	// of requests with a body.
-	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) && r.ContentLength != 0 {
+	// Only a body of declared length sent as a form is refused, as Zaqar
+	// checks the type only of requests with a Content-Length.
+	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) && r.ContentLength > 0 {
 		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
 			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")
 		}
