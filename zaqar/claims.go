@@ -14,11 +14,11 @@ type claim = claimq.Claim[json.RawMessage]
 // claim means nothing was claimable, including when the queue does not
 // exist (it is not created).
 func (h *handler) createClaim(t target, opts claimq.ClaimOptions) (claim, error) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return claim{}, nil
 	}
-	h.reg.resolveDeadLetter(t.project, e)
+	h.registry(t).resolveDeadLetter(t.project, e)
 	opts.ClientID = t.client
 	cl, err := e.q.Claim(opts)
 	switch {
@@ -33,7 +33,7 @@ func (h *handler) createClaim(t target, opts claimq.ClaimOptions) (claim, error)
 // liveClaim returns the queue and ID of the live claim id, or a 404.
 func (h *handler) liveClaim(t target, id string) (*entry, claimq.ClaimID, error) {
 	cid, err := claimq.ParseClaimID(id)
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if err != nil || e == nil {
 		return nil, cid, notFound("Claim %s does not exist in queue %s.", id, t.queue)
 	}

@@ -90,8 +90,8 @@ func (h *handler) claimReply(c *call, limit int, ttl, grace time.Duration) error
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	c.w.Header()["Location"] = []string{c.v.claimPath(c.queue, cl.ID)}
-	c.v.writeMessages(c.w, http.StatusCreated, c.queue, cl.Messages, cl.ID, h.clock.Now())
+	c.w.Header()["Location"] = []string{claimPath(c.qpath, cl.ID)}
+	c.v.writeMessages(c.w, http.StatusCreated, c.qpath, cl.Messages, cl.ID, h.clock.Now())
 	return nil
 }
 
@@ -102,7 +102,7 @@ func (h *handler) serveGetClaim(c *call) error {
 		return err
 	}
 	setContentLocation(c, true)
-	c.v.writeClaim(c.w, c.queue, cl, h.clock.Now())
+	c.v.writeClaim(c.w, c.qpath, cl, h.clock.Now())
 	return nil
 }
 

@@ -31,7 +31,7 @@ func (h *handler) moveClock(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.reg.sweep()
+	h.sweep()
 	h.clockReply(w)
 }
 

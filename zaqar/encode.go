@@ -59,23 +59,16 @@ func appendClaimID(b []byte, id claimq.ClaimID) []byte {
 	return b
 }
 
-// appendQueuePath appends v.queuePath(q).
-func (v *version) appendQueuePath(b []byte, q string) []byte {
-	b = append(b, v.base...)
-	b = append(b, "/queues/"...)
-	return append(b, q...)
-}
-
-// appendClaimPath appends v.claimPath(q, id).
-func (v *version) appendClaimPath(b []byte, q string, id claimq.ClaimID) []byte {
-	b = v.appendQueuePath(b, q)
+// appendClaimPath appends claimPath(qpath, id).
+func appendClaimPath(b []byte, qpath string, id claimq.ClaimID) []byte {
+	b = append(b, qpath...)
 	b = append(b, "/claims/"...)
 	return appendClaimID(b, id)
 }
 
-// appendMessagePath appends v.messagePath(q, id, claim).
-func (v *version) appendMessagePath(b []byte, q string, id claimq.MessageID, claim claimq.ClaimID) []byte {
-	b = v.appendQueuePath(b, q)
+// appendMessagePath appends messagePath(qpath, id, claim).
+func appendMessagePath(b []byte, qpath string, id claimq.MessageID, claim claimq.ClaimID) []byte {
+	b = append(b, qpath...)
 	b = append(b, "/messages/"...)
 	b = appendMessageID(b, id)
 	if !claim.IsZero() {
@@ -103,21 +96,22 @@ func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-// appendMessage appends m, a message of queue, as every version shows
-// it (Zaqar's format_message_v1, format_message_v1_1, format_message):
-// {"id", "href", "ttl", "age", "body"}, without "id" in v1.0. Its href
-// carries claim, if not zero. queue must be a valid name. This is the
-// one encoder of messages; the tests compare its output with
+// appendMessage appends m, a message of the queue or topic at path qpath
+// (v1.0's /v1/queues/q), as every version shows it (Zaqar's
+// format_message_v1, format_message_v1_1, format_message): {"id",
+// "href", "ttl", "age", "body"}, without "id" in v1.0. Its href carries
+// claim, if not zero. qpath holds a valid name: nothing to escape. This
+// is the one encoder of messages; the tests compare its output with
 // encoding/json's for the same fields.
-func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.ClaimID, now time.Time) []byte {
+func (v *version) appendMessage(b []byte, qpath string, m message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '{')
 	if v.ids {
 		b = append(b, `"id":"`...)
 		b = appendMessageID(b, m.ID)
 		b = append(b, `",`...)
 	}
-	b = append(b, `"href":"`...) // queue is a valid name: nothing to escape
-	b = v.appendMessagePath(b, queue, m.ID, claim)
+	b = append(b, `"href":"`...)
+	b = appendMessagePath(b, qpath, m.ID, claim)
 	b = append(b, '"')
 	b = append(b, `,"ttl":`...)
 	b = strconv.AppendInt(b, seconds(m.TTL), 10)
@@ -131,7 +125,7 @@ func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.
 // appendMessages appends msgs as a JSON array. With claim zero they
 // were read outside a claim, and each href carries the claim holding
 // the message where v shows it; otherwise they are claim's.
-func (v *version) appendMessages(b []byte, queue string, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
+func (v *version) appendMessages(b []byte, qpath string, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '[')
 	for i, m := range msgs {
 		if i > 0 {
@@ -141,7 +135,7 @@ func (v *version) appendMessages(b []byte, queue string, msgs []message, claim c
 		if claim.IsZero() && v.heldHrefs {
 			held = m.ClaimID
 		}
-		b = v.appendMessage(b, queue, m, held, now)
+		b = v.appendMessage(b, qpath, m, held, now)
 	}
 	return append(b, ']')
 }
@@ -164,15 +158,15 @@ func appendString(b []byte, s string) []byte {
 }
 
 // writeMessages writes msgs as the response with status: a bare array
-// in v1.0, else {"messages": […]}; claim as appendMessages takes it.
-// queue is the validated {queue} of the request.
-func (v *version) writeMessages(w http.ResponseWriter, status int, queue string, msgs []message, claim claimq.ClaimID, now time.Time) {
+// in v1.0, else {"messages": […]}; qpath and claim as appendMessages
+// takes them.
+func (v *version) writeMessages(w http.ResponseWriter, status int, qpath string, msgs []message, claim claimq.ClaimID, now time.Time) {
 	p := getBuf()
 	b := *p
 	if !v.bare {
 		b = append(b, `{"messages":`...)
 	}
-	b = v.appendMessages(b, queue, msgs, claim, now)
+	b = v.appendMessages(b, qpath, msgs, claim, now)
 	if !v.bare {
 		b = append(b, '}')
 	}
@@ -184,10 +178,10 @@ func (v *version) writeMessages(w http.ResponseWriter, status int, queue string,
 // writePage writes a page of a message listing, {"messages": […],
 // "links": […]}, with a next link to next if not empty, in every
 // version.
-func (v *version) writePage(w http.ResponseWriter, queue string, msgs []message, next string, now time.Time) {
+func (v *version) writePage(w http.ResponseWriter, qpath string, msgs []message, next string, now time.Time) {
 	p := getBuf()
 	b := append(*p, `{"messages":`...)
-	b = v.appendMessages(b, queue, msgs, claimq.ClaimID{}, now)
+	b = v.appendMessages(b, qpath, msgs, claimq.ClaimID{}, now)
 	b = append(b, `,"links":[`...)
 	if next != "" {
 		b = append(b, `{"rel":"next","href":`...)
@@ -200,13 +194,13 @@ func (v *version) writePage(w http.ResponseWriter, queue string, msgs []message,
 }
 
 // writeMessage writes m, read outside a claim, as the 200 response.
-func (v *version) writeMessage(w http.ResponseWriter, queue string, m message, now time.Time) {
+func (v *version) writeMessage(w http.ResponseWriter, qpath string, m message, now time.Time) {
 	p := getBuf()
 	held := claimq.ClaimID{}
 	if v.heldHrefs {
 		held = m.ClaimID
 	}
-	b := v.appendMessage(*p, queue, m, held, now)
+	b := v.appendMessage(*p, qpath, m, held, now)
 	b = append(b, '\n')
 	writeBody(w, http.StatusOK, b)
 	putBuf(p, b)
@@ -214,16 +208,16 @@ func (v *version) writeMessage(w http.ResponseWriter, queue string, m message, n
 
 // writeClaim writes cl as the 200 response of a claim read, {"age",
 // "ttl", "href", "messages"} in every version.
-func (v *version) writeClaim(w http.ResponseWriter, queue string, cl claim, now time.Time) {
+func (v *version) writeClaim(w http.ResponseWriter, qpath string, cl claim, now time.Time) {
 	p := getBuf()
 	b := append(*p, `{"age":`...)
 	b = strconv.AppendInt(b, seconds(cl.Age(now)), 10)
 	b = append(b, `,"ttl":`...)
 	b = strconv.AppendInt(b, seconds(cl.TTL), 10)
 	b = append(b, `,"href":"`...)
-	b = v.appendClaimPath(b, queue, cl.ID)
+	b = appendClaimPath(b, qpath, cl.ID)
 	b = append(b, `","messages":`...)
-	b = v.appendMessages(b, queue, cl.Messages, cl.ID, now)
+	b = v.appendMessages(b, qpath, cl.Messages, cl.ID, now)
 	b = append(b, "}\n"...)
 	writeBody(w, http.StatusOK, b)
 	putBuf(p, b)
@@ -237,7 +231,7 @@ func writePosted(c *call, ids []claimq.MessageID, partial bool) {
 	p := getBuf()
 	b := *p
 	// Location first, in the same buffer: one string for the header.
-	b = c.v.appendQueuePath(b, c.queue)
+	b = append(b, c.qpath...)
 	b = append(b, "/messages?ids="...)
 	for i, id := range ids {
 		if i > 0 {
@@ -257,7 +251,7 @@ func writePosted(c *call, ids []claimq.MessageID, partial bool) {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = c.v.appendMessagePath(b, c.queue, id, claimq.ClaimID{})
+		b = appendMessagePath(b, c.qpath, id, claimq.ClaimID{})
 		b = append(b, '"')
 	}
 	b = append(b, "]}\n"...)

@@ -71,7 +71,8 @@ type handler struct {
 	limits claimq.Limits
 	clock  claimq.Clock
 	log    *slog.Logger
-	reg    *registry
+	reg    *registry // the queues
+	topics *registry // the topics, a namespace of their own
 	router *router
 	// internal holds the paths outside the Zaqar APIs (/_claimq/...),
 	// by method and path.
@@ -118,9 +119,9 @@ func NewHandler(opts Options) *Handler {
 	}
 	_, _ = rand.Read(h.shareKey[:])
 	h.tokenSum = sha256.Sum256([]byte(opts.AuthToken))
-	h.reg = newRegistry(h.clock, h.limits, registryLimits{
-		messages: opts.MaxMessagesPerQueue, queues: opts.MaxQueuesPerProject, projects: opts.MaxProjects,
-	})
+	bounds := registryLimits{messages: opts.MaxMessagesPerQueue, queues: opts.MaxQueuesPerProject, projects: opts.MaxProjects}
+	h.reg = newRegistry(h.clock, h.limits, bounds)
+	h.topics = newRegistry(h.clock, h.limits, bounds)
 	h.router = newRouter()
 	h.internal = map[string]http.HandlerFunc{}
 	if opts.FakeClock != nil {
@@ -151,12 +152,22 @@ func (hh *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { hh.h.Serv
 // be correct, as each frees what has expired in the queue it touches; a
 // long-running server sweeps periodically so that queues nobody touches
 // give their memory back. Cost: O(total queues) plus what expires.
-func (hh *Handler) Sweep() (dropped int) { return hh.h.reg.sweep() }
+func (hh *Handler) Sweep() (dropped int) { return hh.h.sweep() }
+
+func (h *handler) sweep() int { return h.reg.sweep() + h.topics.sweep() }
+
+// registry returns the registry of t: its queues, or its topics.
+func (h *handler) registry(t target) *registry {
+	if t.topic {
+		return h.topics
+	}
+	return h.reg
+}
 
 // Len returns the number of messages held by all queues of all
 // projects, expired ones excluded: what a server that exits discards.
 // Cost: O(total queues).
-func (hh *Handler) Len() int { return hh.h.reg.messages() }
+func (hh *Handler) Len() int { return hh.h.reg.messages() + hh.h.topics.messages() }
 
 // target is what an operation acts on: a queue of a project, on behalf
 // of a client. It is all an operation learns of the request, so that
@@ -164,13 +175,17 @@ func (hh *Handler) Len() int { return hh.h.reg.messages() }
 type target struct {
 	project string
 	queue   string // the validated {queue} path value, if the route has one
-	client  string // the canonical Client-ID, "" when not sent
+	// topic makes queue a topic's name: topics are queues in a
+	// namespace of their own, without claims.
+	topic  bool
+	client string // the canonical Client-ID, "" when not sent
 }
 
 // call is one request under way, with the identity checks done.
 type call struct {
 	target
 	v      *version // the API version of the route
+	qpath  string   // the path of the queue or topic, as hrefs show it
 	w      http.ResponseWriter
 	r      *http.Request
 	id     string     // the {id} path value, if the route has one
@@ -265,12 +280,22 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 		e.header = map[string]string{"Allow": m.path.allow}
 		return e
 	}
+	c.topic = strings.HasPrefix(m.route.path, "/topics")
 	if strings.Contains(m.route.path, "{queue}") {
 		if !validName(m.queue) {
+			kind := "Queue"
+			if c.topic {
+				kind = "Topic"
+			}
 			return errorf(http.StatusBadRequest, titleBadQueue,
-				"Queue names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", m.queue)
+				"%s names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", kind, m.queue)
 		}
 		c.queue = m.queue
+		if c.topic {
+			c.qpath = m.v.topicPath(c.queue)
+		} else {
+			c.qpath = m.v.queuePath(c.queue)
+		}
 	}
 	c.id = m.id
 	if h.intercept != nil && h.intercept(w, r, m.route.op) {

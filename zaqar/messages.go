@@ -18,10 +18,10 @@ type message = claimq.Message[json.RawMessage]
 // Errors: 404 when the queue does not exist and create is false.
 func (h *handler) postMessages(t target, msgs []claimq.Post[json.RawMessage], create bool) ([]claimq.MessageID, error) {
 	for range 3 {
-		e := h.reg.get(t.project, t.queue)
+		e := h.registry(t).get(t.project, t.queue)
 		if e == nil && create {
 			var err error
-			if e, err = h.reg.getOrCreate(t.project, t.queue); err != nil {
+			if e, err = h.registry(t).getOrCreate(t.project, t.queue); err != nil {
 				return nil, err
 			}
 		}
@@ -50,7 +50,7 @@ func (h *handler) postMessages(t target, msgs []claimq.Post[json.RawMessage], cr
 // queueSettings returns the settings of the queue, zero if it does not
 // exist.
 func (h *handler) queueSettings(t target) settings {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return settings{}
 	}
@@ -64,7 +64,7 @@ func (h *handler) queueSettings(t target) settings {
 // opts.IncludeDelayed in a queue without a default delay. forcedDelayed
 // reports that case, which Zaqar shows in the next link.
 func (h *handler) listMessages(t target, opts claimq.ListOptions) (msgs []message, forcedDelayed, exists bool) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return nil, false, false
 	}
@@ -82,7 +82,7 @@ func (h *handler) listMessages(t target, opts claimq.ListOptions) (msgs []messag
 // not exist, or id is malformed.
 func (h *handler) getMessage(t target, id string) (message, error) {
 	mid, err := claimq.ParseMessageID(id)
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if err == nil && e != nil {
 		var m message
 		if m, err = e.q.Get(mid); err == nil {
@@ -96,7 +96,7 @@ func (h *handler) getMessage(t target, id string) (message, error) {
 // given, skipping malformed and unknown ones; none is a result, which
 // v1.0 answers 204 and later versions 404 (errNoMessages).
 func (h *handler) getMessages(t target, ids []string) []message {
-	if e := h.reg.get(t.project, t.queue); e != nil {
+	if e := h.registry(t).get(t.project, t.queue); e != nil {
 		return e.q.GetMany(parseMessageIDs(ids)...)
 	}
 	return nil
@@ -135,7 +135,7 @@ const (
 // malformed and MessageNotClaimed otherwise.
 func (h *handler) deleteMessage(t target, id, claimID string, hasClaim bool) error {
 	mid, err := claimq.ParseMessageID(id)
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if err != nil || e == nil {
 		return nil
 	}
@@ -165,7 +165,7 @@ func (h *handler) deleteMessage(t target, id, claimID string, hasClaim bool) err
 // deleteMessages deletes the listed messages whether claimed or not, as
 // Zaqar's bulk delete does; malformed and unknown ids are skipped.
 func (h *handler) deleteMessages(t target, ids []string) {
-	if e := h.reg.get(t.project, t.queue); e != nil {
+	if e := h.registry(t).get(t.project, t.queue); e != nil {
 		e.q.DeleteMany(parseMessageIDs(ids)...)
 	}
 }
@@ -173,7 +173,7 @@ func (h *handler) deleteMessages(t target, ids []string) {
 // popMessages removes and returns up to n claimable messages, oldest
 // first.
 func (h *handler) popMessages(t target, n int) ([]message, error) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return nil, nil
 	}

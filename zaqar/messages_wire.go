@@ -145,7 +145,7 @@ func (h *handler) serveGetMessagesV2(c *call) error {
 
 	opts, hasLimit, err := h.decodeList(c, true)
 	if errors.Is(err, errBadMarker) {
-		c.v.writePage(c.w, c.queue, nil, "", h.clock.Now())
+		c.v.writePage(c.w, c.qpath, nil, "", h.clock.Now())
 		return nil
 	}
 	if err != nil {
@@ -167,9 +167,9 @@ func (h *handler) serveGetMessagesV2(c *call) error {
 				next.Set(b.name, "true")
 			}
 		}
-		nextHref = c.v.queuePath(c.queue) + "/messages?" + next.Encode()
+		nextHref = c.qpath + "/messages?" + next.Encode()
 	}
-	c.v.writePage(c.w, c.queue, msgs, nextHref, h.clock.Now())
+	c.v.writePage(c.w, c.qpath, msgs, nextHref, h.clock.Now())
 	return nil
 }
 
@@ -221,7 +221,7 @@ func (h *handler) idsReply(c *call, ids []string) error {
 	case len(msgs) == 0:
 		return errNoMessages(ids)
 	}
-	c.v.writeMessages(c.w, http.StatusOK, c.queue, msgs, claimq.ClaimID{}, h.clock.Now())
+	c.v.writeMessages(c.w, http.StatusOK, c.qpath, msgs, claimq.ClaimID{}, h.clock.Now())
 	return nil
 }
 
@@ -240,7 +240,7 @@ func (h *handler) serveGetMessage(c *call) error {
 		return err
 	}
 	setContentLocation(c, true)
-	c.v.writeMessage(c.w, c.queue, m, h.clock.Now())
+	c.v.writeMessage(c.w, c.qpath, m, h.clock.Now())
 	return nil
 }
 
@@ -392,9 +392,9 @@ func (h *handler) listMessagesV1(c *call) error {
 	}
 	var next string
 	if len(msgs) > 0 {
-		next = c.v.queuePath(c.queue) + "/messages?" + nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
+		next = c.qpath + "/messages?" + nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
 	}
-	c.v.writePage(c.w, c.queue, msgs, next, h.clock.Now())
+	c.v.writePage(c.w, c.qpath, msgs, next, h.clock.Now())
 	return nil
 }
 

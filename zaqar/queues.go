@@ -17,7 +17,7 @@ func (h *handler) createQueue(t target, meta map[string]any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, created, err := h.reg.create(t.project, t.queue, meta, set, false)
+	_, created, err := h.registry(t).create(t.project, t.queue, meta, set, false)
 	return created, err
 }
 
@@ -25,7 +25,7 @@ func (h *handler) createQueue(t target, meta map[string]any) (bool, error) {
 // the queue exists; a queue that does not exist has none, which v1.1 and
 // v2 answer all the same.
 func (h *handler) queueMetadata(t target) (map[string]any, bool) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return map[string]any{}, false
 	}
@@ -35,7 +35,7 @@ func (h *handler) queueMetadata(t target) (map[string]any, bool) {
 }
 
 // queueExists reports whether the queue exists: v1.0's HEAD.
-func (h *handler) queueExists(t target) bool { return h.reg.get(t.project, t.queue) != nil }
+func (h *handler) queueExists(t target) bool { return h.registry(t).get(t.project, t.queue) != nil }
 
 // errNoQueue is the 404 of an operation that needs the queue to exist:
 // v2's PATCH, and v1.0's message post, stats and metadata, from before
@@ -51,13 +51,13 @@ func (h *handler) replaceMetadata(t target, meta map[string]any) error {
 	if err != nil {
 		return err
 	}
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return errNoQueue(t.queue)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return h.reg.setMetadataLocked(e, maps.Clone(meta), set)
+	return h.registry(t).setMetadataLocked(e, maps.Clone(meta), set)
 }
 
 // patchOp is one JSON-patch operation on queue metadata.
@@ -75,7 +75,7 @@ type patchOp struct {
 // replacing a free-form key that is not set, 400 for reserved values out
 // of their rules or a result larger than a PUT may set (64 KiB of JSON).
 func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return nil, errNoQueue(t.queue)
 	}
@@ -84,7 +84,7 @@ func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error
 	meta := maps.Clone(e.meta)
 	for _, ch := range changes {
 		_, set := meta[ch.key]
-		reserved := isReserved(ch.key)
+		reserved := isReserved(ch.key, t.topic)
 		switch ch.op {
 		case "add":
 			meta[ch.key] = ch.value
@@ -111,26 +111,17 @@ func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error
 	if err != nil {
 		return nil, err
 	}
-	if err := h.reg.setMetadataLocked(e, meta, set); err != nil {
+	if err := h.registry(t).setMetadataLocked(e, meta, set); err != nil {
 		return nil, err
 	}
 	return maps.Clone(meta), nil
-}
-
-func isReserved(key string) bool {
-	switch key {
-	case keyDefaultTTL, keyDefaultDelay, keyMaxClaimCount, keyDeadLetter,
-		keyDeadLetterTTL, keyMaxPostSize, keyEncryptMessages:
-		return true
-	}
-	return false
 }
 
 // deleteQueue removes the queue with its messages and claims. Requests
 // still under way on it may finish against the removed queue; later ones
 // see a new, empty queue.
 func (h *handler) deleteQueue(t target) {
-	if e := h.reg.remove(t.project, t.queue); e != nil {
+	if e := h.registry(t).remove(t.project, t.queue); e != nil {
 		e.q.Purge()
 		e.q.Close()
 	}
@@ -168,7 +159,7 @@ func (h *handler) listQueues(t target, opts listQueuesOptions) (page []queueInfo
 		defer e.mu.Unlock()
 		return metaMatches(e.meta, opts.filter)
 	}
-	h.reg.ascend(t.project, opts.marker, func(e *entry) bool {
+	h.registry(t).ascend(t.project, opts.marker, func(e *entry) bool {
 		if matches(e) {
 			e.mu.Lock()
 			page = append(page, queueInfo{name: e.name, meta: maps.Clone(e.meta)})
@@ -177,7 +168,7 @@ func (h *handler) listQueues(t target, opts listQueuesOptions) (page []queueInfo
 		return len(page) < opts.limit
 	})
 	if opts.withCount {
-		h.reg.ascend(t.project, "", func(e *entry) bool {
+		h.registry(t).ascend(t.project, "", func(e *entry) bool {
 			if matches(e) {
 				count++
 			}
@@ -213,7 +204,7 @@ func metaMatches(meta map[string]any, filter map[string]string) bool {
 // queueStats returns the queue's counts and whether it exists; a queue
 // that does not exist has zero of everything, which only v1.0 refuses.
 func (h *handler) queueStats(t target) (claimq.Stats, bool) {
-	e := h.reg.get(t.project, t.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return claimq.Stats{}, false
 	}
@@ -226,7 +217,7 @@ func (h *handler) queueStats(t target) (claimq.Stats, bool) {
 func (h *handler) purgeQueue(t target, types []string) {
 	for _, typ := range types {
 		if typ == "messages" {
-			if e := h.reg.get(t.project, t.queue); e != nil {
+			if e := h.registry(t).get(t.project, t.queue); e != nil {
 				e.q.Purge()
 			}
 			return

@@ -36,7 +36,7 @@ func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", c.v.queuePath(c.queue))
+	c.w.Header().Set("Location", c.qpath)
 	if created {
 		c.w.WriteHeader(http.StatusCreated)
 	} else {
@@ -45,9 +45,14 @@ func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	return nil
 }
 
+// serveGetQueueV2 serves topics too, which must exist (Zaqar answers a
+// missing topic 404, a missing queue with the defaults).
 func (h *handler) serveGetQueueV2(c *call) error {
-	meta, _ := h.queueMetadata(c.target)
-	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
+	meta, ok := h.queueMetadata(c.target)
+	if !ok && c.topic {
+		return notFound("Topic %s does not exist.", c.queue)
+	}
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits, c.topic))
 	return nil
 }
 
@@ -75,7 +80,7 @@ func (h *handler) servePatchQueue(c *call) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits, c.topic))
 	return nil
 }
 
@@ -149,6 +154,13 @@ type queueListV2 struct {
 	Count  int           `json:"count,omitempty"`
 }
 
+// topicListV2 is a topic listing, which names its items topics.
+type topicListV2 struct {
+	Topics []queueItemV2 `json:"topics"`
+	Links  []link        `json:"links"`
+	Count  int           `json:"count,omitempty"`
+}
+
 func (h *handler) serveListQueuesV2(c *call) error {
 	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.param("marker"), name: c.param("name")}
 	if n, ok, err := queryInt(c, "limit", 1, maxQueuesPerPage); err != nil {
@@ -174,11 +186,15 @@ func (h *handler) serveListQueuesV2(c *call) error {
 		}
 	}
 	page, count := h.listQueues(c.target, opts)
+	path, collection := c.v.queuePath, "/v2/queues?"
+	if c.topic {
+		path, collection = c.v.topicPath, "/v2/topics?"
+	}
 	out := queueListV2{Queues: make([]queueItemV2, 0, len(page)), Links: []link{}}
 	for _, q := range page {
-		v := queueItemV2{Name: q.name, Href: c.v.queuePath(q.name)}
+		v := queueItemV2{Name: q.name, Href: path(q.name)}
 		if detailed {
-			v.Metadata = withReserved(q.meta, h.limits)
+			v.Metadata = withReserved(q.meta, h.limits, c.topic)
 		}
 		out.Queues = append(out.Queues, v)
 	}
@@ -186,11 +202,16 @@ func (h *handler) serveListQueuesV2(c *call) error {
 		// The parameters given and the new marker, as Zaqar links.
 		next := cloneQuery(c.query())
 		next.Set("marker", page[len(page)-1].name)
-		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
+		out.Links = append(out.Links, link{Rel: "next", Href: collection + next.Encode()})
 	}
-	if opts.withCount {
-		out.Count = count
+	if !opts.withCount {
+		count = 0
 	}
+	if c.topic {
+		writeJSON(c.w, http.StatusOK, topicListV2{Topics: out.Queues, Links: out.Links, Count: count})
+		return nil
+	}
+	out.Count = count
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
 }
@@ -230,7 +251,7 @@ func encodeStats(c *call, s claimq.Stats) map[string]statsCounts {
 	if s.Total > 0 {
 		ref := func(m claimq.MessageStat) *messageRef {
 			return &messageRef{
-				Href:    c.v.messagePath(c.queue, m.ID, claimq.ClaimID{}),
+				Href:    messagePath(c.qpath, m.ID, claimq.ClaimID{}),
 				Age:     seconds(m.Age),
 				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			}
@@ -307,7 +328,7 @@ func (h *handler) serveShare(c *call) error {
 			}
 		}
 	}
-	s, err := h.createShare(c.target, c.v.queuePath(c.queue), opts)
+	s, err := h.createShare(c.target, c.qpath, opts)
 	if err != nil {
 		return err
 	}
@@ -381,7 +402,7 @@ func (h *handler) serveSetMetadataV10(c *call) error {
 	if err := h.replaceMetadata(c.target, meta); err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", c.v.queuePath(c.queue)+"/metadata")
+	c.w.Header().Set("Location", c.qpath+"/metadata")
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

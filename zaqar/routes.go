@@ -24,7 +24,8 @@ type route struct {
 	op     string
 	method string
 	// path is the pattern under the version's base: literal segments
-	// and the wildcards {queue} and {id}.
+	// and the wildcards {queue} (a queue's or, under /topics, a topic's
+	// name) and {id}.
 	path string
 	// serve holds the function of each version, indexed by version.idx;
 	// nil where the version has no such route (404, or 405 when the path
@@ -70,6 +71,20 @@ var routeTable = []route{
 	{op: "message.delete_many", method: http.MethodDelete, path: "/queues/{queue}/messages", serve: since11((*handler).serveDeleteMessagesV10, (*handler).serveDeleteMessages)},
 	{op: "message.get", method: http.MethodGet, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveGetMessage)},
 	{op: "message.delete", method: http.MethodDelete, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveDeleteMessage)},
+
+	// Topics (v2): queues of a namespace of their own, without claims.
+	{op: "topic.list", method: http.MethodGet, path: "/topics", serve: only2((*handler).serveListQueuesV2)},
+	{op: "topic.create", method: http.MethodPut, path: "/topics/{queue}", serve: only2((*handler).serveCreateQueue)},
+	{op: "topic.get", method: http.MethodGet, path: "/topics/{queue}", serve: only2((*handler).serveGetQueueV2)},
+	{op: "topic.update", method: http.MethodPatch, path: "/topics/{queue}", serve: only2((*handler).servePatchQueue)},
+	{op: "topic.delete", method: http.MethodDelete, path: "/topics/{queue}", serve: only2((*handler).serveDeleteQueue)},
+	{op: "topic.stats", method: http.MethodGet, path: "/topics/{queue}/stats", serve: only2((*handler).serveStats)},
+	{op: "topic.purge", method: http.MethodPost, path: "/topics/{queue}/purge", serve: only2((*handler).servePurge)},
+	{op: "topic.message.post", method: http.MethodPost, path: "/topics/{queue}/messages", serve: only2((*handler).servePostMessagesV2)},
+	{op: "topic.message.list", method: http.MethodGet, path: "/topics/{queue}/messages", serve: only2((*handler).serveGetMessagesV2)},
+	{op: "topic.message.delete_many", method: http.MethodDelete, path: "/topics/{queue}/messages", serve: only2((*handler).serveDeleteMessages)},
+	{op: "topic.message.get", method: http.MethodGet, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveGetMessage)},
+	{op: "topic.message.delete", method: http.MethodDelete, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveDeleteMessage)},
 
 	{op: "claim.create", method: http.MethodPost, path: "/queues/{queue}/claims", serve: since11((*handler).serveCreateClaimV10, (*handler).serveCreateClaim)},
 	{op: "claim.get", method: http.MethodGet, path: "/queues/{queue}/claims/{id}", serve: all((*handler).serveGetClaim)},

@@ -49,19 +49,21 @@ var (
 	versions = [numVersions]*version{ver11, ver10, ver2}
 )
 
-// Path builders for the hrefs and Location headers of v.
+// queuePath returns the path of queue q in v.
 func (v *version) queuePath(q string) string { return v.base + "/queues/" + q }
 
-func (v *version) messagePath(q string, id claimq.MessageID, claim claimq.ClaimID) string {
-	p := v.base + "/queues/" + q + "/messages/" + id.String()
-	if !claim.IsZero() {
-		p += "?claim_id=" + claim.String()
-	}
-	return p
+// topicPath returns the path of topic t in v.
+func (v *version) topicPath(t string) string { return v.base + "/topics/" + t }
+
+// messagePath returns the path of message id of the queue or topic at
+// qpath, with ?claim_id= if claim is not zero.
+func messagePath(qpath string, id claimq.MessageID, claim claimq.ClaimID) string {
+	return string(appendMessagePath(nil, qpath, id, claim))
 }
 
-func (v *version) claimPath(q string, id claimq.ClaimID) string {
-	return v.base + "/queues/" + q + "/claims/" + id.String()
+// claimPath returns the path of claim id of the queue at qpath.
+func claimPath(qpath string, id claimq.ClaimID) string {
+	return string(appendClaimPath(nil, qpath, id))
 }
 
 // setContentLocation sets Content-Location to the request's path, and

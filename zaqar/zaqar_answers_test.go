@@ -41,7 +41,11 @@ func TestZaqarAnswers(t *testing.T) {
 		{name: "v1.1 health wants JSON", method: "GET", target: "/v1.1/health", hdr: map[string]string{"Accept": "text/html"}, status: 406},
 		{name: "unknown v2 path wants JSON", method: "GET", target: "/v2/nothing", hdr: map[string]string{"Accept": "text/html"}, status: 406},
 		{name: "v1.1 health is admin only", method: "GET", target: "/v1.1/health", status: 404},
-		{name: "topics are not served", method: "GET", target: "/v2/topics", status: 404},
+		{name: "topics", method: "GET", target: "/v2/topics", status: 200, want: `{"topics":[],"links":[]}`},
+		{name: "missing topic", method: "GET", target: "/v2/topics/t", status: 404, want: "Topic t does not exist."},
+		{name: "no claims on topics", method: "POST", target: "/v2/topics/t/claims", status: 404},
+		{name: "no topics before v2", method: "GET", target: "/v1.1/topics", status: 404},
+		{name: "bad topic name", method: "PUT", target: "/v2/topics/a@b", status: 400, want: "Topic names"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, zaqar.Options{})
@@ -120,4 +124,55 @@ func replaceTemplate(tmpl, name, value string) string {
 		}
 	}
 	return out
+}
+
+func TestTopics(t *testing.T) {
+	f := newFixture(t, zaqar.Options{})
+	patchType := map[string]string{"Content-Type": "application/openstack-messaging-v2.0-json-patch"}
+	rec := f.do(t, "PUT", "/v2/topics/t", `{"_default_message_ttl": 120, "k": "v"}`, nil)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	assert.Equal(t, "/v2/topics/t", rec.Header().Get("Location"))
+	rec = f.do(t, "GET", "/v2/topics/t", "", nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.JSONEq(t, `{"_default_message_ttl": 120, "k": "v", "_default_message_delay": 0, "_max_messages_post_size": 262144}`, rec.Body.String(),
+		"a topic shows the reserved keys of its messages only")
+
+	rec = f.do(t, "POST", "/v2/topics/t/messages", `{"messages": [{"body": "news"}]}`, nil)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), `"/v2/topics/t/messages/`)
+	rec = f.do(t, "GET", "/v2/topics/t/messages?echo=true", "", nil)
+	assert.Contains(t, rec.Body.String(), `"href":"/v2/topics/t/messages/`)
+	assert.Contains(t, rec.Body.String(), `"ttl":120,"age":0,"body":"news"`, "the topic's default TTL")
+	rec = f.do(t, "GET", "/v2/queues/t/messages?echo=true", "", nil)
+	assert.Contains(t, rec.Body.String(), `{"messages":[]`, "topics are a namespace of their own")
+	rec = f.do(t, "GET", "/v2/topics/t/stats", "", nil)
+	assert.Contains(t, rec.Body.String(), `"total":1`)
+
+	require.Equal(t, http.StatusCreated, f.do(t, "POST", "/v2/topics/lazy/messages", `{"messages": [{"body": 1}]}`, nil).Code)
+	rec = f.do(t, "GET", "/v2/topics?detailed=true", "", nil)
+	require.Equal(t, http.StatusOK, rec.Code)
+	var list struct {
+		Topics []struct {
+			Name, Href string
+			Metadata   map[string]any
+		}
+		Links []struct{ Href string }
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &list))
+	require.Len(t, list.Topics, 2, "posting creates a topic, as in Zaqar")
+	assert.Equal(t, "lazy", list.Topics[0].Name)
+	assert.Equal(t, "/v2/topics/t", list.Topics[1].Href)
+	assert.Equal(t, "v", list.Topics[1].Metadata["k"])
+	assert.Equal(t, "/v2/topics?detailed=true&marker=t", list.Links[0].Href)
+
+	rec = f.do(t, "PATCH", "/v2/topics/t", `[{"op": "replace", "path": "/metadata/_max_claim_count", "value": 2}]`, patchType)
+	assert.Equal(t, http.StatusConflict, rec.Code, "not reserved on a topic: %s", rec.Body)
+	rec = f.do(t, "PATCH", "/v2/topics/t", `[{"op": "replace", "path": "/metadata/_default_message_delay", "value": 5}]`, patchType)
+	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+
+	assert.Equal(t, http.StatusNoContent, f.do(t, "POST", "/v2/topics/t/purge", "", nil).Code)
+	rec = f.do(t, "GET", "/v2/topics/t/stats", "", nil)
+	assert.Contains(t, rec.Body.String(), `"total":0`)
+	assert.Equal(t, http.StatusNoContent, f.do(t, "DELETE", "/v2/topics/t", "", nil).Code)
+	assert.Equal(t, http.StatusNotFound, f.do(t, "GET", "/v2/topics/t", "", nil).Code)
 }
