@@ -59,7 +59,18 @@
 // queue.metadata.set, queue.purge, queue.share, message.post,
 // message.list (the listing and the get by ids), message.delete_many
 // (by ids, and pop), message.get, message.delete, claim.create,
-// claim.get, claim.update, claim.release.
+// claim.get, claim.update, claim.release, and for v2's topics
+// topic.list, topic.create, topic.get, topic.update, topic.delete,
+// topic.stats, topic.purge, topic.message.post, topic.message.list,
+// topic.message.delete_many, topic.message.get, topic.message.delete.
+//
+// # Topics
+//
+// v2 serves Zaqar's topics under /v2/topics: the same lifecycle,
+// metadata, stats, purge and messages as queues, without claims or
+// shares; GET of a missing topic is 404, and a topic shows only the
+// reserved keys of its messages (_max_messages_post_size,
+// _default_message_ttl, _default_message_delay).
 //
 // # Wire
 //
@@ -125,10 +136,12 @@
 //     admins only);
 //   - bounds on queues, projects and messages (Zaqar has none; a shared
 //     server wants them), answered 403 and 503;
-//   - no topics (/v2/topics answers 404): Zaqar's topics exist to fan
-//     messages out to subscriptions, and this server has no
-//     subscriptions (a purge of "subscriptions" does nothing), nor
-//     checksums, encryption, flavors or pools.
+//   - topics and queues are namespaces of their own: a topic's messages
+//     are never those of the queue of the same name (Zaqar 15 keeps both
+//     through one message controller, by name);
+//   - no subscriptions, on queues or topics (a purge of "subscriptions"
+//     does nothing): delivering to them needs a notifier this in-memory
+//     server does not run; nor checksums, encryption, flavors or pools.
 //
 // In v1.0 and v1.1 besides:
 //   - error titles and descriptions are this package's, the same as
