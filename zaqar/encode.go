@@ -60,15 +60,15 @@ func appendClaimID(b []byte, id claimq.ClaimID) []byte {
 }
 
 // appendClaimPath appends claimPath(qpath, id).
-func appendClaimPath(b []byte, qpath string, id claimq.ClaimID) []byte {
-	b = append(b, qpath...)
+func appendClaimPath(b []byte, qpath resPath, id claimq.ClaimID) []byte {
+	b = qpath.appendTo(b)
 	b = append(b, "/claims/"...)
 	return appendClaimID(b, id)
 }
 
 // appendMessagePath appends messagePath(qpath, id, claim).
-func appendMessagePath(b []byte, qpath string, id claimq.MessageID, claim claimq.ClaimID) []byte {
-	b = append(b, qpath...)
+func appendMessagePath(b []byte, qpath resPath, id claimq.MessageID, claim claimq.ClaimID) []byte {
+	b = qpath.appendTo(b)
 	b = append(b, "/messages/"...)
 	b = appendMessageID(b, id)
 	if !claim.IsZero() {
@@ -103,7 +103,7 @@ func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 // claim, if not zero. qpath holds a valid name: nothing to escape. This
 // is the one encoder of messages; the tests compare its output with
 // encoding/json's for the same fields.
-func (v *version) appendMessage(b []byte, qpath string, m message, claim claimq.ClaimID, now time.Time) []byte {
+func (v *version) appendMessage(b []byte, qpath resPath, m message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '{')
 	if v.ids {
 		b = append(b, `"id":"`...)
@@ -125,7 +125,7 @@ func (v *version) appendMessage(b []byte, qpath string, m message, claim claimq.
 // appendMessages appends msgs as a JSON array. With claim zero they
 // were read outside a claim, and each href carries the claim holding
 // the message where v shows it; otherwise they are claim's.
-func (v *version) appendMessages(b []byte, qpath string, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
+func (v *version) appendMessages(b []byte, qpath resPath, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '[')
 	for i, m := range msgs {
 		if i > 0 {
@@ -160,7 +160,7 @@ func appendString(b []byte, s string) []byte {
 // writeMessages writes msgs as the response with status: a bare array
 // in v1.0, else {"messages": […]}; qpath and claim as appendMessages
 // takes them.
-func (v *version) writeMessages(w http.ResponseWriter, status int, qpath string, msgs []message, claim claimq.ClaimID, now time.Time) {
+func (v *version) writeMessages(w http.ResponseWriter, status int, qpath resPath, msgs []message, claim claimq.ClaimID, now time.Time) {
 	p := getBuf()
 	b := *p
 	if !v.bare {
@@ -178,7 +178,7 @@ func (v *version) writeMessages(w http.ResponseWriter, status int, qpath string,
 // writePage writes a page of a message listing, {"messages": […],
 // "links": […]}, with a next link to next if not empty, in every
 // version.
-func (v *version) writePage(w http.ResponseWriter, qpath string, msgs []message, next string, now time.Time) {
+func (v *version) writePage(w http.ResponseWriter, qpath resPath, msgs []message, next string, now time.Time) {
 	p := getBuf()
 	b := append(*p, `{"messages":`...)
 	b = v.appendMessages(b, qpath, msgs, claimq.ClaimID{}, now)
@@ -194,7 +194,7 @@ func (v *version) writePage(w http.ResponseWriter, qpath string, msgs []message,
 }
 
 // writeMessage writes m, read outside a claim, as the 200 response.
-func (v *version) writeMessage(w http.ResponseWriter, qpath string, m message, now time.Time) {
+func (v *version) writeMessage(w http.ResponseWriter, qpath resPath, m message, now time.Time) {
 	p := getBuf()
 	held := claimq.ClaimID{}
 	if v.heldHrefs {
@@ -208,7 +208,7 @@ func (v *version) writeMessage(w http.ResponseWriter, qpath string, m message, n
 
 // writeClaim writes cl as the 200 response of a claim read, {"age",
 // "ttl", "href", "messages"} in every version.
-func (v *version) writeClaim(w http.ResponseWriter, qpath string, cl claim, now time.Time) {
+func (v *version) writeClaim(w http.ResponseWriter, qpath resPath, cl claim, now time.Time) {
 	p := getBuf()
 	b := append(*p, `{"age":`...)
 	b = strconv.AppendInt(b, seconds(cl.Age(now)), 10)
@@ -231,7 +231,7 @@ func writePosted(c *call, ids []claimq.MessageID, partial bool) {
 	p := getBuf()
 	b := *p
 	// Location first, in the same buffer: one string for the header.
-	b = append(b, c.qpath...)
+	b = c.qpath.appendTo(b)
 	b = append(b, "/messages?ids="...)
 	for i, id := range ids {
 		if i > 0 {

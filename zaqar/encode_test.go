@@ -83,7 +83,7 @@ func TestWriteMessagesMatchesEncoder(t *testing.T) {
 					wantBody = encoderBytes(t, map[string][]wireMessage{"messages": want})
 				}
 				w := httptest.NewRecorder()
-				v.writeMessages(w, http.StatusCreated, v.queuePath("q_1.-Z"), msgs[:n], cid, now)
+				v.writeMessages(w, http.StatusCreated, v.queues("q_1.-Z"), msgs[:n], cid, now)
 				if got := w.Body.String(); got != wantBody {
 					t.Errorf("%s claim %v n %d:\n got %s\nwant %s", v.base, cid, n, got, wantBody)
 				}
@@ -93,7 +93,7 @@ func TestWriteMessagesMatchesEncoder(t *testing.T) {
 				if !cid.IsZero() {
 					cl := claim{ID: cid, Messages: msgs[:n], TTL: 90 * time.Second, Renewed: now.Add(-30 * time.Second)}
 					w = httptest.NewRecorder()
-					v.writeClaim(w, v.queuePath("q_1.-Z"), cl, now)
+					v.writeClaim(w, v.queues("q_1.-Z"), cl, now)
 					wantBody = encoderBytes(t, struct {
 						Age      int64         `json:"age"`
 						TTL      int64         `json:"ttl"`
@@ -107,7 +107,7 @@ func TestWriteMessagesMatchesEncoder(t *testing.T) {
 				}
 				for _, next := range []string{"", "/v2/queues/q/messages?marker=1&x=\"<é>\""} {
 					w = httptest.NewRecorder()
-					v.writePage(w, v.queuePath("q_1.-Z"), msgs[:n], next, now)
+					v.writePage(w, v.queues("q_1.-Z"), msgs[:n], next, now)
 					links := []link{}
 					if next != "" {
 						links = append(links, link{Rel: "next", Href: next})
@@ -122,7 +122,7 @@ func TestWriteMessagesMatchesEncoder(t *testing.T) {
 				}
 				if n > 0 {
 					w = httptest.NewRecorder()
-					v.writeMessage(w, v.queuePath("q_1.-Z"), msgs[n-1], now)
+					v.writeMessage(w, v.queues("q_1.-Z"), msgs[n-1], now)
 					if got, want := w.Body.String(), encoderBytes(t, want[n-1]); got != want {
 						t.Errorf("message %s:\n got %s\nwant %s", v.base, got, want)
 					}
@@ -147,7 +147,7 @@ func TestWritePostedMatchesEncoder(t *testing.T) {
 					want["partial"] = false
 				}
 				w := httptest.NewRecorder()
-				writePosted(&call{v: v, w: w, target: target{queue: "qq"}, qpath: v.queuePath("qq")}, ids[:n], partial)
+				writePosted(&call{v: v, w: w, target: target{queue: "qq"}, qpath: v.queues("qq")}, ids[:n], partial)
 				if got, want := w.Body.String(), encoderBytes(t, want); got != want {
 					t.Errorf("got %s\nwant %s", got, want)
 				}

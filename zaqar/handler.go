@@ -185,7 +185,7 @@ type target struct {
 type call struct {
 	target
 	v      *version // the API version of the route
-	qpath  string   // the path of the queue or topic, as hrefs show it
+	qpath  resPath  // the path of the queue or topic, as hrefs show it
 	w      http.ResponseWriter
 	r      *http.Request
 	id     string     // the {id} path value, if the route has one
@@ -292,9 +292,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		c.queue = m.queue
 		if c.topic {
-			c.qpath = m.v.topicPath(c.queue)
+			c.qpath = m.v.topics(c.queue)
 		} else {
-			c.qpath = m.v.queuePath(c.queue)
+			c.qpath = m.v.queues(c.queue)
 		}
 	}
 	c.id = m.id

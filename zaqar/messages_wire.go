@@ -167,7 +167,7 @@ func (h *handler) serveGetMessagesV2(c *call) error {
 				next.Set(b.name, "true")
 			}
 		}
-		nextHref = c.qpath + "/messages?" + next.Encode()
+		nextHref = c.qpath.String() + "/messages?" + next.Encode()
 	}
 	c.v.writePage(c.w, c.qpath, msgs, nextHref, h.clock.Now())
 	return nil
@@ -392,7 +392,7 @@ func (h *handler) listMessagesV1(c *call) error {
 	}
 	var next string
 	if len(msgs) > 0 {
-		next = c.qpath + "/messages?" + nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
+		next = c.qpath.String() + "/messages?" + nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
 	}
 	c.v.writePage(c.w, c.qpath, msgs, next, h.clock.Now())
 	return nil

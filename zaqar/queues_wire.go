@@ -36,7 +36,7 @@ func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", c.qpath)
+	c.w.Header().Set("Location", c.qpath.String())
 	if created {
 		c.w.WriteHeader(http.StatusCreated)
 	} else {
@@ -328,7 +328,7 @@ func (h *handler) serveShare(c *call) error {
 			}
 		}
 	}
-	s, err := h.createShare(c.target, c.qpath, opts)
+	s, err := h.createShare(c.target, c.qpath.String(), opts)
 	if err != nil {
 		return err
 	}
@@ -402,7 +402,7 @@ func (h *handler) serveSetMetadataV10(c *call) error {
 	if err := h.replaceMetadata(c.target, meta); err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", c.qpath+"/metadata")
+	c.w.Header().Set("Location", c.qpath.String()+"/metadata")
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -13,6 +13,9 @@ import (
 type version struct {
 	idx  int    // the version's index in route.serve
 	base string // the path prefix, without the trailing slash
+	// queuesPrefix and topicsPrefix are base+"/queues/" and
+	// base+"/topics/", made once.
+	queuesPrefix, topicsPrefix string
 	// clientIfSent checks Client-ID only when it is sent, as v1.0 did;
 	// later versions require it on every route but the probes.
 	clientIfSent bool
@@ -50,19 +53,36 @@ var (
 )
 
 // queuePath returns the path of queue q in v.
-func (v *version) queuePath(q string) string { return v.base + "/queues/" + q }
+func (v *version) queuePath(q string) string { return v.queues(q).String() }
 
 // topicPath returns the path of topic t in v.
-func (v *version) topicPath(t string) string { return v.base + "/topics/" + t }
+func (v *version) topicPath(t string) string { return v.topics(t).String() }
+
+func (v *version) queues(q string) resPath { return resPath{v.queuesPrefix, q} }
+func (v *version) topics(t string) resPath { return resPath{v.topicsPrefix, t} }
+
+func init() {
+	for _, v := range versions {
+		v.queuesPrefix, v.topicsPrefix = v.base+"/queues/", v.base+"/topics/"
+	}
+}
+
+// resPath is the path of a queue or topic, as hrefs show it, in two
+// parts so that making one per request costs no allocation: prefix
+// ("/v2/queues/") and name.
+type resPath struct{ prefix, name string }
+
+func (p resPath) appendTo(b []byte) []byte { return append(append(b, p.prefix...), p.name...) }
+func (p resPath) String() string           { return p.prefix + p.name }
 
 // messagePath returns the path of message id of the queue or topic at
 // qpath, with ?claim_id= if claim is not zero.
-func messagePath(qpath string, id claimq.MessageID, claim claimq.ClaimID) string {
+func messagePath(qpath resPath, id claimq.MessageID, claim claimq.ClaimID) string {
 	return string(appendMessagePath(nil, qpath, id, claim))
 }
 
 // claimPath returns the path of claim id of the queue at qpath.
-func claimPath(qpath string, id claimq.ClaimID) string {
+func claimPath(qpath resPath, id claimq.ClaimID) string {
 	return string(appendClaimPath(nil, qpath, id))
 }
 
