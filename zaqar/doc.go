@@ -52,17 +52,18 @@
 //
 // # Operations
 //
-// Each route has an operation name, the same in every version, which
-// request logs and a hook placed before the routes match on: home, ping,
-// health, queue.list, queue.create, queue.get (GET, and v1.0's HEAD),
-// queue.update, queue.delete, queue.stats, queue.metadata.get,
-// queue.metadata.set, queue.purge, queue.share, message.post,
-// message.list (the listing and the get by ids), message.delete_many
-// (by ids, and pop), message.get, message.delete, claim.create,
-// claim.get, claim.update, claim.release, and for v2's topics
-// topic.list, topic.create, topic.get, topic.update, topic.delete,
-// topic.stats, topic.purge, topic.message.post, topic.message.list,
-// topic.message.delete_many, topic.message.get, topic.message.delete.
+// Each route has an operation name, the same in every version: the name
+// Zaqar's policy file gives it, which a hook placed before the routes
+// matches on. home:get (the JSON-home documents), ping:get, health:get,
+// queues:get_all, queues:create, queues:get (v1.0's HEAD and metadata
+// read too), queues:update (v2's PATCH, v1.0's metadata write),
+// queues:delete, queues:stats, queues:purge, queues:share,
+// messages:get_all (the listing and the get by ids), messages:create,
+// messages:get, messages:delete, messages:delete_all (by ids, and pop),
+// claims:create, claims:get, claims:update, claims:delete (release), and
+// topics:get_all, topics:create, topics:get, topics:update,
+// topics:delete, topics:stats, topics:purge; messages on topics are
+// messages:*, as Zaqar's policies have them.
 //
 // # Topics
 //

@@ -74,9 +74,9 @@ type handler struct {
 	reg    *registry // the queues
 	topics *registry // the topics, a namespace of their own
 	router *router
-	// internal holds the paths outside the Zaqar APIs (/_claimq/...),
-	// by method and path.
-	internal map[string]http.HandlerFunc
+	// internal serves the paths outside the Zaqar APIs (/_claimq/...),
+	// by ServeMux patterns; requests elsewhere never reach it.
+	internal *http.ServeMux
 	// intercept, when set, sees every request that reached a route of
 	// the Zaqar APIs, after authentication and the checks of its
 	// version, before the route runs, with the route's operation name
@@ -123,7 +123,10 @@ func NewHandler(opts Options) *Handler {
 	h.reg = newRegistry(h.clock, h.limits, bounds)
 	h.topics = newRegistry(h.clock, h.limits, bounds)
 	h.router = newRouter()
-	h.internal = map[string]http.HandlerFunc{}
+	h.internal = http.NewServeMux()
+	h.internal.HandleFunc(internalPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, notFound("No resource at %s.", r.URL.Path))
+	})
 	if opts.FakeClock != nil {
 		h.handleInternal(http.MethodGet, "/_claimq/clock", h.getClock)
 		h.handleInternal(http.MethodPost, "/_claimq/clock", h.moveClock)
@@ -134,11 +137,11 @@ func NewHandler(opts Options) *Handler {
 // internalPrefix starts the paths of this server's own endpoints.
 const internalPrefix = "/_claimq/"
 
-// handleInternal serves fn at method and path, which starts with
-// internalPrefix, outside the Zaqar APIs: no version checks, no route
-// hook; the token is still required.
+// handleInternal serves fn at method and path, a ServeMux pattern
+// ("/_claimq/faults/{id}") under internalPrefix, outside the Zaqar APIs:
+// no version checks, no route hook; the token is still required.
 func (h *handler) handleInternal(method, path string, fn http.HandlerFunc) {
-	h.internal[method+" "+path] = fn
+	h.internal.HandleFunc(method+" "+path, fn)
 }
 
 // ServeHTTP serves one request of the Zaqar APIs.
@@ -259,10 +262,8 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 			"This server requires an auth token: send it in X-Auth-Token.")
 	}
 	if strings.HasPrefix(r.URL.Path, internalPrefix) {
-		if fn := h.internal[r.Method+" "+r.URL.Path]; fn != nil {
-			fn(w, r)
-			return nil
-		}
+		h.internal.ServeHTTP(w, r)
+		return nil
 	}
 	m := h.router.find(r.Method, r.URL.Path)
 	c, err := h.identify(w, r, m)

@@ -18,9 +18,10 @@ type serveFunc func(h *handler, c *call) error
 
 // route is one method on one path pattern of the versioned APIs.
 type route struct {
-	// op names the operation, the same in every version: what request
-	// logs show and what a hook placed before the routes (see
-	// handler.intercept) matches on. The names are listed in doc.go.
+	// op names the operation, the same in every version, by the name
+	// Zaqar's policy file gives it ("queues:get_all"): what a hook placed
+	// before the routes (see handler.intercept) matches on. The names are
+	// listed in doc.go.
 	op     string
 	method string
 	// path is the pattern under the version's base: literal segments
@@ -48,48 +49,48 @@ func only2(fn serveFunc) [numVersions]serveFunc { return [numVersions]serveFunc{
 // routeTable lists the routes of the three versions (spec/zaqar-v2.md
 // section 6, spec/zaqar-v1.md sections 2 and 3).
 var routeTable = []route{
-	{op: "home", method: http.MethodGet, path: "/", serve: all((*handler).serveHome)},
-	{op: "ping", method: http.MethodGet, path: "/ping", serve: since11(nil, (*handler).servePing), probe: true},
-	{op: "ping", method: http.MethodHead, path: "/ping", serve: since11(nil, (*handler).servePing), probe: true},
-	{op: "health", method: http.MethodGet, path: "/health", serve: [numVersions]serveFunc{(*handler).servePing, nil, (*handler).serveHealth}, probe: true},
-	{op: "health", method: http.MethodHead, path: "/health", serve: [numVersions]serveFunc{0: (*handler).servePing}, probe: true},
+	{op: "home:get", method: http.MethodGet, path: "/", serve: all((*handler).serveHome)},
+	{op: "ping:get", method: http.MethodGet, path: "/ping", serve: since11(nil, (*handler).servePing), probe: true},
+	{op: "ping:get", method: http.MethodHead, path: "/ping", serve: since11(nil, (*handler).servePing), probe: true},
+	{op: "health:get", method: http.MethodGet, path: "/health", serve: [numVersions]serveFunc{(*handler).servePing, nil, (*handler).serveHealth}, probe: true},
+	{op: "health:get", method: http.MethodHead, path: "/health", serve: [numVersions]serveFunc{0: (*handler).servePing}, probe: true},
 
-	{op: "queue.list", method: http.MethodGet, path: "/queues", serve: [numVersions]serveFunc{(*handler).serveListQueuesV1, (*handler).serveListQueuesV1, (*handler).serveListQueuesV2}},
-	{op: "queue.create", method: http.MethodPut, path: "/queues/{queue}", serve: since11((*handler).serveCreateQueueV10, (*handler).serveCreateQueue)},
-	{op: "queue.get", method: http.MethodGet, path: "/queues/{queue}", serve: [numVersions]serveFunc{(*handler).serveQueueExistsV10, (*handler).serveGetQueueV11, (*handler).serveGetQueueV2}},
-	{op: "queue.get", method: http.MethodHead, path: "/queues/{queue}", serve: [numVersions]serveFunc{0: (*handler).serveQueueExistsV10}},
-	{op: "queue.update", method: http.MethodPatch, path: "/queues/{queue}", serve: only2((*handler).servePatchQueue)},
-	{op: "queue.delete", method: http.MethodDelete, path: "/queues/{queue}", serve: all((*handler).serveDeleteQueue)},
-	{op: "queue.stats", method: http.MethodGet, path: "/queues/{queue}/stats", serve: since11((*handler).serveStatsV10, (*handler).serveStats)},
-	{op: "queue.metadata.get", method: http.MethodGet, path: "/queues/{queue}/metadata", serve: [numVersions]serveFunc{0: (*handler).serveGetMetadataV10}},
-	{op: "queue.metadata.set", method: http.MethodPut, path: "/queues/{queue}/metadata", serve: [numVersions]serveFunc{0: (*handler).serveSetMetadataV10}},
-	{op: "queue.purge", method: http.MethodPost, path: "/queues/{queue}/purge", serve: only2((*handler).servePurge)},
-	{op: "queue.share", method: http.MethodPost, path: "/queues/{queue}/share", serve: only2((*handler).serveShare)},
+	{op: "queues:get_all", method: http.MethodGet, path: "/queues", serve: [numVersions]serveFunc{(*handler).serveListQueuesV1, (*handler).serveListQueuesV1, (*handler).serveListQueuesV2}},
+	{op: "queues:create", method: http.MethodPut, path: "/queues/{queue}", serve: since11((*handler).serveCreateQueueV10, (*handler).serveCreateQueue)},
+	{op: "queues:get", method: http.MethodGet, path: "/queues/{queue}", serve: [numVersions]serveFunc{(*handler).serveQueueExistsV10, (*handler).serveGetQueueV11, (*handler).serveGetQueueV2}},
+	{op: "queues:get", method: http.MethodHead, path: "/queues/{queue}", serve: [numVersions]serveFunc{0: (*handler).serveQueueExistsV10}},
+	{op: "queues:update", method: http.MethodPatch, path: "/queues/{queue}", serve: only2((*handler).servePatchQueue)},
+	{op: "queues:delete", method: http.MethodDelete, path: "/queues/{queue}", serve: all((*handler).serveDeleteQueue)},
+	{op: "queues:stats", method: http.MethodGet, path: "/queues/{queue}/stats", serve: since11((*handler).serveStatsV10, (*handler).serveStats)},
+	{op: "queues:get", method: http.MethodGet, path: "/queues/{queue}/metadata", serve: [numVersions]serveFunc{0: (*handler).serveGetMetadataV10}},
+	{op: "queues:update", method: http.MethodPut, path: "/queues/{queue}/metadata", serve: [numVersions]serveFunc{0: (*handler).serveSetMetadataV10}},
+	{op: "queues:purge", method: http.MethodPost, path: "/queues/{queue}/purge", serve: only2((*handler).servePurge)},
+	{op: "queues:share", method: http.MethodPost, path: "/queues/{queue}/share", serve: only2((*handler).serveShare)},
 
-	{op: "message.post", method: http.MethodPost, path: "/queues/{queue}/messages", serve: [numVersions]serveFunc{(*handler).servePostMessagesV10, (*handler).servePostMessagesV11, (*handler).servePostMessagesV2}},
-	{op: "message.list", method: http.MethodGet, path: "/queues/{queue}/messages", serve: [numVersions]serveFunc{(*handler).serveGetMessagesV1, (*handler).serveGetMessagesV1, (*handler).serveGetMessagesV2}},
-	{op: "message.delete_many", method: http.MethodDelete, path: "/queues/{queue}/messages", serve: since11((*handler).serveDeleteMessagesV10, (*handler).serveDeleteMessages)},
-	{op: "message.get", method: http.MethodGet, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveGetMessage)},
-	{op: "message.delete", method: http.MethodDelete, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveDeleteMessage)},
+	{op: "messages:create", method: http.MethodPost, path: "/queues/{queue}/messages", serve: [numVersions]serveFunc{(*handler).servePostMessagesV10, (*handler).servePostMessagesV11, (*handler).servePostMessagesV2}},
+	{op: "messages:get_all", method: http.MethodGet, path: "/queues/{queue}/messages", serve: [numVersions]serveFunc{(*handler).serveGetMessagesV1, (*handler).serveGetMessagesV1, (*handler).serveGetMessagesV2}},
+	{op: "messages:delete_all", method: http.MethodDelete, path: "/queues/{queue}/messages", serve: since11((*handler).serveDeleteMessagesV10, (*handler).serveDeleteMessages)},
+	{op: "messages:get", method: http.MethodGet, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveGetMessage)},
+	{op: "messages:delete", method: http.MethodDelete, path: "/queues/{queue}/messages/{id}", serve: all((*handler).serveDeleteMessage)},
 
 	// Topics (v2): queues of a namespace of their own, without claims.
-	{op: "topic.list", method: http.MethodGet, path: "/topics", serve: only2((*handler).serveListQueuesV2)},
-	{op: "topic.create", method: http.MethodPut, path: "/topics/{queue}", serve: only2((*handler).serveCreateQueue)},
-	{op: "topic.get", method: http.MethodGet, path: "/topics/{queue}", serve: only2((*handler).serveGetQueueV2)},
-	{op: "topic.update", method: http.MethodPatch, path: "/topics/{queue}", serve: only2((*handler).servePatchQueue)},
-	{op: "topic.delete", method: http.MethodDelete, path: "/topics/{queue}", serve: only2((*handler).serveDeleteQueue)},
-	{op: "topic.stats", method: http.MethodGet, path: "/topics/{queue}/stats", serve: only2((*handler).serveStats)},
-	{op: "topic.purge", method: http.MethodPost, path: "/topics/{queue}/purge", serve: only2((*handler).servePurge)},
-	{op: "topic.message.post", method: http.MethodPost, path: "/topics/{queue}/messages", serve: only2((*handler).servePostMessagesV2)},
-	{op: "topic.message.list", method: http.MethodGet, path: "/topics/{queue}/messages", serve: only2((*handler).serveGetMessagesV2)},
-	{op: "topic.message.delete_many", method: http.MethodDelete, path: "/topics/{queue}/messages", serve: only2((*handler).serveDeleteMessages)},
-	{op: "topic.message.get", method: http.MethodGet, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveGetMessage)},
-	{op: "topic.message.delete", method: http.MethodDelete, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveDeleteMessage)},
+	{op: "topics:get_all", method: http.MethodGet, path: "/topics", serve: only2((*handler).serveListQueuesV2)},
+	{op: "topics:create", method: http.MethodPut, path: "/topics/{queue}", serve: only2((*handler).serveCreateQueue)},
+	{op: "topics:get", method: http.MethodGet, path: "/topics/{queue}", serve: only2((*handler).serveGetQueueV2)},
+	{op: "topics:update", method: http.MethodPatch, path: "/topics/{queue}", serve: only2((*handler).servePatchQueue)},
+	{op: "topics:delete", method: http.MethodDelete, path: "/topics/{queue}", serve: only2((*handler).serveDeleteQueue)},
+	{op: "topics:stats", method: http.MethodGet, path: "/topics/{queue}/stats", serve: only2((*handler).serveStats)},
+	{op: "topics:purge", method: http.MethodPost, path: "/topics/{queue}/purge", serve: only2((*handler).servePurge)},
+	{op: "messages:create", method: http.MethodPost, path: "/topics/{queue}/messages", serve: only2((*handler).servePostMessagesV2)},
+	{op: "messages:get_all", method: http.MethodGet, path: "/topics/{queue}/messages", serve: only2((*handler).serveGetMessagesV2)},
+	{op: "messages:delete_all", method: http.MethodDelete, path: "/topics/{queue}/messages", serve: only2((*handler).serveDeleteMessages)},
+	{op: "messages:get", method: http.MethodGet, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveGetMessage)},
+	{op: "messages:delete", method: http.MethodDelete, path: "/topics/{queue}/messages/{id}", serve: only2((*handler).serveDeleteMessage)},
 
-	{op: "claim.create", method: http.MethodPost, path: "/queues/{queue}/claims", serve: since11((*handler).serveCreateClaimV10, (*handler).serveCreateClaim)},
-	{op: "claim.get", method: http.MethodGet, path: "/queues/{queue}/claims/{id}", serve: all((*handler).serveGetClaim)},
-	{op: "claim.update", method: http.MethodPatch, path: "/queues/{queue}/claims/{id}", serve: since11((*handler).serveUpdateClaimV10, (*handler).serveUpdateClaim)},
-	{op: "claim.release", method: http.MethodDelete, path: "/queues/{queue}/claims/{id}", serve: all((*handler).serveReleaseClaim)},
+	{op: "claims:create", method: http.MethodPost, path: "/queues/{queue}/claims", serve: since11((*handler).serveCreateClaimV10, (*handler).serveCreateClaim)},
+	{op: "claims:get", method: http.MethodGet, path: "/queues/{queue}/claims/{id}", serve: all((*handler).serveGetClaim)},
+	{op: "claims:update", method: http.MethodPatch, path: "/queues/{queue}/claims/{id}", serve: since11((*handler).serveUpdateClaimV10, (*handler).serveUpdateClaim)},
+	{op: "claims:delete", method: http.MethodDelete, path: "/queues/{queue}/claims/{id}", serve: all((*handler).serveReleaseClaim)},
 }
 
 // pathRoutes are the routes of one path pattern in one version, and the
