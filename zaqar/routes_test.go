@@ -36,7 +36,7 @@ func TestInterceptSeesOperation(t *testing.T) {
 		{"POST", "/v2/topics/t/messages", "messages:create", 400},
 		{"HEAD", "/v2/ping", "ping:get", 204},
 		{"GET", "/v2/", "home:get", 200},
-		{"GET", "/v2/queues", "", 400},         // no Client-ID: refused before the routes
+		{"GET", "/v2/queues", "", 400},          // no Client-ID: refused before the routes
 		{"POST", "/v2/queues/q/stats", "", 405}, // no route for the method
 		{"GET", "/v2/nothing", "", 404},
 	} {
