@@ -89,6 +89,10 @@ func benchHTTPCycle(b *testing.B, h http.Handler, batchDelete bool) {
 	srv.Start()
 	defer srv.Close()
 	client := srv.Client()
+	// The transport hands a connection back to its pool from another
+	// goroutine after the body is read, and dials a new one if the next
+	// request comes first; one connection per host rules that out.
+	client.Transport.(*http.Transport).MaxConnsPerHost = 1
 	const batch = 10
 	var post strings.Builder
 	post.WriteString(`{"messages":[`)
