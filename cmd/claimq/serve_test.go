@@ -174,6 +174,9 @@ func TestServeArgs(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "-no-such-flag"},
 		{"serve", "extra"},
+		{"serve", "-max-queues", "-1"},
+		{"serve", "-max-conns", "-1"},
+		{"serve", "-sweep", "-1s"},
 	} {
 		err := run(ctx, args, io.Discard, io.Discard)
 		assert.Equal(t, 2, exitCode(err), "run %q = %v; want a usage error", args, err)
