@@ -48,6 +48,10 @@ type Options struct {
 	// it is refused whole with 503, as Zaqar answers when its storage
 	// cannot take a post.
 	MaxMessagesPerQueue int
+	// Faults, when set, are injected into the requests the handler
+	// receives (see Fault). With a FakeClock and no Faults the handler
+	// makes an empty set of its own, which /_claimq/faults manages.
+	Faults *Faults
 }
 
 // handler serves the Zaqar API. Each operation is implemented once, as a
@@ -65,6 +69,7 @@ type handler struct {
 	// outlive the handler, as they do not outlive Zaqar's secret_key.
 	shareKey [32]byte
 	tokenSum [sha256.Size]byte // of Options.AuthToken
+	faults   *Faults           // nil: none
 }
 
 // NewHandler returns an http.Handler serving the OpenStack Zaqar REST APIs
@@ -93,6 +98,9 @@ func NewHandler(opts Options) http.Handler {
 	}
 	_, _ = rand.Read(h.shareKey[:])
 	h.tokenSum = sha256.Sum256([]byte(opts.AuthToken))
+	if h.faults = opts.Faults; h.faults == nil && opts.FakeClock != nil {
+		h.faults = &Faults{}
+	}
 	h.reg = newRegistry(h.clock, h.limits, opts.MaxMessagesPerQueue)
 	h.mux = http.NewServeMux()
 	h.routes()
@@ -221,6 +229,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if h.opts.AuthToken != "" && !h.tokenOK(header(r, "X-Auth-Token")) {
 		h.fail(w, r, errorf(http.StatusUnauthorized, titleUnauthorized,
 			"This server requires an auth token: send it in X-Auth-Token."))
+		return
+	}
+	if h.faults.intercept(w, r, h.clock) {
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -412,6 +423,10 @@ func (h *handler) routes() {
 	if h.opts.FakeClock != nil {
 		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)
 		rt.handle(http.MethodPost, "/_claimq/clock", h.moveClock)
+		rt.handle(http.MethodGet, "/_claimq/faults", h.listFaults)
+		rt.handle(http.MethodPost, "/_claimq/faults", h.addFault)
+		rt.handle(http.MethodDelete, "/_claimq/faults", h.clearFaults)
+		rt.handle(http.MethodDelete, "/_claimq/faults/{id}", h.removeFault)
 	}
 	rt.register(h.mux)
 }
