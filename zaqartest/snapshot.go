@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/zaqar"
@@ -179,9 +180,14 @@ func writeMessages(b *strings.Builder, msgs []Message, now time.Time) {
 // short abbreviates a claim ID for tables, as git abbreviates hashes.
 func short(id claimq.ClaimID) string { return id.String()[:8] }
 
+// ellipsis cuts s to at most n bytes, ending in "...", on a rune boundary.
 func ellipsis(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n-3] + "..."
+	cut := n - 3
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
