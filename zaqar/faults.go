@@ -84,10 +84,33 @@ func (s FaultState) Left() int {
 }
 
 // Faults is a set of faults that a handler injects into the requests it
-// receives (see [Options.Faults]); a handler with a FakeClock also serves
-// it at /_claimq/faults for tests written in other languages. A Faults is
-// safe for concurrent use, and may be changed while requests are served.
-// The zero value is an empty set, ready to use.
+// receives (see [Options.Faults]). A Faults is safe for concurrent use,
+// and may be changed while requests are served. The zero value is an
+// empty set, ready to use.
+//
+// Over HTTP, a handler with a FakeClock serves its set at /_claimq/faults, beside
+// /_claimq/clock, for tests written in other languages (claimq serve
+// -fake-time). A fault is a JSON object with the fields of [Fault],
+// every one optional, and delay as a Go duration:
+//
+//	{"op": "claims:create", "method": "POST", "path": "/v2/queues/{queue}/claims",
+//	 "count": 1, "status": 503, "delay": "30s"}
+//
+// The endpoints:
+//   - POST /_claimq/faults with a fault adds it: 201 and the fault with
+//     its "id", "injected": 0 and "left" (-1 for a fault without count);
+//     400 with {"title", "description"} for a malformed one or an
+//     unknown field.
+//   - GET /_claimq/faults: 200 {"faults": [fault…], "stalled": n}, the
+//     faults in the order they were added, exhausted ones included, each
+//     with its "injected" count, and how many requests are stalled now.
+//   - DELETE /_claimq/faults/{id} removes one fault: 204, or 404.
+//   - DELETE /_claimq/faults removes them all and lets every stalled
+//     request go on: 204.
+//
+// A stalled request goes on once the clock is moved past its delay
+// (POST /_claimq/clock {"advance": "30s"}); wait until "stalled" counts
+// it before moving the clock.
 type Faults struct {
 	mu     sync.Mutex // guards the fields below
 	faults []*FaultState

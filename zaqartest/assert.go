@@ -10,14 +10,6 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The assertions check the queue's state now, as a [Snapshot] shows it.
-// Each one reports a failure with t.Errorf, so that the test goes on and
-// later checks add what they know, and returns whether it passed, as
-// testify's assert functions do. A failure names what differs (the IDs
-// missing, with the state they are in, and those unexpected) and prints
-// the whole queue as a table. Lists of IDs are compared as sets: order
-// and repetitions do not matter.
-
 // AssertEmpty checks that the queue holds no live message, claimed,
 // delayed or free: every one was deleted, popped, dead-lettered or has
 // expired. Claims left without messages do not count. Cost: that of a
@@ -71,9 +63,9 @@ func (q *Queue) AssertClaimedBy(claim claimq.ClaimID, ids ...claimq.MessageID) b
 }
 
 // AssertDeadLettered checks that the dead-letter queue named by the
-// queue's metadata holds exactly ids: the messages moved there once
-// claimed more than _max_claim_count times (they keep their IDs). It
-// fails if the metadata names no dead-letter queue.
+// queue's metadata holds exactly ids, as Snapshot.DeadLetter lists them:
+// the messages moved there by the claim after their _max_claim_count-th.
+// It fails if the metadata names no dead-letter queue.
 func (q *Queue) AssertDeadLettered(ids ...claimq.MessageID) bool {
 	q.s.t.Helper()
 	snap := q.Snapshot()

@@ -17,17 +17,26 @@
 //
 // # Consumer test
 //
-//	func TestConsumer(t *testing.T) {
+// A consumer claims through gophercloud and dies before deleting; once
+// its claim expires, the message is back for the next consumer:
+//
+//	func TestConsumerDies(t *testing.T) {
 //		srv := zaqartest.New(t)
 //		jobs := srv.Queue("jobs")
 //		ids := jobs.Post(map[string]any{"job": "resize"})
 //
-//		runConsumerThatDies(srv.Client, "jobs") // claims for 60 s, never deletes
+//		_, err := claims.Create(t.Context(), srv.Client, "jobs", claims.CreateOpts{TTL: 60}).Extract()
+//		require.NoError(t, err)
 //		jobs.AssertClaimed(ids...)
 //
 //		srv.Clock.Advance(61 * time.Second)
-//		jobs.AssertFree(ids...) // back for the next consumer
+//		jobs.AssertFree(ids...)
 //	}
+//
+// [Server.ClaimIDs] reads the claim's and messages' IDs from a claim
+// result, for the delete; [Server.Inject] makes the claim fail first:
+//
+//	srv.Inject(zaqar.Fault{Op: "claims:create", Status: 503, Count: 1})
 //
 // # Other languages
 //

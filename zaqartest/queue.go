@@ -13,6 +13,14 @@ import (
 // claim, and what they do the test sees. Get one with [Server.Queue].
 // A Queue names its queue: after a DELETE over HTTP, its next use
 // creates the queue again, as a client's post would.
+//
+// The Assert methods check the queue's state now, as a [Snapshot] shows
+// it. Each reports a failure with t.Errorf, so that the test goes on and
+// later checks add what they know, and returns whether it passed, as
+// testify's assert functions do. A failure names what differs (the IDs
+// missing, with the state they are in, and those unexpected) and prints
+// the whole queue as a table. Lists of IDs are compared as sets: order
+// and repetitions do not matter. Each costs what a Snapshot costs.
 type Queue struct {
 	s             *Server
 	project, name string
@@ -44,7 +52,8 @@ func (q *Queue) raw() *claimq.Queue[json.RawMessage] {
 // A body is marshalled to JSON, except a json.RawMessage, which is taken
 // as JSON text; gophercloud reads only JSON objects, such as a
 // map[string]any or a struct. It fails the test if a body cannot be
-// marshalled or the queue refuses the batch (claimq.Queue.Post).
+// marshalled or the queue refuses the batch (claimq.Queue.Post). Cost:
+// marshalling, and O(k·log n) for k bodies.
 func (q *Queue) Post(bodies ...any) []claimq.MessageID {
 	q.s.t.Helper()
 	posts := make([]claimq.Post[json.RawMessage], len(bodies))

@@ -15,9 +15,9 @@ import (
 // State is what a message is doing at the time of a [Snapshot].
 type State string
 
-// The states of a message, as Zaqar's stats count them: a claimed message
-// is held by a live claim; a delayed one waits for its delay to end; a
-// free one is neither, so the next claim may take it.
+// The states of a message: claimed, held by a live claim; delayed,
+// waiting for its delay to end; free, neither, so that the next claim may
+// take it. (Zaqar's stats count delayed messages as free.)
 const (
 	Free    State = "free"
 	Claimed State = "claimed"
@@ -27,10 +27,10 @@ const (
 // Message is one message of a [Snapshot]: a comparable value (==), so
 // that tests compare messages and whole slices of them directly.
 type Message struct {
-	ID claimq.MessageID
+	ID claimq.MessageID // as the API shows it, 16 hex digits
 	// Body is the JSON text stored, compacted.
 	Body  string
-	State State
+	State State // at the snapshot's Now
 	// Claim is the live claim holding the message; zero unless Claimed.
 	Claim claimq.ClaimID
 	// ClaimCount is how many times the message has been claimed.
@@ -48,8 +48,8 @@ type Message struct {
 
 // Claim is one live claim of a [Snapshot].
 type Claim struct {
-	ID       claimq.ClaimID
-	ClientID string
+	ID       claimq.ClaimID // the claim_id of the API's hrefs
+	ClientID string         // the Client-ID of the consumer that claimed
 	// TTL and Grace are as last set by the claim or its renewal.
 	TTL, Grace time.Duration
 	// Renewed is the claim's creation or last renewal; the claim is live
@@ -65,8 +65,8 @@ type Claim struct {
 // creation order, the dead-letter queue's messages in ID order. Its
 // String is a table for failure messages.
 type Snapshot struct {
-	Queue string
-	Now   time.Time
+	Queue string    // the queue's name
+	Now   time.Time // the fake clock's time when the snapshot was taken
 	// Messages are every live message, claimed and delayed ones included.
 	Messages []Message
 	// Claims are the live claims.
@@ -77,8 +77,9 @@ type Snapshot struct {
 	// DeadLetterQueue names the dead-letter queue of the queue's metadata
 	// (_dead_letter_queue); empty if none.
 	DeadLetterQueue string
-	// DeadLetter are the live messages of that queue, in ID order; they
-	// keep the IDs they had here.
+	// DeadLetter are the live messages of that queue, in ID order, with
+	// the IDs that queue gives them; empty until a claim first moves a
+	// message there.
 	DeadLetter []Message
 }
 
