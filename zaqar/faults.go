@@ -32,7 +32,8 @@ const maxFaults = 1024
 // it. A request matches when every non-empty field among Op, Method and
 // Path matches; a Fault with all three empty matches every request.
 // Requests under /_claimq/ are never matched, so that faults can always
-// be listed and cleared.
+// be listed and cleared, and a request refused for want of the auth
+// token is refused before any fault applies.
 type Fault struct {
 	// Op matches the operation by its name in Zaqar's policy file, the
 	// same in every API version: "queues:get_all", "queues:create",
@@ -185,7 +186,7 @@ func (f *Faults) Clear() {
 	defer f.mu.Unlock()
 	f.faults = nil
 	for s := range f.stalls {
-		s.end()
+		f.releaseLocked(s)
 	}
 }
 
@@ -223,17 +224,34 @@ func (f *Faults) changedLocked() chan struct{} {
 	return f.changed
 }
 
-// setStalledLocked adds s to or removes it from the stalled requests and
-// wakes WaitStalled.
-func (f *Faults) setStalledLocked(s *stall, stalled bool) {
-	if stalled {
-		if f.stalls == nil {
-			f.stalls = make(map[*stall]struct{})
-		}
-		f.stalls[s] = struct{}{}
-	} else {
-		delete(f.stalls, s)
+// addStallLocked records s among the stalled requests and wakes
+// WaitStalled.
+func (f *Faults) addStallLocked(s *stall) {
+	if f.stalls == nil {
+		f.stalls = make(map[*stall]struct{})
 	}
+	f.stalls[s] = struct{}{}
+	f.notifyLocked()
+}
+
+// releaseLocked ends stall s and forgets it, at once, so that Stalled is
+// exact as soon as the clock move or Clear that ended it returns.
+func (f *Faults) releaseLocked(s *stall) {
+	s.end()
+	if _, ok := f.stalls[s]; ok {
+		delete(f.stalls, s)
+		f.notifyLocked()
+	}
+}
+
+func (f *Faults) release(s *stall) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.releaseLocked(s)
+}
+
+// notifyLocked wakes every WaitStalled.
+func (f *Faults) notifyLocked() {
 	if f.changed != nil {
 		close(f.changed)
 		f.changed = nil
@@ -288,20 +306,24 @@ func (f *Faults) take(r *http.Request) (Fault, bool) {
 }
 
 // stall holds the request until clock has moved d, the set is cleared or
-// ctx ends; it reports false in the last case.
+// ctx ends; it reports false in the last case. The clock's timer and
+// Clear end the stall under f.mu; clock methods are never called with
+// f.mu held, so a FakeClock may run the timer from Advance.
 func (f *Faults) stall(ctx context.Context, clock claimq.Clock, d time.Duration) bool {
 	s := &stall{done: make(chan struct{})}
 	// The timer exists before the stall is visible, so that a test that
 	// saw it in WaitStalled and advances the clock releases it.
-	t := clock.AfterFunc(d, s.end)
+	t := clock.AfterFunc(d, func() { f.release(s) })
 	f.mu.Lock()
-	f.setStalledLocked(s, true)
+	select {
+	case <-s.done: // the timer has fired already
+	default:
+		f.addStallLocked(s)
+	}
 	f.mu.Unlock()
 	defer func() {
 		t.Stop()
-		f.mu.Lock()
-		f.setStalledLocked(s, false)
-		f.mu.Unlock()
+		f.release(s)
 	}()
 	select {
 	case <-s.done:

@@ -178,6 +178,7 @@ func TestFaultDelay(t *testing.T) {
 	default:
 	}
 	clock.Advance(time.Second)
+	assert.Equal(t, 0, faults.Stalled(), "released as the clock passed the delay")
 	require.NoError(t, <-done)
 	assert.Len(t, got, 1, "served once the delay passed")
 
@@ -210,6 +211,7 @@ func TestFaultClearEndsStalls(t *testing.T) {
 	}
 	require.NoError(t, faults.WaitStalled(context.Background(), 2))
 	faults.Clear()
+	assert.Equal(t, 0, faults.Stalled(), "released by Clear")
 	assert.Equal(t, http.StatusNoContent, <-done)
 	assert.Equal(t, http.StatusNoContent, <-done)
 }
