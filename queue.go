@@ -2,11 +2,9 @@ package claimq
 
 import (
 	"context"
-	crand "crypto/rand"
 	"fmt"
 	"iter"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -14,13 +12,13 @@ import (
 )
 
 // Options configures a [Queue]. T is the queue's body type, needed for
-// DeadLetter. The zero Options gives Zaqar's defaults and
-// the system clock.
+// DeadLetter. The zero Options gives [DefaultLimits] (any positive
+// duration, Zaqar's defaults) and the system clock.
 type Options[T any] struct {
 	// Clock is the queue's source of time; nil means SystemClock.
 	Clock Clock
 	// Limits bounds the arguments callers may pass; the zero Limits
-	// means ZaqarLimits().
+	// means DefaultLimits().
 	Limits Limits
 	// DefaultTTL is the TTL of a message posted without one, within the
 	// limits' message TTL range; 0 means Limits.DefaultMessageTTL.
@@ -32,9 +30,12 @@ type Options[T any] struct {
 	// claimed this many times is moved to DeadLetter by the claim that
 	// would take it next.
 	MaxClaimCount int
-	// DeadLetter receives the messages moved by MaxClaimCount, appended
-	// at its tail with no claim and no delay. nil means they are dropped
-	// and counted in Stats.Dropped.
+	// DeadLetter receives the messages moved by MaxClaimCount with their
+	// ID, body, client and creation time, unclaimed, undelayed and with a
+	// claim count of zero, as Zaqar moves them. The move is never refused:
+	// a dead-letter queue that is closed or full (MaxMessages) takes the
+	// message all the same and counts it in its Stats.OverLimit. nil means
+	// the messages are dropped and counted in Stats.Dropped.
 	DeadLetter *Queue[T]
 	// DeadLetterTTL is the TTL of a dead-lettered message; 0 keeps the
 	// time it had left.
@@ -74,23 +75,21 @@ type Queue[T any] struct {
 	messages   *btree.BTreeG[msgItem[T]]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]              // message deadlines
-	claims     map[ClaimID]claimEntry[T] // live claims
-	claimDue   claimDeadlines
-	claimStale int    // entries of claimDue that no longer match their claim
-	claimSeq   uint64 // claims created so far
+	heap       deadlines[T]          // message deadlines
+	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
+	claimDue   claimTimetable[T]
+	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
 
-	last     int64 // latest clock reading, in Unix nanoseconds
-	claimed  int   // messages held by live claims
-	delayed  int   // messages whose delay has not passed
-	expired  int64
-	deadLtrs int64
-	dropped  int64
-	ids      []MessageID // carved into Post results, one allocation per many posts
-	rng      *rand.ChaCha8
+	last      int64 // latest clock reading, in Unix nanoseconds
+	delayed   int   // messages whose delay has not passed
+	expired   int64
+	deadLtrs  int64
+	dropped   int64
+	overLimit int64
+	ids       []MessageID // carved into Post results, one allocation per many posts
 
 	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters  int
@@ -114,13 +113,11 @@ func New[T any](opts Options[T]) *Queue[T] {
 		opts.Clock = SystemClock{}
 	}
 	if opts.Limits == (Limits{}) {
-		opts.Limits = ZaqarLimits()
+		opts.Limits = DefaultLimits()
 	}
 	if err := opts.check(); err != nil {
 		panic(err)
 	}
-	var seed [32]byte
-	crand.Read(seed[:])
 	less := func(a, b *message[T]) bool { return a.id < b.id }
 	var base time.Time
 	if _, ok := opts.Clock.(SystemClock); ok {
@@ -134,8 +131,8 @@ func New[T any](opts Options[T]) *Queue[T] {
 		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
 		claimable: newSeqIndex(less),
 		pending:   newSeqIndex(less),
-		claims:    make(map[ClaimID]claimEntry[T]),
-		rng:       rand.NewChaCha8(seed),
+		claims:    make(map[ClaimID]*claim[T]),
+		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
 }
@@ -146,14 +143,14 @@ func (o *Options[T]) check() error {
 	}
 	l := &o.Limits
 	if o.DefaultTTL != 0 {
-		if err := checkDuration("default TTL", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+		if err := checkDuration("default message ttl", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 			return err
 		}
 	}
-	if err := checkDuration("dead-letter TTL", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
+	if err := checkDuration("dead-letter ttl", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
 		return err
 	}
-	return checkDuration("default delay", o.DefaultDelay, 0, l.MaxDelay)
+	return checkDuration("default message delay", o.DefaultDelay, 0, l.MaxDelay)
 }
 
 // SetOptions changes the queue's options for the operations that follow,
@@ -229,6 +226,7 @@ func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
 func (q *Queue[T]) removeLocked(m *message[T]) {
 	switch {
 	case m.held():
+		q.pending.remove(m)
 		q.leaveClaimLocked(m)
 	case m.delayed:
 		q.delayed--
@@ -288,12 +286,12 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	for i := range msgs {
 		p := &msgs[i]
 		if p.TTL != 0 {
-			if err := checkDuration("ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+			if err := checkDuration("message ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 				return nil, err
 			}
 		}
 		if p.Delay != 0 && p.Delay != NoDelay {
-			if err := checkDuration("delay", p.Delay, 0, l.MaxDelay); err != nil {
+			if err := checkDuration("message delay", p.Delay, 0, l.MaxDelay); err != nil {
 				return nil, err
 			}
 		}
@@ -351,52 +349,60 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	return ids, nil
 }
 
+// idsLocked carves n IDs from the shared block, allocating a new block
+// when it runs out. Blocks double from 8 to 512 IDs, so that a queue
+// posted to once costs 64 bytes, not 4 KiB, and a busy one allocates once
+// per 512 IDs.
 func (q *Queue[T]) idsLocked(n int) []MessageID {
 	if cap(q.ids)-len(q.ids) < n {
-		q.ids = make([]MessageID, 0, max(512, n))
+		q.ids = make([]MessageID, 0, max(min(2*cap(q.ids), 512), 8, n))
 	}
 	start := len(q.ids)
 	q.ids = q.ids[:start+n]
 	return q.ids[start : start+n : start+n]
 }
 
-// postDead appends dead-lettered messages, bypassing the limits since
-// their remaining TTL may be below the minimum of a fresh post.
+// postDead adds dead-lettered messages with their IDs and creation times,
+// bypassing the limits (their remaining TTL may be below the minimum of a
+// fresh post), Close and MaxMessages: a move that nobody can refuse loses
+// no message. IDs are unique across queues, so an ID never collides; it
+// may lie below the queue's newest, which the indexes take in O(log n).
 func (q *Queue[T]) postDead(dead []deadMessage[T]) {
-	if q.usable() != nil {
-		return
-	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	first := MessageID(lastMessageID.Add(uint64(len(dead))) - uint64(len(dead)) + 1)
 	var block []message[T]
 	for i, d := range dead {
-		if q.closed || (q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages) || d.ttl <= 0 {
-			q.dropped++
-			continue
+		if q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages {
+			q.overLimit++
 		}
 		m := q.allocMessageLocked(&block, len(dead)-i)
-		m.id = first + MessageID(i)
-		m.body, m.client = d.body, d.client
-		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
+		m.id, m.body, m.client = d.id, d.body, d.client
+		m.created, m.ttl, m.expires = d.created, d.ttl, d.expires
+		if d.expires <= now { // only with a clock far behind the source's
+			m.expires = now + 1
+		}
 		q.claimable.insert(m)
 		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
 		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
+	q.deadlineAddedLocked(math.MaxInt64)
 }
 
 // deadMessage is a message on its way to the dead-letter queue.
 type deadMessage[T any] struct {
-	body   T
-	client string
-	ttl    time.Duration
+	id      MessageID
+	body    T
+	client  string
+	created int64
+	expires int64
+	ttl     time.Duration
 }
 
 // deadLetter moves messages taken out by a claim to Options.DeadLetter.
 // It runs after the source queue's lock is released, so that two queues
 // that dead-letter into each other cannot deadlock.
-func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
+func (q *Queue[T]) deadLetter(now int64, dead []deadMessage[T]) {
 	if len(dead) == 0 {
 		return
 	}
@@ -412,7 +418,7 @@ func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
 	}
 	if ttl > 0 {
 		for i := range dead {
-			dead[i].ttl = ttl
+			dead[i].ttl, dead[i].expires = ttl, now+int64(ttl)
 		}
 	}
 	dlq.postDead(dead)
@@ -490,17 +496,17 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 
 // Delete removes message id. Without a claim (the zero ClaimID) it
 // succeeds unless a live claim holds the message; with a claim it succeeds
-// only if that claim is live and holds the message. Once a claim expires
+// only if that claim is live and holds the message. Once a claim ends
 // anyone may delete its messages without a claim.
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it, also matching
-// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
-// when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired. ErrClaimExpired is thus the one
-// signal a worker needs: its claim ran out, someone else may have the
-// message, roll back. Cost: O(log n), no allocation on success.
+// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// when no live claim holds it. With a claim the queue issued that has
+// ended, each of these also matches [ErrClaimExpired], the one signal a
+// worker needs: its claim ran out, someone else may have (or have
+// finished) the message, roll back. With a claim it never issued, they
+// also match [ErrClaimNotFound]. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -508,33 +514,44 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	q.lock()
 	defer q.mu.Unlock()
 	m := q.lookupLocked(id)
-	if m == nil {
-		return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
-	}
-	if err := q.deletableLocked(m, claim); err != nil {
+	if err := q.deletableLocked(m, id, claim); err != nil {
 		return err
 	}
 	q.removeLocked(m)
 	return nil
 }
 
-// deletableLocked applies Delete's rules to live message m and claim.
-func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
-	switch held := m.held(); {
-	case claim.IsZero() && held:
-		return fmt.Errorf("%w: %v", ErrMessageClaimed, m.id)
-	case claim.IsZero():
-	case held && m.claim.id != claim && !q.liveLocked(claim):
-		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, m.id, claim)
-	case held && m.claim.id != claim:
-		return fmt.Errorf("%w: %v", ErrClaimedByOther, m.id)
-	case held:
-	case m.claim != nil && m.claim.id == claim:
-		return fmt.Errorf("%w: message %v, claim %v", errExpiredClaim, m.id, claim)
-	default:
-		return fmt.Errorf("%w: message %v, claim %v", ErrNotClaimed, m.id, claim)
+// deletableLocked applies Delete's rules to message id, found as m (nil if
+// it is not live), and claim.
+func (q *Queue[T]) deletableLocked(m *message[T], id MessageID, claim ClaimID) error {
+	if claim.IsZero() {
+		switch {
+		case m == nil:
+			return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+		case m.held():
+			return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
+		}
+		return nil
 	}
-	return nil
+	if m != nil && m.held() && m.claim.id == claim {
+		return nil
+	}
+	var err error
+	switch {
+	case m == nil:
+		err = ErrMessageNotFound
+	case m.held():
+		err = ErrClaimedByOther
+	default:
+		err = ErrNotClaimed
+	}
+	switch {
+	case q.claims[claim] != nil:
+		return fmt.Errorf("%w: message %v, claim %v", err, id, claim)
+	case q.claimIDs.issued(claim):
+		return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimExpired, id, claim)
+	}
+	return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimNotFound, id, claim)
 }
 
 // DeleteClaimed deletes the listed messages, each of which the live claim
@@ -542,13 +559,15 @@ func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
 // call (Zaqar's bulk delete with claim_ids). It is all-or-nothing: if Delete
 // would refuse any listed message, DeleteClaimed deletes none and returns
 // that error. Messages already gone are skipped, as Delete's
-// ErrMessageNotFound is harmless to a worker. It returns how many it
-// deleted.
+// ErrMessageNotFound is harmless to a worker whose claim is live. It
+// returns how many it deleted.
 //
-// Errors: [ErrInvalid] for the zero claim; otherwise those of
-// [Queue.Delete] with a claim, so [ErrClaimExpired] still tells a worker
-// that its claim ran out. Cost: O(k·log n) for k IDs, one clock read and
-// one lock for the whole batch, no allocation on success for up to 32 IDs.
+// Errors: [ErrInvalid] for the zero claim; [ErrClaimNotFound] when claim
+// is not live, also matching [ErrClaimExpired] when the queue issued it,
+// whether or not the messages still exist; otherwise those of
+// [Queue.Delete] with a live claim. Cost: O(k·log n) for k IDs, one clock
+// read and one lock for the whole batch, no allocation on success for up
+// to 32 IDs.
 func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	if err := q.usable(); err != nil {
 		return 0, err
@@ -558,6 +577,10 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
+	c := q.claims[claim]
+	if c == nil {
+		return 0, q.notLiveLocked(claim)
+	}
 	var buf [32]*message[T]
 	found := buf[:0]
 	for _, id := range ids {
@@ -565,7 +588,7 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 		if m == nil {
 			continue
 		}
-		if err := q.deletableLocked(m, claim); err != nil {
+		if err := q.deletableLocked(m, id, claim); err != nil {
 			return 0, err
 		}
 		found = append(found, m)
@@ -608,7 +631,7 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	if err := q.usable(); err != nil {
 		return nil, err
 	}
-	if err := checkCount("n", n, 1, q.limits.MaxClaimLimit); err != nil {
+	if err := checkCount("pop count", n, 1, q.limits.MaxClaimLimit); err != nil {
 		return nil, err
 	}
 	q.lock()
@@ -690,10 +713,12 @@ type Stats struct {
 	// Counters since the queue was created.
 	Expired      int64 // messages that reached their expiry
 	DeadLettered int64 // messages moved out by MaxClaimCount
-	// Dropped counts messages lost on the way to a dead-letter queue: the
-	// source counts those with no dead-letter queue, the dead-letter
-	// queue those it refused (closed, full, or no time left).
+	// Dropped counts the messages MaxClaimCount removed with no
+	// dead-letter queue to take them.
 	Dropped int64
+	// OverLimit counts the dead-lettered messages this queue took beyond
+	// its MaxMessages, as a dead-letter queue never refuses them.
+	OverLimit int64
 }
 
 // MessageStat identifies a message in [Stats].
@@ -712,12 +737,13 @@ func (q *Queue[T]) Stats() Stats {
 	defer q.mu.Unlock()
 	s := Stats{
 		Total:        q.messages.Len(),
-		Claimed:      q.claimed,
+		Claimed:      q.pending.len(),
 		Delayed:      q.delayed,
 		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
 		Dropped:      q.dropped,
+		OverLimit:    q.overLimit,
 	}
 	s.Free = s.Total - s.Claimed
 	stat := func(m *message[T]) MessageStat {
@@ -751,21 +777,15 @@ func (q *Queue[T]) Purge() int {
 	q.lock()
 	defer q.mu.Unlock()
 	n := q.messages.Len()
-	for _, e := range q.claims {
-		if c := e.c; c != nil {
-			c.done = true
-			clear(c.msgs)
-			c.msgs = nil
-		}
+	for _, c := range q.claims {
+		q.endClaimLocked(c, discarded)
 	}
-	clear(q.claims)
-	q.claimDue, q.claimStale = q.claimDue[:0], 0
 	q.messages.Clear(false)
 	q.claimable.clear()
 	q.pending.clear()
 	clear(q.heap)
 	q.heap = q.heap[:0]
-	q.claimed, q.delayed = 0, 0
+	q.delayed = 0
 	q.emptiedQueueLocked()
 	return n
 }
@@ -811,14 +831,6 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 	q.drainers--
 	q.mu.Unlock()
 	return err
-}
-
-// emptiedQueueLocked wakes every Drain: the queue holds no message.
-func (q *Queue[T]) emptiedQueueLocked() {
-	if q.drained != nil {
-		close(q.drained)
-		q.drained = nil
-	}
 }
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,

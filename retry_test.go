@@ -187,7 +187,7 @@ func TestDrain(t *testing.T) {
 			q.Close()
 			synctest.Wait()
 			require.Empty(t, ch, "Close ended Drain")
-			require.NoError(t, q.Renew(c.ID, time.Minute, 0))
+			require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}))
 			require.NoError(t, q.Delete(ids[0], c.ID))
 			synctest.Wait()
 			require.NoError(t, <-ch)
