@@ -12,8 +12,8 @@ import (
 
 // AssertEmpty checks that the queue holds no live message, claimed,
 // delayed or free: every one was deleted, popped, dead-lettered or has
-// expired. Claims left without messages do not count. Cost: that of a
-// Snapshot.
+// expired (a claim ends with its last message, so none is left either).
+// Cost: that of a Snapshot.
 func (q *Queue) AssertEmpty() bool {
 	q.s.t.Helper()
 	snap := q.Snapshot()
@@ -63,9 +63,9 @@ func (q *Queue) AssertClaimedBy(claim claimq.ClaimID, ids ...claimq.MessageID) b
 }
 
 // AssertDeadLettered checks that the dead-letter queue named by the
-// queue's metadata holds exactly ids, as Snapshot.DeadLetter lists them:
-// the messages moved there by the claim after their _max_claim_count-th.
-// It fails if the metadata names no dead-letter queue.
+// queue's metadata holds exactly ids: the messages moved there by the
+// claim after their _max_claim_count-th, which keep their IDs. It fails
+// if the metadata names no dead-letter queue.
 func (q *Queue) AssertDeadLettered(ids ...claimq.MessageID) bool {
 	q.s.t.Helper()
 	snap := q.Snapshot()

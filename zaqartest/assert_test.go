@@ -102,7 +102,7 @@ func TestAssertDeadLettered(t *testing.T) {
 		QueueName: "poison", MaxClaimCount: 1, DeadLetterQueue: "dlq",
 	}).ExtractErr())
 	poison := srv.Queue("poison")
-	poison.Post(map[string]any{"n": 1})
+	ids := poison.Post(map[string]any{"n": 1})
 	assert.True(t, poison.AssertDeadLettered(), "nothing moved yet")
 	for range 2 {
 		got, err := claims.Create(ctx, srv.Client, "poison", claims.CreateOpts{TTL: 60}).Extract()
@@ -115,7 +115,8 @@ func TestAssertDeadLettered(t *testing.T) {
 	snap := poison.Snapshot()
 	require.Len(t, snap.DeadLetter, 1, "claimed once, then moved by the second claim")
 	moved := snap.DeadLetter[0].ID
-	assert.True(t, poison.AssertDeadLettered(moved))
+	assert.Equal(t, ids[0], moved, "a dead-lettered message keeps its ID")
+	assert.True(t, poison.AssertDeadLettered(ids...))
 	assert.True(t, poison.AssertEmpty())
 	assert.Empty(t, rec.take())
 

@@ -213,14 +213,14 @@ func ExampleQueue_AssertDeadLettered() {
 	srv := zaqartest.New(t)
 	_ = queues.Create(ctx, srv.Client, queues.CreateOpts{QueueName: "jobs", MaxClaimCount: 2, DeadLetterQueue: "poison"}).ExtractErr()
 	jobs := srv.Queue("jobs")
-	jobs.Post(map[string]any{"job": "crash"})
+	ids := jobs.Post(map[string]any{"job": "crash"})
 	for range 3 { // two deliveries, then the third claim moves it
 		_, _ = claims.Create(ctx, srv.Client, "jobs", claims.CreateOpts{TTL: 60}).Extract()
 		srv.Clock.Advance(61 * time.Second)
 	}
 	snap := jobs.Snapshot()
 	fmt.Println(len(snap.Messages), len(snap.DeadLetter), snap.DeadLetter[0].Body)
-	fmt.Println(jobs.AssertDeadLettered(snap.DeadLetter[0].ID))
+	fmt.Println(jobs.AssertDeadLettered(ids...)) // it kept its ID
 	// Output:
 	// 0 1 {"job":"crash"}
 	// true

@@ -77,9 +77,8 @@ type Snapshot struct {
 	// DeadLetterQueue names the dead-letter queue of the queue's metadata
 	// (_dead_letter_queue); empty if none.
 	DeadLetterQueue string
-	// DeadLetter are the live messages of that queue, in ID order, with
-	// the IDs that queue gives them; empty until a claim first moves a
-	// message there.
+	// DeadLetter are the live messages of that queue, in ID order; a
+	// message moved there keeps the ID it had here.
 	DeadLetter []Message
 }
 
