@@ -3,6 +3,7 @@ package zaqar_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -333,4 +334,21 @@ func TestFaultsEndpointNeedsFakeClock(t *testing.T) {
 	h := zaqar.NewHandler(zaqar.Options{Faults: &zaqar.Faults{}})
 	assert.Equal(t, http.StatusNotFound, send(h, "GET", "/_claimq/faults", "").Code)
 	assert.Equal(t, http.StatusNotFound, send(h, "POST", "/_claimq/faults", `{"status":503}`).Code)
+}
+
+// A handler that answers the first claim with 503, so that a client's
+// retry is tested; the same set can stall requests on the fake clock.
+func ExampleFaults() {
+	faults := &zaqar.Faults{}
+	h := zaqar.NewHandler(zaqar.Options{FakeClock: claimq.NewFakeClock(epoch), Faults: faults})
+	_, _ = faults.Add(zaqar.Fault{Op: "claims:create", Status: http.StatusServiceUnavailable, Count: 1})
+
+	for range 2 {
+		fmt.Println(send(h, "POST", "/v2/queues/jobs/claims", "{}").Code)
+	}
+	fmt.Println(faults.List()[0].Injected, faults.List()[0].Left())
+	// Output:
+	// 503
+	// 204
+	// 1 0
 }
