@@ -148,7 +148,7 @@ func (s Snapshot) String() string {
 	fmt.Fprintf(&b, "queue %q at %s: %d messages, %d claims\n", s.Queue, s.Now.Format(time.RFC3339), len(s.Messages), len(s.Claims))
 	writeMessages(&b, s.Messages, s.Now)
 	for _, c := range s.Claims {
-		fmt.Fprintf(&b, "\tclaim %s (client %q) expires in %v, holds %v\n", short(c.ID), c.ClientID, c.Expires.Sub(s.Now), c.Messages)
+		fmt.Fprintf(&b, "  claim %s (client %q) expires in %v, holds %v\n", short(c.ID), c.ClientID, c.Expires.Sub(s.Now), c.Messages)
 	}
 	if s.DeadLetterQueue != "" {
 		fmt.Fprintf(&b, "dead-letter queue %q: %d messages\n", s.DeadLetterQueue, len(s.DeadLetter))
