@@ -21,7 +21,7 @@ import (
 const ClientID = "3381af92-2b9e-11e3-b191-71861300734c"
 
 // Start is the time the fake clock of a [Server] reads when New returns,
-// unless [WithClock] gives another clock.
+// unless [WithClock] gives another clock. Tests must not change it.
 var Start = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Server is a Zaqar API served by package zaqar on an httptest server
