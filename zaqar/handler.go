@@ -59,6 +59,10 @@ type Options struct {
 	// queue in one more project is refused with 403 "Quota exceeded".
 	// A project ends with its last queue. 0 means no bound.
 	MaxProjects int
+	// Faults, when set, are injected into the requests the handler
+	// receives (see Fault). With a FakeClock and no Faults the handler
+	// makes an empty set of its own, which /_claimq/faults manages.
+	Faults *Faults
 }
 
 // handler serves the Zaqar API: ServeHTTP authenticates a request,
@@ -87,6 +91,7 @@ type handler struct {
 	// outlive the handler, as they do not outlive Zaqar's secret_key.
 	shareKey [32]byte
 	tokenSum [sha256.Size]byte // of Options.AuthToken
+	faults   *Faults           // nil: none
 }
 
 // Handler is an http.Handler serving the Zaqar APIs; see [NewHandler].
@@ -127,9 +132,21 @@ func NewHandler(opts Options) *Handler {
 	h.internal.HandleFunc(internalPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, notFound("No resource at %s.", r.URL.Path))
 	})
+	if h.faults = opts.Faults; h.faults == nil && opts.FakeClock != nil {
+		h.faults = &Faults{}
+	}
+	if h.faults != nil {
+		h.intercept = func(w http.ResponseWriter, r *http.Request, op string) bool {
+			return h.faults.intercept(w, r, op, h.clock)
+		}
+	}
 	if opts.FakeClock != nil {
 		h.handleInternal(http.MethodGet, "/_claimq/clock", h.getClock)
 		h.handleInternal(http.MethodPost, "/_claimq/clock", h.moveClock)
+		h.handleInternal(http.MethodGet, "/_claimq/faults", h.listFaults)
+		h.handleInternal(http.MethodPost, "/_claimq/faults", h.addFault)
+		h.handleInternal(http.MethodDelete, "/_claimq/faults", h.clearFaults)
+		h.handleInternal(http.MethodDelete, "/_claimq/faults/{id}", h.removeFault)
 	}
 	return &Handler{h}
 }
