@@ -5,16 +5,17 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/claimq/claimq"
 )
 
-// The v2 queue resources: decoding, defaults and encoding.
+// The queue resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
-// v2CreateQueue serves v1.1 too, whose PUT also takes metadata.
-func (h *handler) v2CreateQueue(c *call) error {
+// serveCreateQueue serves v1.1 too, whose PUT also takes metadata.
+func (h *handler) serveCreateQueue(c *call) error {
 	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata")
 	if err != nil {
 		return err
@@ -31,11 +32,11 @@ func (h *handler) v2CreateQueue(c *call) error {
 // createQueueReply creates the queue with meta and answers as every
 // version does: 201 if created, 204 if it existed, with its Location.
 func (h *handler) createQueueReply(c *call, meta map[string]any) error {
-	created, err := h.createQueue(c, meta)
+	created, err := h.createQueue(c.target, meta)
 	if err != nil {
 		return err
 	}
-	c.w.Header().Set("Location", c.v.queuePath(c.queue))
+	c.w.Header().Set("Location", c.qpath.String())
 	if created {
 		c.w.WriteHeader(http.StatusCreated)
 	} else {
@@ -44,15 +45,20 @@ func (h *handler) createQueueReply(c *call, meta map[string]any) error {
 	return nil
 }
 
-func (h *handler) v2GetQueue(c *call) error {
-	meta, _ := h.queueMetadata(c)
-	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
+// serveGetQueueV2 serves topics too, which must exist (Zaqar answers a
+// missing topic 404, a missing queue with the defaults).
+func (h *handler) serveGetQueueV2(c *call) error {
+	meta, ok := h.queueMetadata(c.target)
+	if !ok && c.topic {
+		return notFound("Topic %s does not exist.", c.queue)
+	}
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits, c.topic))
 	return nil
 }
 
 const jsonPatchType = "application/openstack-messaging-v2.0-json-patch"
 
-func (h *handler) v2PatchQueue(c *call) error {
+func (h *handler) servePatchQueue(c *call) error {
 	if mt, _, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type")); mt != jsonPatchType {
 		e := errorf(http.StatusUnsupportedMediaType, "Unsupported media type",
 			"Accepted media type for PATCH: %s.", jsonPatchType)
@@ -63,17 +69,18 @@ func (h *handler) v2PatchQueue(c *call) error {
 	if err != nil {
 		return err
 	}
-	var changes []patchOp
-	if len(body) > 0 {
-		if changes, err = decodePatch(body); err != nil {
-			return err
-		}
+	if len(body) == 0 {
+		return badBody("PATCH body could not be empty for update.")
 	}
-	meta, err := h.patchQueue(c, changes)
+	changes, err := decodePatch(body)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits))
+	meta, err := h.patchQueue(c.target, changes)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, http.StatusOK, withReserved(meta, h.limits, c.topic))
 	return nil
 }
 
@@ -117,9 +124,9 @@ func decodePatch(body []byte) ([]patchOp, error) {
 	return changes, nil
 }
 
-// v2DeleteQueue serves every version.
-func (h *handler) v2DeleteQueue(c *call) error {
-	h.deleteQueue(c)
+// serveDeleteQueue serves every version.
+func (h *handler) serveDeleteQueue(c *call) error {
+	h.deleteQueue(c.target)
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -135,19 +142,26 @@ type link struct {
 	Href string `json:"href"`
 }
 
-type v2Queue struct {
+type queueItemV2 struct {
 	Name     string         `json:"name"`
 	Href     string         `json:"href"`
 	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
-type v2QueueList struct {
-	Queues []v2Queue `json:"queues"`
-	Links  []link    `json:"links"`
-	Count  int       `json:"count,omitempty"`
+type queueListV2 struct {
+	Queues []queueItemV2 `json:"queues"`
+	Links  []link        `json:"links"`
+	Count  int           `json:"count,omitempty"`
 }
 
-func (h *handler) v2ListQueues(c *call) error {
+// topicListV2 is a topic listing, which names its items topics.
+type topicListV2 struct {
+	Topics []queueItemV2 `json:"topics"`
+	Links  []link        `json:"links"`
+	Count  int           `json:"count,omitempty"`
+}
+
+func (h *handler) serveListQueuesV2(c *call) error {
 	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.param("marker"), name: c.param("name")}
 	if n, ok, err := queryInt(c, "limit", 1, maxQueuesPerPage); err != nil {
 		return err
@@ -171,24 +185,33 @@ func (h *handler) v2ListQueues(c *call) error {
 			opts.filter[k] = c.param(k)
 		}
 	}
-	page, count := h.listQueues(c, opts)
-	out := v2QueueList{Queues: make([]v2Queue, 0, len(page)), Links: []link{}}
+	page, count := h.listQueues(c.target, opts)
+	path, collection := c.v.queuePath, "/v2/queues?"
+	if c.topic {
+		path, collection = c.v.topicPath, "/v2/topics?"
+	}
+	out := queueListV2{Queues: make([]queueItemV2, 0, len(page)), Links: []link{}}
 	for _, q := range page {
-		v := v2Queue{Name: q.name, Href: c.v.queuePath(q.name)}
+		v := queueItemV2{Name: q.name, Href: path(q.name)}
 		if detailed {
-			v.Metadata = withReserved(q.meta, h.limits)
+			v.Metadata = withReserved(q.meta, h.limits, c.topic)
 		}
 		out.Queues = append(out.Queues, v)
 	}
 	if len(page) > 0 {
+		// The parameters given and the new marker, as Zaqar links.
 		next := cloneQuery(c.query())
 		next.Set("marker", page[len(page)-1].name)
-		next.Set("limit", strconv.Itoa(opts.limit))
-		out.Links = append(out.Links, link{Rel: "next", Href: "/v2/queues?" + next.Encode()})
+		out.Links = append(out.Links, link{Rel: "next", Href: collection + next.Encode()})
 	}
-	if opts.withCount {
-		out.Count = count
+	if !opts.withCount {
+		count = 0
 	}
+	if c.topic {
+		writeJSON(c.w, http.StatusOK, topicListV2{Topics: out.Queues, Links: out.Links, Count: count})
+		return nil
+	}
+	out.Count = count
 	writeJSON(c.w, http.StatusOK, out)
 	return nil
 }
@@ -215,9 +238,9 @@ type statsCounts struct {
 	Newest  *messageRef `json:"newest,omitempty"`
 }
 
-// v2Stats serves v1.1 too.
-func (h *handler) v2Stats(c *call) error {
-	s, _ := h.queueStats(c)
+// serveStats serves v1.1 too.
+func (h *handler) serveStats(c *call) error {
+	s, _ := h.queueStats(c.target)
 	writeJSON(c.w, http.StatusOK, encodeStats(c, s))
 	return nil
 }
@@ -228,7 +251,7 @@ func encodeStats(c *call, s claimq.Stats) map[string]statsCounts {
 	if s.Total > 0 {
 		ref := func(m claimq.MessageStat) *messageRef {
 			return &messageRef{
-				Href:    c.v.messagePath(c.queue, m.ID, claimq.ClaimID{}),
+				Href:    messagePath(c.qpath, m.ID, claimq.ClaimID{}),
 				Age:     seconds(m.Age),
 				Created: m.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			}
@@ -238,7 +261,7 @@ func encodeStats(c *call, s claimq.Stats) map[string]statsCounts {
 	return map[string]statsCounts{"messages": out}
 }
 
-func (h *handler) v2Purge(c *call) error {
+func (h *handler) servePurge(c *call) error {
 	body, err := readBody(c.w, c.r, smallBody, "Purge request")
 	if err != nil {
 		return err
@@ -262,12 +285,12 @@ func (h *handler) v2Purge(c *call) error {
 			}
 		}
 	}
-	h.purgeQueue(c, types)
+	h.purgeQueue(c.target, types)
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-type v2Share struct {
+type serveShare struct {
 	Project   string   `json:"project"`
 	Paths     []string `json:"paths"`
 	Expires   string   `json:"expires"`
@@ -275,7 +298,7 @@ type v2Share struct {
 	Signature string   `json:"signature"`
 }
 
-func (h *handler) v2Share(c *call) error {
+func (h *handler) serveShare(c *call) error {
 	body, err := readBody(c.w, c.r, smallBody, "Share request")
 	if err != nil {
 		return err
@@ -305,16 +328,135 @@ func (h *handler) v2Share(c *call) error {
 			}
 		}
 	}
-	s, err := h.createShare(c, opts)
+	s, err := h.createShare(c.target, c.qpath.String(), opts)
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, http.StatusOK, v2Share{
+	writeJSON(c.w, http.StatusOK, serveShare{
 		Project:   s.project,
 		Paths:     s.paths,
 		Expires:   s.expires.Format(shareTimeFormat),
 		Methods:   s.methods,
 		Signature: s.signature,
 	})
+	return nil
+}
+
+// serveCreateQueueV10 ignores the body, as Zaqar did: php-opencloud sends
+// {"queue_name", "metadata"} there, which v1.0 never read.
+func (h *handler) serveCreateQueueV10(c *call) error {
+	return h.createQueueReply(c, nil)
+}
+
+// serveQueueExistsV10 answers GET and HEAD alike, with no body: v1.0 clients
+// test a queue's existence with HEAD.
+func (h *handler) serveQueueExistsV10(c *call) error {
+	setContentLocation(c, false)
+	if h.queueExists(c.target) {
+		c.w.WriteHeader(http.StatusNoContent)
+	} else {
+		c.w.WriteHeader(http.StatusNotFound)
+	}
+	return nil
+}
+
+func (h *handler) serveStatsV10(c *call) error {
+	s, ok := h.queueStats(c.target)
+	if !ok {
+		return errNoQueue(c.queue)
+	}
+	setContentLocation(c, false)
+	writeJSON(c.w, http.StatusOK, encodeStats(c, s))
+	return nil
+}
+
+func (h *handler) serveGetMetadataV10(c *call) error {
+	meta, ok := h.queueMetadata(c.target)
+	if !ok {
+		return errNoQueue(c.queue)
+	}
+	setContentLocation(c, false)
+	writeJSON(c.w, http.StatusOK, meta)
+	return nil
+}
+
+// serveSetMetadataV10 replaces the metadata. Reserved keys are refused: v1.0
+// has no way to express them, and Zaqar refuses them since 2016.
+func (h *handler) serveSetMetadataV10(c *call) error {
+	body, err := readBody(c.w, c.r, maxMetadataSize, "Queue metadata")
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return errEmptyBody()
+	}
+	meta, err := decodeMetadata(body)
+	if err != nil {
+		return err
+	}
+	for k := range meta {
+		if strings.HasPrefix(k, "_") {
+			return badRequest(`Reserved queue attributes in metadata (which names start with "_") can not be set in API v1; %q is one.`, k)
+		}
+	}
+	if err := h.replaceMetadata(c.target, meta); err != nil {
+		return err
+	}
+	c.w.Header().Set("Location", c.qpath.String()+"/metadata")
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// queueItemV1 is a queue in a v1.0 or v1.1 listing, whose detailed form
+// shows the stored metadata, {} included.
+type queueItemV1 struct {
+	Name     string `json:"name"`
+	Href     string `json:"href"`
+	Metadata any    `json:"metadata,omitempty"`
+}
+
+// serveListQueuesV1 serves v1.0 and v1.1, which know no filters and show
+// metadata as stored.
+func (h *handler) serveListQueuesV1(c *call) error {
+	opts := listQueuesOptions{limit: defaultQueuesPerPage, marker: c.param("marker")}
+	if n, ok, err := queryInt(c, "limit", 1, maxQueuesPerPage); err != nil {
+		return err
+	} else if ok {
+		opts.limit = n
+	}
+	detailed, err := queryBool(c, "detailed")
+	if err != nil {
+		return err
+	}
+	page, _ := h.listQueues(c.target, opts)
+	if len(page) == 0 && c.v.emptyNoContent {
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	out := struct {
+		Queues []queueItemV1 `json:"queues"`
+		Links  []link        `json:"links"`
+	}{Queues: make([]queueItemV1, 0, len(page)), Links: []link{}}
+	for _, q := range page {
+		v := queueItemV1{Name: q.name, Href: c.v.queuePath(q.name)}
+		if detailed {
+			v.Metadata = q.meta
+		}
+		out.Queues = append(out.Queues, v)
+	}
+	if len(page) > 0 {
+		next := nextQuery(c.query(), page[len(page)-1].name, "limit", "detailed")
+		out.Links = append(out.Links, link{Rel: "next", Href: c.v.base + "/queues?" + next})
+	}
+	setContentLocation(c, true)
+	writeJSON(c.w, http.StatusOK, out)
+	return nil
+}
+
+// serveGetQueueV11 answers the metadata as stored, {} for a missing queue:
+// v1.1 fills in no reserved defaults.
+func (h *handler) serveGetQueueV11(c *call) error {
+	meta, _ := h.queueMetadata(c.target)
+	writeJSON(c.w, http.StatusOK, meta)
 	return nil
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The v2 message resources: decoding, defaults and encoding.
+// The message resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
-func (h *handler) v2PostMessages(c *call) error {
-	set := h.queueSettings(c)
+func (h *handler) servePostMessagesV2(c *call) error {
+	set := h.queueSettings(c.target)
 	limit := min(set.postLimit(), maxPostSize)
 	body, err := readBody(c.w, c.r, limit, "Message collection")
 	if err != nil {
@@ -27,11 +29,11 @@ func (h *handler) v2PostMessages(c *call) error {
 	}
 	// As in Zaqar, delay is read only in a queue with a default delay,
 	// and ignored elsewhere.
-	posts, err := h.decodePosts(elems, len(body), postRules{delays: set.defaultDelay > 0}, c.clientID)
+	posts, err := h.decodePosts(elems, len(body), postRules{delays: set.defaultDelay > 0}, c.client)
 	if err != nil {
 		return err
 	}
-	ids, err := h.postMessages(c, posts, true)
+	ids, err := h.postMessages(c.target, posts, true)
 	if err != nil {
 		return err
 	}
@@ -135,30 +137,24 @@ func decodeElem(raw json.RawMessage, e *messageElem) bool {
 	return json.Unmarshal(raw, e) == nil
 }
 
-type messageList struct {
-	Messages []wireMessage `json:"messages"`
-	Links    []link        `json:"links"`
-}
-
-// v2GetMessages serves both the listing and the get by ids.
-func (h *handler) v2GetMessages(c *call) error {
+// serveGetMessagesV2 serves both the listing and the get by ids.
+func (h *handler) serveGetMessagesV2(c *call) error {
 	if ids := queryList(c.query(), "ids"); len(ids) > 0 {
 		return h.idsReply(c, ids)
 	}
 
 	opts, hasLimit, err := h.decodeList(c, true)
-	out := messageList{Messages: []wireMessage{}, Links: []link{}}
 	if errors.Is(err, errBadMarker) {
-		writeJSON(c.w, http.StatusOK, out)
+		c.v.writePage(c.w, c.qpath, nil, "", h.clock.Now())
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	limit := opts.Limit
-	msgs, forced := h.listMessages(c, opts)
+	msgs, forced, _ := h.listMessages(c.target, opts)
+	var nextHref string
 	if len(msgs) > 0 {
-		out.Messages = c.v.encodeMessages(c.queue, msgs, h.clock.Now())
 		next := url.Values{"marker": {msgs[len(msgs)-1].ID.String()}}
 		if hasLimit {
 			next.Set("limit", strconv.Itoa(limit))
@@ -171,9 +167,9 @@ func (h *handler) v2GetMessages(c *call) error {
 				next.Set(b.name, "true")
 			}
 		}
-		out.Links = append(out.Links, link{Rel: "next", Href: c.v.queuePath(c.queue) + "/messages?" + next.Encode()})
+		nextHref = c.qpath.String() + "/messages?" + next.Encode()
 	}
-	writeJSON(c.w, http.StatusOK, out)
+	c.v.writePage(c.w, c.qpath, msgs, nextHref, h.clock.Now())
 	return nil
 }
 
@@ -186,7 +182,7 @@ var errBadMarker = errors.New("malformed marker")
 // hasLimit reports a limit given; the error is errBadMarker for a marker
 // that is not a message ID.
 func (h *handler) decodeList(c *call, delayed bool) (opts claimq.ListOptions, hasLimit bool, err error) {
-	opts.ClientID = c.clientID
+	opts.ClientID = c.client
 	if opts.Limit, hasLimit, err = queryInt(c, "limit", 1, h.limits.MaxListLimit); err != nil {
 		return opts, false, err
 	}
@@ -217,7 +213,7 @@ func (h *handler) idsReply(c *call, ids []string) error {
 	if err := h.checkIDCount(ids); err != nil {
 		return err
 	}
-	msgs := h.getMessages(c, ids)
+	msgs := h.getMessages(c.target, ids)
 	switch {
 	case len(msgs) == 0 && c.v.emptyNoContent:
 		c.w.WriteHeader(http.StatusNoContent)
@@ -225,7 +221,7 @@ func (h *handler) idsReply(c *call, ids []string) error {
 	case len(msgs) == 0:
 		return errNoMessages(ids)
 	}
-	c.v.writeMessages(c.w, http.StatusOK, c.queue, msgs, claimq.ClaimID{}, h.clock.Now())
+	c.v.writeMessages(c.w, http.StatusOK, c.qpath, msgs, claimq.ClaimID{}, h.clock.Now())
 	return nil
 }
 
@@ -237,30 +233,30 @@ func (h *handler) checkIDCount(ids []string) error {
 	return nil
 }
 
-// v2GetMessage serves every version, each with its representation.
-func (h *handler) v2GetMessage(c *call) error {
-	m, err := h.getMessage(c, c.r.PathValue("id"))
+// serveGetMessage serves every version, each with its representation.
+func (h *handler) serveGetMessage(c *call) error {
+	m, err := h.getMessage(c.target, c.id)
 	if err != nil {
 		return err
 	}
 	setContentLocation(c, true)
-	writeJSON(c.w, http.StatusOK, c.v.encodeMessages(c.queue, []message{m}, h.clock.Now())[0])
+	c.v.writeMessage(c.w, c.qpath, m, h.clock.Now())
 	return nil
 }
 
-// v2DeleteMessage serves every version: the delete-with-claim answers
+// serveDeleteMessage serves every version: the delete-with-claim answers
 // are the same in all.
-func (h *handler) v2DeleteMessage(c *call) error {
+func (h *handler) serveDeleteMessage(c *call) error {
 	claimID := c.param("claim_id")
-	if err := h.deleteMessage(c, c.r.PathValue("id"), claimID, claimID != ""); err != nil {
+	if err := h.deleteMessage(c.target, c.id, claimID, claimID != ""); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// v2PopMessage is a popped message: Zaqar returns the storage dict.
-type v2PopMessage struct {
+// poppedMessage is a popped message: Zaqar returns the storage dict.
+type poppedMessage struct {
 	ID         string          `json:"id"`
 	Age        int64           `json:"age"`
 	TTL        int64           `json:"ttl"`
@@ -269,9 +265,9 @@ type v2PopMessage struct {
 	ClaimCount int             `json:"claim_count"`
 }
 
-// v2DeleteMessages serves both the delete by ids and the pop, in v1.1
+// serveDeleteMessages serves both the delete by ids and the pop, in v1.1
 // too.
-func (h *handler) v2DeleteMessages(c *call) error {
+func (h *handler) serveDeleteMessages(c *call) error {
 	ids := queryList(c.query(), "ids")
 	popText := c.param("pop")
 	switch {
@@ -282,16 +278,16 @@ func (h *handler) v2DeleteMessages(c *call) error {
 		if err != nil {
 			return err
 		}
-		msgs, err := h.popMessages(c, n)
+		msgs, err := h.popMessages(c.target, n)
 		if err != nil {
 			return err
 		}
 		now := h.clock.Now()
-		out := make([]v2PopMessage, len(msgs))
+		out := make([]poppedMessage, len(msgs))
 		for i, m := range msgs {
-			out[i] = v2PopMessage{ID: m.ID.String(), Age: seconds(m.Age(now)), TTL: seconds(m.TTL), Body: m.Body, ClaimCount: m.ClaimCount}
+			out[i] = poppedMessage{ID: m.ID.String(), Age: seconds(m.Age(now)), TTL: seconds(m.TTL), Body: m.Body, ClaimCount: m.ClaimCount}
 		}
-		writeJSON(c.w, http.StatusOK, map[string][]v2PopMessage{"messages": out})
+		writeJSON(c.w, http.StatusOK, map[string][]poppedMessage{"messages": out})
 		return nil
 	case len(ids) == 0:
 		return badRequest(`Deleting the whole collection is denied: give "ids" (1 to %d) or "pop" (1 to %d).`,
@@ -300,7 +296,128 @@ func (h *handler) v2DeleteMessages(c *call) error {
 	if err := h.checkIDCount(ids); err != nil {
 		return err
 	}
-	h.deleteMessages(c, ids)
+	h.deleteMessages(c.target, ids)
 	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// servePostMessagesV10 takes a bare array of {"ttl", "body"}, both required,
+// and posts only to a queue that exists.
+func (h *handler) servePostMessagesV10(c *call) error {
+	if c.client == "" {
+		return errMissingClientID()
+	}
+	body, err := readBody(c.w, c.r, maxPostSize, "Message collection")
+	if err != nil {
+		return err
+	}
+	if err := parseJSON(body); err != nil {
+		return err
+	}
+	var elems []json.RawMessage
+	if firstByte(body) != '[' || json.Unmarshal(body, &elems) != nil {
+		return badBody("Document type not supported: v1.0 takes a JSON array of messages.")
+	}
+	posts, err := h.decodePosts(elems, len(body), postRules{ttlRequired: true, undelayed: true}, c.client)
+	if err != nil {
+		return err
+	}
+	ids, err := h.postMessages(c.target, posts, false)
+	if err != nil {
+		return err
+	}
+	writePosted(c, ids, true) // "partial": false always, since Icehouse
+	return nil
+}
+
+// serveGetMessagesV1 serves both the listing and the get by ids, in v1.0
+// and v1.1.
+func (h *handler) serveGetMessagesV1(c *call) error {
+	setContentLocation(c, true) // whatever the answer, as v1.0 set it
+	if ids := queryList(c.query(), "ids"); len(ids) > 0 {
+		return h.idsReply(c, ids)
+	}
+	return h.listMessagesV1(c)
+}
+
+// serveDeleteMessagesV10 deletes by ids, which v1.0 requires: it has no pop.
+func (h *handler) serveDeleteMessagesV10(c *call) error {
+	ids := queryList(c.query(), "ids")
+	if len(ids) == 0 {
+		return errorf(http.StatusBadRequest, "Missing parameter",
+			`The "ids" parameter is required: deleting the whole collection is denied.`)
+	}
+	if err := h.checkIDCount(ids); err != nil {
+		return err
+	}
+	h.deleteMessages(c.target, ids)
+	c.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// nextQuery is the query of a v1 next link: the request's own values of
+// keep, as sent, and the new marker.
+func nextQuery(q url.Values, marker string, keep ...string) string {
+	next := url.Values{"marker": {marker}}
+	for _, k := range keep {
+		if v, ok := q[k]; ok {
+			next[k] = v
+		}
+	}
+	return next.Encode()
+}
+
+// listMessagesV1 serves v1.0 and v1.1, which know no delayed messages;
+// v1.0 answers an empty page 204 and needs Client-ID to hide the
+// caller's own messages.
+func (h *handler) listMessagesV1(c *call) error {
+	if c.client == "" {
+		return errMissingClientID()
+	}
+	opts, _, err := h.decodeList(c, false)
+	if err != nil && !errors.Is(err, errBadMarker) {
+		return err
+	}
+	var msgs []message
+	exists := true
+	if err == nil {
+		msgs, _, exists = h.listMessages(c.target, opts)
+	}
+	if !exists && !c.v.lazyQueues {
+		return errNoQueue(c.queue)
+	}
+	if len(msgs) == 0 && c.v.emptyNoContent {
+		c.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	var next string
+	if len(msgs) > 0 {
+		next = c.qpath.String() + "/messages?" + nextQuery(c.query(), msgs[len(msgs)-1].ID.String(), "limit", "echo", "include_claimed")
+	}
+	c.v.writePage(c.w, c.qpath, msgs, next, h.clock.Now())
+	return nil
+}
+
+// servePostMessagesV11 takes v2's envelope with the configured default TTL,
+// never the queue's, and no delays, as Zaqar's v1.1 did.
+func (h *handler) servePostMessagesV11(c *call) error {
+	body, err := readBody(c.w, c.r, maxPostSize, "Message collection")
+	if err != nil {
+		return err
+	}
+	elems, err := decodeEnvelope(body)
+	if err != nil {
+		return err
+	}
+	rules := postRules{defaultTTL: h.limits.DefaultMessageTTL, undelayed: true}
+	posts, err := h.decodePosts(elems, len(body), rules, c.client)
+	if err != nil {
+		return err
+	}
+	ids, err := h.postMessages(c.target, posts, true)
+	if err != nil {
+		return err
+	}
+	writePosted(c, ids, false)
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// The v2 claim resources: decoding, defaults and encoding.
+// The claim resources of every version: decoding, defaults and encoding.
+// The route table (routes.go) says which versions each function serves;
+// a suffix (V10, V11, V1 for both, V2) marks one written for those alone.
 
 // claimRules are what a version asks of a claim's {"ttl": n, "grace": n}.
 type claimRules struct {
@@ -58,8 +60,8 @@ func (h *handler) decodeClaimBody(c *call, r claimRules) (ttl, grace time.Durati
 	return ttl, grace, nil
 }
 
-// v2CreateClaim serves v1.1 too, whose defaults are the same.
-func (h *handler) v2CreateClaim(c *call) error {
+// serveCreateClaim serves v1.1 too, whose defaults are the same.
+func (h *handler) serveCreateClaim(c *call) error {
 	limit, _, err := queryInt(c, "limit", 1, h.limits.MaxClaimLimit)
 	if err != nil {
 		return err
@@ -80,7 +82,7 @@ func (h *handler) claimReply(c *call, limit int, ttl, grace time.Duration) error
 	if grace == 0 {
 		grace = claimq.NoGrace // only reachable with limits that allow it
 	}
-	cl, err := h.createClaim(c, claimq.ClaimOptions{Limit: limit, TTL: ttl, Grace: grace})
+	cl, err := h.createClaim(c.target, claimq.ClaimOptions{Limit: limit, TTL: ttl, Grace: grace})
 	if err != nil {
 		return err
 	}
@@ -88,37 +90,24 @@ func (h *handler) claimReply(c *call, limit int, ttl, grace time.Duration) error
 		c.w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	c.w.Header()["Location"] = []string{c.v.claimPath(c.queue, cl.ID)}
-	c.v.writeMessages(c.w, http.StatusCreated, c.queue, cl.Messages, cl.ID, h.clock.Now())
+	c.w.Header()["Location"] = []string{claimPath(c.qpath, cl.ID)}
+	c.v.writeMessages(c.w, http.StatusCreated, c.qpath, cl.Messages, cl.ID, h.clock.Now())
 	return nil
 }
 
-type v2Claim struct {
-	Age      int64         `json:"age"`
-	TTL      int64         `json:"ttl"`
-	Href     string        `json:"href"`
-	Messages []wireMessage `json:"messages"`
-}
-
-// v2GetClaim serves every version, each with its representation.
-func (h *handler) v2GetClaim(c *call) error {
-	cl, err := h.getClaim(c, c.r.PathValue("id"))
+// serveGetClaim serves every version, each with its representation.
+func (h *handler) serveGetClaim(c *call) error {
+	cl, err := h.getClaim(c.target, c.id)
 	if err != nil {
 		return err
 	}
-	now := h.clock.Now()
 	setContentLocation(c, true)
-	writeJSON(c.w, http.StatusOK, v2Claim{
-		Age:      seconds(cl.Age(now)),
-		TTL:      seconds(cl.TTL),
-		Href:     c.v.claimPath(c.queue, cl.ID),
-		Messages: c.v.encodeClaimed(c.queue, cl, now),
-	})
+	c.v.writeClaim(c.w, c.qpath, cl, h.clock.Now())
 	return nil
 }
 
-// v2UpdateClaim serves v1.1 too.
-func (h *handler) v2UpdateClaim(c *call) error {
+// serveUpdateClaim serves v1.1 too.
+func (h *handler) serveUpdateClaim(c *call) error {
 	// Zaqar checks grace on update only for type; claimq needs it
 	// within 0..MaxGrace, which the description then names.
 	ttl, grace, err := h.decodeClaimBody(c, claimRules{
@@ -131,16 +120,42 @@ func (h *handler) v2UpdateClaim(c *call) error {
 }
 
 func (h *handler) updateClaimReply(c *call, ttl, grace time.Duration) error {
-	if err := h.updateClaim(c, c.r.PathValue("id"), ttl, grace); err != nil {
+	if err := h.updateClaim(c.target, c.id, ttl, grace); err != nil {
 		return err
 	}
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// v2ReleaseClaim serves every version.
-func (h *handler) v2ReleaseClaim(c *call) error {
-	h.releaseClaim(c, c.r.PathValue("id"))
+// serveReleaseClaim serves every version.
+func (h *handler) serveReleaseClaim(c *call) error {
+	h.releaseClaim(c.target, c.id)
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// serveCreateClaimV10 requires both ttl and grace, which later versions
+// default.
+func (h *handler) serveCreateClaimV10(c *call) error {
+	limit, _, err := queryInt(c, "limit", 1, h.limits.MaxClaimLimit)
+	if err != nil {
+		return err
+	}
+	ttl, grace, err := h.decodeClaimBody(c, claimRules{
+		ttlRequired: true, graceRequired: true, minGrace: h.limits.MinGrace, empty: errEmptyBody(),
+	})
+	if err != nil {
+		return err
+	}
+	return h.claimReply(c, limit, ttl, grace)
+}
+
+// serveUpdateClaimV10 requires ttl; grace defaults to 0, not to the create
+// default as in later versions.
+func (h *handler) serveUpdateClaimV10(c *call) error {
+	ttl, grace, err := h.decodeClaimBody(c, claimRules{ttlRequired: true, empty: errEmptyBody()})
+	if err != nil {
+		return err
+	}
+	return h.updateClaimReply(c, ttl, grace)
 }
