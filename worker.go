@@ -361,6 +361,7 @@ type lease[T any] struct {
 	mu        sync.Mutex // guards the fields below
 	jobs      []*job[T]
 	want      int   // jobs on whose behalf the lease is renewed
+	leaving   int   // of those, jobs whose settling call is under way
 	unsettled int   // jobs not yet settled
 	timer     Timer // the next renewal; nil when none is due
 	renewing  bool  // a renewal call is under way
@@ -375,9 +376,12 @@ type job[T any] struct {
 	d      Delivery[T]
 	ctx    context.Context
 	cancel context.CancelCauseFunc
-	wants  bool  // guarded by l.mu: the lease is renewed on its behalf
-	done   bool  // guarded by l.mu: the handler has returned
-	limit  Timer // MaxLease; nil without one
+	// Guarded by l.mu: wants is true while the lease is renewed on the
+	// job's behalf, from the claim until the engine call that settles
+	// the message has returned (or MaxLease has passed); leaving while
+	// that call is under way; done once the handler has returned.
+	wants, leaving, done bool
+	limit                Timer // MaxLease; nil without one
 }
 
 // start runs a handler for each message of l and schedules its renewal.
@@ -395,8 +399,15 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	w.leaseWG.Add(1)
 	w.claimed.Add(int64(len(nl.Messages)))
 
+	// The first renewal counts from when the engine made the claim, so
+	// that time spent since (a slow network, a fast fake clock) does not
+	// push it past the claim's expiry.
+	first := w.opts.RenewEvery
+	if !nl.Expires.IsZero() {
+		first -= w.clock.Now().Sub(nl.Expires.Add(-w.opts.ClaimTTL))
+	}
 	l.mu.Lock()
-	l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
+	l.timer = w.clock.AfterFunc(first, l.renew)
 	for _, j := range l.jobs {
 		if w.opts.MaxLease > 0 {
 			j.limit = w.clock.AfterFunc(w.opts.MaxLease, j.maxLeasePassed)
@@ -416,10 +427,26 @@ func (l *lease[T]) unwantLocked(j *job[T]) {
 		return
 	}
 	j.wants = false
+	if j.leaving {
+		l.leaving--
+	}
 	if l.want--; l.want == 0 && l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil
 	}
+}
+
+// leave marks the start of the engine call that takes j's message out of
+// the lease (a delete or retry). Such a call may end the claim, so a
+// renewal failing while every job still wanting the lease is leaving it
+// is no sign of a lost lease.
+func (l *lease[T]) leave(j *job[T]) {
+	l.mu.Lock()
+	if j.wants && !j.leaving {
+		j.leaving = true
+		l.leaving++
+	}
+	l.mu.Unlock()
 }
 
 // finishLocked reports whether l has just finished: every job settled and
@@ -459,6 +486,9 @@ func (l *lease[T]) renew() {
 	case l.want == 0 || l.released:
 		// Settled or handed back while the call ran: its result no
 		// longer matters.
+	case err != nil && l.want == l.leaving:
+		// The settling calls may have ended the claim; they report for
+		// themselves whether it was lost.
 	case err != nil:
 		l.lost = fmt.Errorf("%w: renewing claim %s: %w", ErrLeaseLost, l.id, err)
 		for _, j := range l.jobs {
@@ -522,7 +552,6 @@ func (w *Worker[T]) work(j *job[T]) {
 	l := j.l
 	l.mu.Lock()
 	j.done = true
-	l.unwantLocked(j)
 	released, lost := l.released, l.lost
 	l.mu.Unlock()
 	if j.limit != nil {
@@ -531,19 +560,22 @@ func (w *Worker[T]) work(j *job[T]) {
 	w.settle(j, err, released, lost)
 	j.cancel(nil)
 
-	l.mu.Lock()
-	l.unsettled--
-	done := l.finishLocked()
-	l.mu.Unlock()
-	if done {
-		w.finish(l)
-	}
+	// The slot is freed before the lease may finish, so that a Run
+	// that returns finds every slot free.
 	w.mu.Lock()
 	w.free++
 	w.mu.Unlock()
 	select {
 	case w.freed <- struct{}{}:
 	default:
+	}
+	l.mu.Lock()
+	l.unwantLocked(j)
+	l.unsettled--
+	done := l.finishLocked()
+	l.mu.Unlock()
+	if done {
+		w.finish(l)
 	}
 }
 
@@ -563,6 +595,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	if herr == nil {
 		// Even a lease known to be lost is tried: the engine has the last
 		// word, and its error is the one to roll back on.
+		l.leave(j)
 		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventHandled, nil)
 		return
 	}
@@ -576,6 +609,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		return
 	case errors.Is(herr, ErrPermanent) || (w.opts.MaxAttempts > 0 && d.Attempt >= w.opts.MaxAttempts):
 		if w.opts.DeadLetter == nil {
+			l.leave(j)
 			w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDiscarded, herr)
 			return
 		}
@@ -583,10 +617,12 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 			w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: fmt.Errorf("claimq: dead letter: %w", err)})
 			break // retried below
 		}
+		l.leave(j)
 		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDeadLettered, herr)
 		return
 	}
 	delay := w.backoff(d.Attempt, herr)
+	l.leave(j)
 	if err := w.engine.Retry(w.bg, l.id, delay, d.ID); err != nil {
 		w.deleted(j, err, EventRetried, herr)
 		return

@@ -17,7 +17,8 @@ import (
 // engine's clock: the FakeClock drives every deadline of queue and worker,
 // and the bubble lets a test wait until every goroutine is blocked
 // (synctest.Wait) before it asserts that something has not happened, and
-// turns a missing event into a failure instead of a hang (see next).
+// turns an event that can no longer come into a failure instead of a hang
+// (see next).
 
 // workerEnv is one queue, its engine and a worker's events.
 type workerEnv struct {
@@ -59,21 +60,27 @@ func (e *workerEnv) start(opts WorkerOptions[string], h Handler[string]) (w *Wor
 	return w, stop
 }
 
-// next returns the next event of one of kinds, skipping the others. Inside
-// a bubble the hour-long fake timeout fires only once every goroutine is
-// blocked, so it fails a test whose event can no longer come.
+// next returns the next event of one of kinds, skipping the others. It
+// fails the test once every goroutine of the bubble is blocked with no
+// such event sent: it can no longer come.
 func (e *workerEnv) next(kinds ...EventKind) Event[string] {
 	e.t.Helper()
 	for {
+		var ev Event[string]
 		select {
-		case ev := <-e.events:
-			for _, k := range kinds {
-				if ev.Kind == k {
-					return ev
-				}
+		case ev = <-e.events:
+		default:
+			synctest.Wait()
+			select {
+			case ev = <-e.events:
+			default:
+				e.t.Fatalf("no event among %v: the worker is idle", kinds)
 			}
-		case <-time.After(time.Hour):
-			e.t.Fatalf("no event among %v: the worker is idle", kinds)
+		}
+		for _, k := range kinds {
+			if ev.Kind == k {
+				return ev
+			}
 		}
 	}
 }
