@@ -136,14 +136,20 @@ func (e *local[T]) Delete(ctx context.Context, claim string, ids ...string) erro
 	if err != nil {
 		return err
 	}
-	// The batch call deletes all or nothing; when it refuses, each
-	// message is deleted on its own so that the others still go.
-	if _, err := e.q.DeleteClaimed(cid, mids...); err == nil {
-		return nil
+	// The batch call deletes all or nothing. When it refuses because the
+	// claim is not live, every message is refused; otherwise each message
+	// is deleted on its own, so that the others still go.
+	_, err = e.q.DeleteClaimed(cid, mids...)
+	if err == nil || len(mids) == 1 || errors.Is(err, ErrClaimNotFound) {
+		return err
 	}
 	var errs []error
 	for _, id := range mids {
-		if err := e.q.Delete(id, cid); err != nil && !errors.Is(err, ErrMessageNotFound) {
+		err := e.q.Delete(id, cid)
+		// A message gone while the claim is live (the error says nothing
+		// of the claim then) is deleted as far as the worker is
+		// concerned, as DeleteClaimed has it.
+		if err != nil && !(errors.Is(err, ErrMessageNotFound) && !errors.Is(err, ErrClaimExpired) && !errors.Is(err, ErrClaimNotFound)) {
 			errs = append(errs, err)
 		}
 	}
