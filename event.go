@@ -131,8 +131,11 @@ func (w *Worker[T]) Counters() Counters {
 
 // emit counts ev, hands it to OnEvent and logs it.
 func (w *Worker[T]) emit(ev Event[T]) {
-	ev.Time = w.clock.Now()
 	w.counts[ev.Kind].Add(1)
+	if w.opts.OnEvent == nil && w.opts.Logger == nil {
+		return
+	}
+	ev.Time = w.clock.Now()
 	if w.opts.OnEvent != nil {
 		w.opts.OnEvent(ev)
 	}

@@ -132,7 +132,8 @@ func (e *local[T]) Delete(ctx context.Context, claim string, ids ...string) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cid, mids, err := parseIDs(claim, ids)
+	var buf [16]MessageID
+	cid, mids, err := parseIDs(claim, ids, buf[:])
 	if err != nil {
 		return err
 	}
@@ -174,7 +175,8 @@ func (e *local[T]) Retry(ctx context.Context, claim string, delay time.Duration,
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cid, mids, err := parseIDs(claim, ids)
+	var buf [16]MessageID
+	cid, mids, err := parseIDs(claim, ids, buf[:])
 	if err != nil {
 		return err
 	}
@@ -190,16 +192,19 @@ func (e *local[T]) Clock() Clock {
 	return e.q.clock
 }
 
-func parseIDs(claim string, ids []string) (ClaimID, []MessageID, error) {
+// parseIDs parses the IDs of a call on a claim, into buf when they fit.
+func parseIDs(claim string, ids []string, buf []MessageID) (ClaimID, []MessageID, error) {
 	cid, err := ParseClaimID(claim)
 	if err != nil {
 		return ClaimID{}, nil, err
 	}
-	mids := make([]MessageID, len(ids))
-	for i, s := range ids {
-		if mids[i], err = ParseMessageID(s); err != nil {
+	mids := buf[:0]
+	for _, s := range ids {
+		id, err := ParseMessageID(s)
+		if err != nil {
 			return ClaimID{}, nil, fmt.Errorf("%w (claim %s)", err, claim)
 		}
+		mids = append(mids, id)
 	}
 	return cid, mids, nil
 }

@@ -149,8 +149,10 @@ type Worker[T any] struct {
 	panics  atomic.Int64
 	started atomic.Bool
 
-	bg      context.Context // Run's context without its cancellation: for settling
-	leaseWG sync.WaitGroup  // one per lease not yet finished
+	bg        context.Context // Run's context without its cancellation: for settling
+	jobs      chan *job[T]    // to the handler goroutines
+	handlerWG sync.WaitGroup  // the handler goroutines
+	leaseWG   sync.WaitGroup  // one per lease not yet finished
 
 	mu     sync.Mutex // guards the fields below
 	free   int        // handler slots not holding a message
@@ -215,6 +217,7 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 		maxCause: fmt.Errorf("%w (%v)", ErrMaxLease, opts.MaxLease),
 		free:     opts.Concurrency,
 		freed:    make(chan struct{}, 1),
+		jobs:     make(chan *job[T], opts.Concurrency),
 		leases:   make(map[*lease[T]]struct{}),
 	}
 	if w.backoff == nil {
@@ -241,8 +244,14 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 		return fmt.Errorf("%w: Worker.Run called twice", ErrInvalid)
 	}
 	w.bg = context.WithoutCancel(ctx)
+	w.handlerWG.Add(w.opts.Concurrency)
+	for range w.opts.Concurrency {
+		go w.handlers()
+	}
 	err := w.claimLoop(ctx)
 	w.drain()
+	close(w.jobs)
+	w.handlerWG.Wait()
 	return err
 }
 
@@ -353,13 +362,18 @@ func (w *Worker[T]) drain() {
 
 // lease is a claim the worker holds, with its messages' jobs. It is
 // renewed while any job wants it, and finished when every job is settled
-// and no renewal runs.
+// and no renewal runs. Its jobs share one context: every reason to cancel
+// a handler (a failed renewal, MaxLease, which passes for all of them at
+// once, the shutdown timeout) concerns the whole claim.
 type lease[T any] struct {
-	w  *Worker[T]
-	id string
+	w      *Worker[T]
+	id     string
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	limit  Timer // MaxLease; nil without one
 
-	mu        sync.Mutex // guards the fields below
-	jobs      []*job[T]
+	mu        sync.Mutex // guards the fields below and the jobs' flags
+	jobs      []job[T]
 	want      int   // jobs on whose behalf the lease is renewed
 	leaving   int   // of those, jobs whose settling call is under way
 	unsettled int   // jobs not yet settled
@@ -372,25 +386,23 @@ type lease[T any] struct {
 
 // job is one message being handled.
 type job[T any] struct {
-	l      *lease[T]
-	d      Delivery[T]
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	l *lease[T]
+	d Delivery[T]
 	// Guarded by l.mu: wants is true while the lease is renewed on the
 	// job's behalf, from the claim until the engine call that settles
 	// the message has returned (or MaxLease has passed); leaving while
 	// that call is under way; done once the handler has returned.
 	wants, leaving, done bool
-	limit                Timer // MaxLease; nil without one
 }
 
-// start runs a handler for each message of l and schedules its renewal.
+// start hands each message of nl to a handler and schedules the renewal
+// of its claim.
 func (w *Worker[T]) start(nl Lease[T]) {
-	l := &lease[T]{w: w, id: nl.ID, jobs: make([]*job[T], len(nl.Messages))}
+	l := &lease[T]{w: w, id: nl.ID, jobs: make([]job[T], len(nl.Messages))}
+	l.ctx, l.cancel = context.WithCancelCause(w.bg)
 	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
 	for i, d := range nl.Messages {
-		ctx, cancel := context.WithCancelCause(w.bg)
-		l.jobs[i] = &job[T]{l: l, d: d, ctx: ctx, cancel: cancel, wants: true}
+		l.jobs[i] = job[T]{l: l, d: d, wants: true}
 	}
 	w.mu.Lock()
 	w.free -= len(nl.Messages)
@@ -408,15 +420,22 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	}
 	l.mu.Lock()
 	l.timer = w.clock.AfterFunc(first, l.renew)
-	for _, j := range l.jobs {
-		if w.opts.MaxLease > 0 {
-			j.limit = w.clock.AfterFunc(w.opts.MaxLease, j.maxLeasePassed)
-		}
+	if w.opts.MaxLease > 0 {
+		l.limit = w.clock.AfterFunc(w.opts.MaxLease, l.maxLeasePassed)
 	}
 	l.mu.Unlock()
 	w.emit(Event[T]{Kind: EventClaimed, Lease: l.id, Count: len(nl.Messages)})
-	for _, j := range l.jobs {
-		go w.work(j)
+	for i := range l.jobs {
+		w.jobs <- &l.jobs[i]
+	}
+}
+
+// handlers is one of the Concurrency goroutines that run handlers; they
+// live as long as Run, so that their stacks, once grown, are reused.
+func (w *Worker[T]) handlers() {
+	defer w.handlerWG.Done()
+	for j := range w.jobs {
+		w.work(j)
 	}
 }
 
@@ -460,6 +479,10 @@ func (l *lease[T]) finishLocked() bool {
 }
 
 func (w *Worker[T]) finish(l *lease[T]) {
+	l.cancel(nil)
+	if l.limit != nil {
+		l.limit.Stop()
+	}
 	w.mu.Lock()
 	delete(w.leases, l)
 	w.mu.Unlock()
@@ -491,9 +514,7 @@ func (l *lease[T]) renew() {
 		// themselves whether it was lost.
 	case err != nil:
 		l.lost = fmt.Errorf("%w: renewing claim %s: %w", ErrLeaseLost, l.id, err)
-		for _, j := range l.jobs {
-			j.cancel(l.lost)
-		}
+		l.cancel(l.lost)
 		ev = Event[T]{Kind: EventRenewFailed, Lease: l.id, Err: l.lost}
 	default:
 		l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
@@ -509,11 +530,17 @@ func (l *lease[T]) renew() {
 	}
 }
 
-func (j *job[T]) maxLeasePassed() {
-	j.l.mu.Lock()
-	j.l.unwantLocked(j)
-	j.l.mu.Unlock()
-	j.cancel(j.l.w.maxCause)
+// maxLeasePassed is the MaxLease timer's callback: the lease is no longer
+// renewed for the handlers still running, and they are cancelled.
+func (l *lease[T]) maxLeasePassed() {
+	l.mu.Lock()
+	for i := range l.jobs {
+		if j := &l.jobs[i]; !j.done {
+			l.unwantLocked(j)
+		}
+	}
+	l.mu.Unlock()
+	l.cancel(l.w.maxCause)
 }
 
 // abort cancels the lease's running handlers and releases it.
@@ -529,20 +556,20 @@ func (l *lease[T]) abort() {
 		l.timer.Stop()
 		l.timer = nil
 	}
-	var running []*job[T]
-	for _, j := range l.jobs {
-		if !j.done {
-			running = append(running, j)
+	var running []Delivery[T]
+	for i := range l.jobs {
+		if j := &l.jobs[i]; !j.done {
+			running = append(running, j.d)
 		}
-		j.cancel(ErrShutdown)
 	}
 	l.mu.Unlock()
+	l.cancel(ErrShutdown)
 	if err := w.engine.Release(w.bg, l.id); err != nil {
 		w.emit(Event[T]{Kind: EventError, Lease: l.id, Err: err})
 		return
 	}
-	for _, j := range running {
-		w.emit(Event[T]{Kind: EventReleased, Lease: l.id, Message: j.d, Err: ErrShutdown})
+	for _, d := range running {
+		w.emit(Event[T]{Kind: EventReleased, Lease: l.id, Message: d, Err: ErrShutdown})
 	}
 }
 
@@ -554,11 +581,7 @@ func (w *Worker[T]) work(j *job[T]) {
 	j.done = true
 	released, lost := l.released, l.lost
 	l.mu.Unlock()
-	if j.limit != nil {
-		j.limit.Stop()
-	}
 	w.settle(j, err, released, lost)
-	j.cancel(nil)
 
 	// The slot is freed before the lease may finish, so that a Run
 	// that returns finds every slot free.
@@ -586,7 +609,7 @@ func (w *Worker[T]) call(j *job[T]) (err error) {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return w.handler(j.ctx, j.d)
+	return w.handler(j.l.ctx, j.d)
 }
 
 // settle acts on the handler's result herr for j's message.
