@@ -113,8 +113,8 @@ func (e *workerEnv) post(bodies ...string) []MessageID {
 	return ids
 }
 
-// panicking is a handler result that makes the test handler panic.
-var panicking = errors.New("panic")
+// errPanic is a handler result that makes the test handler panic.
+var errPanic = errors.New("panic")
 
 // TestWorkerOutcomes runs one message through a handler whose result is
 // scripted per attempt and checks each event of its life: every retry
@@ -143,7 +143,7 @@ func TestWorkerOutcomes(t *testing.T) {
 			want: []EventKind{EventDiscarded}},
 		{name: "max attempts", results: []error{errBoom, errBoom, errBoom}, maxAttempts: 3, deadLetter: true,
 			want: []EventKind{EventRetried, EventRetried, EventDeadLettered}, wantDLQ: []string{"job"}},
-		{name: "panic", results: []error{panicking, nil}, want: []EventKind{EventRetried, EventHandled}, wantPanics: 1},
+		{name: "panic", results: []error{errPanic, nil}, want: []EventKind{EventRetried, EventHandled}, wantPanics: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestWorkerOutcomes(t *testing.T) {
 					mu.Unlock()
 					assert.Equal(t, "job", m.Body)
 					assert.Equal(t, n, m.Attempt, "Attempt")
-					if err := tt.results[n-1]; err != panicking {
+					if err := tt.results[n-1]; err != errPanic {
 						return err
 					}
 					panic("handler bug")
@@ -179,7 +179,7 @@ func TestWorkerOutcomes(t *testing.T) {
 						continue
 					}
 					require.Error(t, ev.Err, "the handler's error")
-					if tt.results[i] == panicking {
+					if tt.results[i] == errPanic {
 						var pe *PanicError
 						require.ErrorAs(t, ev.Err, &pe)
 						assert.Equal(t, "handler bug", pe.Value)
