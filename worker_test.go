@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -521,4 +523,142 @@ func mustParseClaim(t *testing.T, s string) ClaimID {
 	id, err := ParseClaimID(s)
 	require.NoError(t, err)
 	return id
+}
+
+// flakyClaims fails the first n claims with a transport error.
+type flakyClaims struct {
+	Engine[string]
+	mu    sync.Mutex
+	n     int
+	calls []time.Time
+}
+
+var errTransport = errors.New("connection reset")
+
+func (e *flakyClaims) Claim(ctx context.Context, req ClaimRequest) (Lease[string], error) {
+	e.mu.Lock()
+	e.calls = append(e.calls, e.Engine.Clock().Now())
+	fail := len(e.calls) <= e.n
+	e.mu.Unlock()
+	if fail {
+		return Lease[string]{}, errTransport
+	}
+	return e.Engine.Claim(ctx, req)
+}
+
+// A failing Claim is reported and tried again after a pause that doubles
+// on the engine's clock, from 1 s.
+func TestWorkerClaimErrorPauses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		fe := &flakyClaims{Engine: env.engine, n: 3}
+		env.engine = fe
+		_, stop := env.start(WorkerOptions[string]{}, func(context.Context, Delivery[string]) error { return nil })
+		env.post("job")
+		calls := func() int {
+			fe.mu.Lock()
+			defer fe.mu.Unlock()
+			return len(fe.calls)
+		}
+		for i, pause := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+			ev := env.next(EventError)
+			require.ErrorIs(t, ev.Err, errTransport)
+			env.clock.Advance(pause - 1)
+			synctest.Wait()
+			require.Equal(t, i+1, calls(), "Claim tried again before its pause of %v", pause)
+			env.clock.Advance(1)
+		}
+		env.next(EventHandled)
+		require.NoError(t, stop())
+		fe.mu.Lock()
+		defer fe.mu.Unlock()
+		assert.Equal(t, []time.Time{start, start.Add(time.Second), start.Add(3 * time.Second), start.Add(7 * time.Second)}, fe.calls[:4])
+	})
+}
+
+func TestWorkerLogs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		var mu sync.Mutex
+		var buf strings.Builder
+		logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{
+			Level: slog.LevelDebug,
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+		calls := 0
+		_, stop := env.start(WorkerOptions[string]{Logger: logger, Backoff: func(int, error) time.Duration { return time.Second }},
+			func(context.Context, Delivery[string]) error {
+				if calls++; calls == 1 {
+					return errors.New("boom")
+				}
+				return nil
+			})
+		id := env.post("job")[0].String()
+		env.next(EventRetried)
+		synctest.Wait()
+		env.clock.Advance(time.Second)
+		env.next(EventHandled)
+		require.NoError(t, stop())
+		mu.Lock()
+		defer mu.Unlock()
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		require.Len(t, lines, 5, "%s", buf.String())
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: claimed" lease=[0-9a-f]{32} count=1$`, lines[0])
+		assert.Regexp(t, `^level=INFO msg="claimq worker: retried" lease=[0-9a-f]{32} message=`+id+` attempt=1 delay=1s error=boom$`, lines[1])
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: claimed" `, lines[2])
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: handled" lease=[0-9a-f]{32} message=`+id+` attempt=2$`, lines[3])
+		assert.Regexp(t, `^level=INFO msg="claimq worker: draining" count=0$`, lines[4])
+	})
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
+}
+
+func TestEventKindString(t *testing.T) {
+	assert.Equal(t, "renewal failed", EventRenewFailed.String())
+	assert.Equal(t, "dead-lettered", EventDeadLettered.String())
+	assert.Equal(t, "EventKind(0)", EventKind(0).String())
+	assert.Equal(t, "EventKind(200)", EventKind(200).String())
+}
+
+// With Zaqar's limits the defaults rise to the engine's minimums: claims
+// of 60 s with 60 s of grace, renewed every 20 s.
+func TestWorkerOnZaqarLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		q, clock := newTestQueue(t, Options[string]{Limits: ZaqarLimits()})
+		env.q, env.clock, env.engine = q, clock, Local(q)
+		ids, err := q.Post(Post[string]{Body: "job", TTL: time.Minute})
+		require.NoError(t, err)
+		clock.Advance(10 * time.Second)
+		h := newBlocking()
+		_, stop := env.start(WorkerOptions[string]{}, h.handle)
+		claimed := env.next(EventClaimed)
+		<-h.started
+		c, err := q.GetClaim(mustParseClaim(t, claimed.Lease))
+		require.NoError(t, err)
+		assert.Equal(t, 60*time.Second, c.TTL)
+		assert.Equal(t, 60*time.Second, c.Grace)
+		m, err := q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, start.Add(130*time.Second), m.Expires, "lifetime extended to the claim's end plus the grace")
+		env.clock.Advance(20 * time.Second)
+		env.next(EventRenewed)
+		h.finish <- nil
+		env.next(EventHandled)
+		require.NoError(t, stop())
+	})
 }
