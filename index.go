@@ -16,17 +16,18 @@ import (
 // so far (a released message, an expired claim's messages, a delay that
 // ends) goes to a B-tree. Ordered reads merge the two.
 //
-// A message in the index records where in pos: its absolute position in
-// run (run[pos-base]), or -1 when it is in the tree. A message is in at
-// most one seqIndex at a time (claimable and pending are exclusive), so
-// one field serves both.
+// A message in the index records where in m.pos[slot]: its absolute
+// position in run (run[pos-base]), or -1 when it is in the tree. The
+// queue's indexes use three slots: the claimable and pending indexes
+// share slotState (a message is in at most one of them), the index of
+// all messages has slotAll, and the expiry lanes slotLane.
 //
 // Invariants, checked by check:
 //
 //	run[i].id < run[i+1].id                      (holes keep their IDs)
 //	run[i].m == nil for i < head; run[head] and run[len-1] are live
 //	holes == number of nil entries in run[head:]
-//	run[i].m.pos == base+i for live entries; tree entries have pos == -1
+//	run[i].m.pos[slot] == base+i for live entries; tree entries have -1
 type seqIndex[T any] struct {
 	run   []seqEntry[T]
 	head  int
@@ -34,38 +35,78 @@ type seqIndex[T any] struct {
 	holes int
 	last  MessageID // highest ID ever appended to run
 	tree  *btree.BTreeG[*message[T]]
+	slot  int // which of message.pos this index keeps
 }
+
+// The slots of message.pos.
+const (
+	slotState = iota // claimable or pending
+	slotAll
+	slotLane
+	slots
+)
 
 type seqEntry[T any] struct {
 	id MessageID
 	m  *message[T]
 }
 
-func newSeqIndex[T any](less btree.LessFunc[*message[T]]) seqIndex[T] {
-	return seqIndex[T]{tree: btree.NewG(btreeDegree, less)}
+func newSeqIndex[T any](slot int) seqIndex[T] {
+	return seqIndex[T]{slot: slot, tree: btree.NewG(btreeDegree, func(a, b *message[T]) bool { return a.id < b.id })}
 }
 
 func (s *seqIndex[T]) len() int { return len(s.run) - s.head - s.holes + s.tree.Len() }
 
 func (s *seqIndex[T]) insert(m *message[T]) {
 	if m.id > s.last {
-		m.pos = s.base + len(s.run)
+		m.pos[s.slot] = s.base + len(s.run)
 		s.run = append(s.run, seqEntry[T]{m.id, m})
 		s.last = m.id
 		return
 	}
-	m.pos = -1
+	m.pos[s.slot] = -1
 	s.tree.ReplaceOrInsert(m)
 }
 
 func (s *seqIndex[T]) remove(m *message[T]) {
-	if m.pos < 0 {
+	pos := m.pos[s.slot]
+	if pos < 0 {
 		s.tree.Delete(m)
 		return
 	}
-	s.run[m.pos-s.base].m = nil
+	s.run[pos-s.base].m = nil
 	s.holes++
 	s.trim()
+}
+
+// find returns the message with ID id, or nil. probe is a scratch message
+// for the tree search. In a FIFO flow the message looked for is nearly
+// always the oldest, which is tried first.
+func (s *seqIndex[T]) find(id MessageID, probe *message[T]) *message[T] {
+	run := s.run[s.head:]
+	if len(run) > 0 && run[0].id == id {
+		return run[0].m
+	}
+	if len(run) > 0 && id >= run[0].id && id <= s.last {
+		lo, hi := 0, len(run)
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if run[mid].id < id {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		if lo < len(run) && run[lo].id == id {
+			return run[lo].m // nil for a hole
+		}
+	}
+	if s.tree.Len() == 0 {
+		return nil
+	}
+	probe.id = id
+	m, _ := s.tree.Get(probe)
+	return m
 }
 
 // trim drops holes at both ends of run and, when holes make up most of
@@ -102,7 +143,7 @@ func (s *seqIndex[T]) squeeze() {
 	j := 0
 	for _, e := range s.run[s.head:] {
 		if e.m != nil {
-			e.m.pos = s.base + j
+			e.m.pos[s.slot] = s.base + j
 			s.run[j] = e
 			j++
 		}
@@ -180,8 +221,8 @@ func (s *seqIndex[T]) check() ([]*message[T], error) {
 		case e.m == nil:
 		case i < s.head:
 			return nil, fmt.Errorf("live entry %v before head %d", e.id, s.head)
-		case e.m.id != e.id || e.m.pos != s.base+i:
-			return nil, fmt.Errorf("entry %d: message %v, pos %d, want id %v pos %d", i, e.m.id, e.m.pos, e.id, s.base+i)
+		case e.m.id != e.id || e.m.pos[s.slot] != s.base+i:
+			return nil, fmt.Errorf("entry %d: message %v, pos %d, want id %v pos %d", i, e.m.id, e.m.pos[s.slot], e.id, s.base+i)
 		}
 	}
 	if holes != s.holes {
@@ -193,8 +234,8 @@ func (s *seqIndex[T]) check() ([]*message[T], error) {
 	var all []*message[T]
 	var err error
 	s.tree.Ascend(func(m *message[T]) bool {
-		if m.pos != -1 {
-			err = fmt.Errorf("tree message %v has pos %d", m.id, m.pos)
+		if m.pos[s.slot] != -1 {
+			err = fmt.Errorf("tree message %v has pos %d", m.id, m.pos[s.slot])
 		}
 		return err == nil
 	})

@@ -244,7 +244,7 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 				continue
 			}
 			q.leaveClaimLocked(m) // stays pending
-		case opts.Force && !m.delayed:
+		case opts.Force && !m.delayed():
 			q.claimable.remove(m)
 			q.pending.insert(m)
 		default:

@@ -25,8 +25,8 @@ func (q *Queue[T]) checkPendingLocked(held int) error {
 		return fmt.Errorf("pending index has %d messages, %d are held", len(all), held)
 	}
 	for _, m := range all {
-		switch got, ok := q.messages.Get(msgItem[T]{id: m.id}); {
-		case !ok || got.m != m:
+		switch {
+		case q.messages.find(m.id, &message[T]{}) != m:
 			return fmt.Errorf("pending message %v not in messages", m.id)
 		case !m.held():
 			return fmt.Errorf("pending message %v is not held by a live claim", m.id)

@@ -7,8 +7,6 @@ import (
 	"math"
 	"sync"
 	"time"
-
-	"github.com/google/btree"
 )
 
 // Options configures a [Queue]. T is the queue's body type, needed for
@@ -71,11 +69,14 @@ type Queue[T any] struct {
 	// messages holds every live message by ID; claimable holds the ones
 	// Claim may take (not delayed, not held), so Claim never looks at a
 	// held message; pending holds the held ones, so that the pending
-	// family never looks at a free one.
-	messages   *btree.BTreeG[msgItem[T]]
+	// family never looks at a free one. Their expiry and delays are in
+	// lanes, late and delays (see expiry.go).
+	messages   seqIndex[T]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]          // message deadlines
+	lanes      [maxLanes]lane[T]
+	late       deadlines[T]
+	delays     deadlines[T]
 	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
 	claimDue   claimTimetable[T]
 	claimIDs   claimIDs
@@ -84,7 +85,6 @@ type Queue[T any] struct {
 	probe      message[T] // search key for the trees, reused under the lock
 
 	last      int64 // latest clock reading, in Unix nanoseconds
-	delayed   int   // messages whose delay has not passed
 	expired   int64
 	deadLtrs  int64
 	dropped   int64
@@ -118,23 +118,27 @@ func New[T any](opts Options[T]) *Queue[T] {
 	if err := opts.check(); err != nil {
 		panic(err)
 	}
-	less := func(a, b *message[T]) bool { return a.id < b.id }
 	var base time.Time
 	if _, ok := opts.Clock.(SystemClock); ok {
 		base = time.Now()
 	}
-	return &Queue[T]{
+	q := &Queue[T]{
 		base:      base,
 		opts:      opts,
 		limits:    opts.Limits,
 		clock:     opts.Clock,
-		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
-		claimable: newSeqIndex(less),
-		pending:   newSeqIndex(less),
+		messages:  newSeqIndex[T](slotAll),
+		claimable: newSeqIndex[T](slotState),
+		pending:   newSeqIndex[T](slotState),
+		delays:    deadlines[T]{delay: true},
 		claims:    make(map[ClaimID]*claim[T]),
 		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
+	for i := range q.lanes {
+		q.lanes[i].msgs = newSeqIndex[T](slotLane)
+	}
+	return q
 }
 
 func (o *Options[T]) check() error {
@@ -217,8 +221,7 @@ func (q *Queue[T]) read() int64 {
 
 // lookupLocked returns the live message id, or nil.
 func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
-	it, _ := q.messages.Get(msgItem[T]{id: id})
-	return it.m
+	return q.messages.find(id, &q.probe)
 }
 
 // removeLocked deletes m from every structure and clears it, so that
@@ -228,42 +231,23 @@ func (q *Queue[T]) removeLocked(m *message[T]) {
 	case m.held():
 		q.pending.remove(m)
 		q.leaveClaimLocked(m)
-	case m.delayed:
-		q.delayed--
+	case m.delayed():
 	default:
 		q.claimable.remove(m)
 	}
 	q.forgetLocked(m)
 }
 
-// forgetLocked takes m, already out of the claimable or pending index, out
-// of the message tree and the heap, and recycles it.
+// forgetLocked takes m, already out of the claimable and pending indexes
+// and of its claim, out of the index of all messages and the timetable,
+// and recycles it.
 func (q *Queue[T]) forgetLocked(m *message[T]) {
-	q.deleteItemLocked(m)
-	q.heap.remove(int(m.heapIdx))
+	q.messages.remove(m)
+	q.unscheduleLocked(m)
 	q.recycleMessageLocked(m)
-	if q.drained != nil && q.messages.Len() == 0 {
+	if q.drained != nil && q.messages.len() == 0 {
 		q.emptiedQueueLocked()
 	}
-}
-
-// deleteItemLocked takes m out of the tree of all messages. In a FIFO flow
-// the message deleted is nearly always the oldest, which the tree removes
-// without comparing keys.
-func (q *Queue[T]) deleteItemLocked(m *message[T]) {
-	if it, _ := q.messages.Min(); it.m == m {
-		q.messages.DeleteMin()
-		return
-	}
-	q.messages.Delete(msgItem[T]{id: m.id})
-}
-
-// msgItem is a message in the tree of all messages. The ID is copied into
-// the item so that a search compares keys inside the tree's nodes instead
-// of following a pointer per comparison.
-type msgItem[T any] struct {
-	id MessageID
-	m  *message[T]
 }
 
 // Post adds msgs to the queue and returns their IDs in input order. The
@@ -305,9 +289,9 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if defTTL == 0 {
 		defTTL = l.DefaultMessageTTL
 	}
-	if q.opts.MaxMessages > 0 && q.messages.Len()+len(msgs) > q.opts.MaxMessages {
+	if q.opts.MaxMessages > 0 && q.messages.len()+len(msgs) > q.opts.MaxMessages {
 		return nil, fmt.Errorf("%w: %d messages held, %d posted, at most %d",
-			ErrQueueFull, q.messages.Len(), len(msgs), q.opts.MaxMessages)
+			ErrQueueFull, q.messages.len(), len(msgs), q.opts.MaxMessages)
 	}
 	ids := q.idsLocked(len(msgs))
 	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
@@ -330,16 +314,17 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 		m.id = first + MessageID(i)
 		m.body, m.client = p.Body, p.ClientID
 		m.created, m.ttl, m.expires = now, ttl, now+int64(ttl)
+		m.delayIdx = -1
+		q.messages.insert(m)
+		q.scheduleLocked(m, true)
 		if delay > 0 {
-			m.delay, m.delayed = now+int64(delay), true
-			q.delayed++
+			m.delay = now + int64(delay)
+			q.delays.push(m.delay, m)
 			delayEnd = min(delayEnd, m.delay)
 		} else {
 			q.claimable.insert(m)
 			woken = true
 		}
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.deadline(), m: m})
 		ids[i] = m.id
 	}
 	if woken {
@@ -372,7 +357,7 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 	defer q.mu.Unlock()
 	var block []message[T]
 	for i, d := range dead {
-		if q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages {
+		if q.opts.MaxMessages > 0 && q.messages.len() >= q.opts.MaxMessages {
 			q.overLimit++
 		}
 		m := q.allocMessageLocked(&block, len(dead)-i)
@@ -381,9 +366,10 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 		if d.expires <= now { // only with a clock far behind the source's
 			m.expires = now + 1
 		}
+		m.delayIdx = -1
+		q.messages.insert(m)
+		q.scheduleLocked(m, false)
 		q.claimable.insert(m)
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
 	q.deadlineAddedLocked(math.MaxInt64)
@@ -477,12 +463,11 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	q.messages.AscendGreaterOrEqual(msgItem[T]{id: opts.Marker + 1}, func(it msgItem[T]) bool {
-		m := it.m
+	q.messages.ascend(opts.Marker+1, &q.probe, func(m *message[T]) bool {
 		switch {
 		case !opts.Echo && opts.ClientID != "" && m.client == opts.ClientID:
 		case !opts.IncludeClaimed && m.held():
-		case !opts.IncludeDelayed && m.delayed:
+		case !opts.IncludeDelayed && m.delayed():
 		default:
 			msgs = append(msgs, m.export())
 		}
@@ -693,8 +678,8 @@ func (q *Queue[T]) All() iter.Seq[Message[T]] {
 func (q *Queue[T]) chunkAfter(from MessageID, out []Message[T]) []Message[T] {
 	q.lock()
 	defer q.mu.Unlock()
-	q.messages.AscendGreaterOrEqual(msgItem[T]{id: from}, func(it msgItem[T]) bool {
-		out = append(out, it.m.export())
+	q.messages.ascend(from, &q.probe, func(m *message[T]) bool {
+		out = append(out, m.export())
 		return len(out) < inspectChunk
 	})
 	return out
@@ -736,9 +721,9 @@ func (q *Queue[T]) Stats() Stats {
 	now := q.lock()
 	defer q.mu.Unlock()
 	s := Stats{
-		Total:        q.messages.Len(),
+		Total:        q.messages.len(),
 		Claimed:      q.pending.len(),
-		Delayed:      q.delayed,
+		Delayed:      len(q.delays.h),
 		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
@@ -749,11 +734,11 @@ func (q *Queue[T]) Stats() Stats {
 	stat := func(m *message[T]) MessageStat {
 		return MessageStat{ID: m.id, Created: timeOf(m.created), Age: time.Duration(now - m.created)}
 	}
-	if it, ok := q.messages.Min(); ok {
-		s.Oldest = stat(it.m)
+	if m, ok := q.messages.min(); ok {
+		s.Oldest = stat(m)
 	}
-	if it, ok := q.messages.Max(); ok {
-		s.Newest = stat(it.m)
+	if m, ok := q.messages.max(); ok {
+		s.Newest = stat(m)
 	}
 	return s
 }
@@ -765,7 +750,7 @@ func (q *Queue[T]) Len() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	return q.messages.Len()
+	return q.messages.len()
 }
 
 // Purge removes every message, claimed or not, and ends every claim; it
@@ -776,16 +761,20 @@ func (q *Queue[T]) Purge() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	n := q.messages.Len()
+	n := q.messages.len()
 	for _, c := range q.claims {
 		q.endClaimLocked(c, discarded)
 	}
-	q.messages.Clear(false)
+	q.messages.clear()
 	q.claimable.clear()
 	q.pending.clear()
-	clear(q.heap)
-	q.heap = q.heap[:0]
-	q.delayed = 0
+	for i := range q.lanes {
+		q.lanes[i].msgs.clear()
+	}
+	clear(q.late.h)
+	q.late.h = q.late.h[:0]
+	clear(q.delays.h)
+	q.delays.h = q.delays.h[:0]
 	q.emptiedQueueLocked()
 	return n
 }
@@ -809,7 +798,7 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 		return err
 	}
 	q.lock()
-	if q.messages.Len() == 0 {
+	if q.messages.len() == 0 {
 		q.mu.Unlock()
 		return nil
 	}
