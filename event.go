@@ -20,8 +20,10 @@ const (
 	// EventRenewed: the lease was renewed for another ClaimTTL.
 	EventRenewed
 	// EventRenewFailed: renewing the lease failed (Event.Err says why,
-	// and matches [ErrLeaseLost]); the contexts of its running handlers
-	// are cancelled with that cause.
+	// and matches [ErrLeaseLost]): the engine said the claim had ended, or
+	// another error left no time for one more try before the claim's
+	// end. The contexts of its running handlers are cancelled with that
+	// cause.
 	EventRenewFailed
 	// EventHandled: the handler returned nil and the message was deleted.
 	EventHandled
@@ -48,9 +50,11 @@ const (
 	// WorkerOptions.ShutdownTimeout.
 	EventDraining
 	// EventError: an engine call failed for another reason (Event.Err):
-	// a Claim (Run tries again after a pause), a Delete, Retry or
-	// Release (the message comes back when the lease expires), or the
-	// DeadLetter function (the message is retried instead).
+	// a Claim (Run tries again after a pause), a Renew that did not say
+	// the claim had ended (tried again at the next renewal, while there
+	// is time), a Delete, Retry or Release (the message comes back when
+	// the lease expires), or the DeadLetter function (the message is
+	// retried instead).
 	EventError
 
 	numEventKinds = iota + 1

@@ -61,10 +61,11 @@ func (partitioned) Renew(context.Context, string, time.Duration, time.Duration) 
 	return errors.New("network down")
 }
 
-// Testing a handler with a FakeClock: the worker cannot renew its claim,
-// so the handler's context is cancelled with ErrLeaseLost at the first
-// renewal; the claim expires a minute after it was taken, and the next
-// worker gets the message at that very instant. Nothing sleeps.
+// Testing a handler with a FakeClock: the worker cannot renew its claim.
+// It tries at 20 s and again at 40 s, when no later try could come before
+// the claim's end, so it cancels the handler's context with ErrLeaseLost;
+// the claim expires a minute after it was taken, and the next worker gets
+// the message at that very instant. Nothing sleeps.
 func ExampleWorker_fakeClock() {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := claimq.NewFakeClock(t0)
@@ -87,7 +88,7 @@ func ExampleWorker_fakeClock() {
 	done1 := make(chan error)
 	go func() { done1 <- w1.Run(ctx1) }()
 	ctx := <-handling
-	clock.Advance(20 * time.Second) // the first renewal fails
+	clock.Advance(40 * time.Second) // both renewals fail
 	fmt.Println("worker 1 cancelled, lease lost:", errors.Is(context.Cause(ctx), claimq.ErrLeaseLost))
 	<-returned
 	stop1()
@@ -101,7 +102,7 @@ func ExampleWorker_fakeClock() {
 	ctx2, stop2 := context.WithCancel(context.Background())
 	done2 := make(chan error)
 	go func() { done2 <- w2.Run(ctx2) }()
-	clock.Advance(40 * time.Second) // the first claim expires at 1m0s
+	clock.Advance(20 * time.Second) // the first claim expires at 1m0s
 	fmt.Println(<-second)
 	stop2()
 	<-done2

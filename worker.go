@@ -390,13 +390,14 @@ type lease[T any] struct {
 
 	mu        sync.Mutex // guards the fields below and the jobs' flags
 	jobs      []job[T]
-	want      int   // jobs on whose behalf the lease is renewed
-	leaving   int   // of those, jobs whose settling call is under way
-	unsettled int   // jobs not yet settled
-	timer     Timer // the next renewal; nil when none is due
-	renewing  bool  // a renewal call is under way
-	lost      error // why renewal failed, if it did
-	released  bool  // the shutdown timeout handed the lease back
+	want      int       // jobs on whose behalf the lease is renewed
+	leaving   int       // of those, jobs whose settling call is under way
+	unsettled int       // jobs not yet settled
+	timer     Timer     // the next renewal; nil when none is due
+	expires   time.Time // when the claim ends unless renewed, as far as the worker knows
+	renewing  bool      // a renewal call is under way
+	lost      error     // why renewal failed, if it did
+	released  bool      // the shutdown timeout handed the lease back
 	finished  bool
 }
 
@@ -430,11 +431,14 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	// The first renewal counts from when the engine made the claim, so
 	// that time spent since (a slow network, a fast fake clock) does not
 	// push it past the claim's expiry.
-	first := w.opts.RenewEvery
-	if !nl.Expires.IsZero() {
-		first -= w.clock.Now().Sub(nl.Expires.Add(-w.opts.ClaimTTL))
+	now := w.clock.Now()
+	first, expires := w.opts.RenewEvery, nl.Expires
+	if expires.IsZero() {
+		expires = now.Add(w.opts.ClaimTTL)
 	}
+	first -= now.Sub(expires.Add(-w.opts.ClaimTTL))
 	l.mu.Lock()
+	l.expires = expires
 	l.timer = w.clock.AfterFunc(first, l.renew)
 	if w.opts.MaxLease > 0 {
 		l.limit = w.clock.AfterFunc(w.opts.MaxLease, l.maxLeasePassed)
@@ -516,6 +520,7 @@ func (l *lease[T]) renew() {
 	l.timer, l.renewing = nil, true
 	l.mu.Unlock()
 
+	at := w.clock.Now()
 	err := w.engine.Renew(w.bg, l.id, w.opts.ClaimTTL, w.opts.Grace)
 
 	l.mu.Lock()
@@ -528,11 +533,18 @@ func (l *lease[T]) renew() {
 	case err != nil && l.want == l.leaving:
 		// The settling calls may have ended the claim; they report for
 		// themselves whether it was lost.
+	case err != nil && !claimEnded(err) && w.clock.Now().Add(w.opts.RenewEvery).Before(l.expires):
+		// A failure that says nothing of the claim (a network error)
+		// is tried again at the next renewal, while that still comes
+		// before the claim's end.
+		l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
+		ev = Event[T]{Kind: EventError, Lease: l.id, Err: fmt.Errorf("claimq: renewing claim %s: %w", l.id, err)}
 	case err != nil:
 		l.lost = fmt.Errorf("%w: renewing claim %s: %w", ErrLeaseLost, l.id, err)
 		l.cancel(l.lost)
 		ev = Event[T]{Kind: EventRenewFailed, Lease: l.id, Err: l.lost}
 	default:
+		l.expires = at.Add(w.opts.ClaimTTL)
 		l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
 		ev = Event[T]{Kind: EventRenewed, Lease: l.id}
 	}

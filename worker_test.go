@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -661,4 +662,72 @@ func TestWorkerOnZaqarLimits(t *testing.T) {
 		env.next(EventHandled)
 		require.NoError(t, stop())
 	})
+}
+
+// failingRenewals fails the first n renewals with a transport error.
+type failingRenewals struct {
+	Engine[string]
+	n atomic.Int64
+}
+
+func (e *failingRenewals) Renew(ctx context.Context, claim string, ttl, grace time.Duration) error {
+	if e.n.Add(-1) >= 0 {
+		return errTransport
+	}
+	return e.Engine.Renew(ctx, claim, ttl, grace)
+}
+
+// A renewal error that does not say the claim ended is tried again at the
+// next renewal while that comes before the claim's end (TTL 60 s, renewals
+// every 20 s: at 20 s yes, at 40 s no).
+func TestWorkerRenewalTransientError(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		failures int64
+		lost     bool
+	}{
+		{"one failure", 1, false},
+		{"two failures", 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				env := newWorkerEnv(t)
+				fe := &failingRenewals{Engine: env.engine}
+				fe.n.Store(tt.failures)
+				env.engine = fe
+				h := newBlocking()
+				w, stop := env.start(WorkerOptions[string]{ClaimTTL: time.Minute}, h.handle)
+				env.post("job")
+				ctx := <-h.started
+				env.clock.Advance(20 * time.Second)
+				ev := env.next(EventError, EventRenewFailed)
+				require.Equal(t, EventError, ev.Kind)
+				require.ErrorIs(t, ev.Err, errTransport)
+				require.NoError(t, ctx.Err())
+				env.clock.Advance(20 * time.Second)
+				ev = env.next(EventRenewed, EventRenewFailed, EventError)
+				if !tt.lost {
+					require.Equal(t, EventRenewed, ev.Kind, "%v", ev)
+					require.NoError(t, ctx.Err())
+					h.finish <- nil
+					env.next(EventHandled)
+				} else {
+					require.Equal(t, EventRenewFailed, ev.Kind, "%v", ev)
+					require.ErrorIs(t, ev.Err, errTransport)
+					<-ctx.Done()
+					require.ErrorIs(t, context.Cause(ctx), ErrLeaseLost)
+					h.finish <- ctx.Err()
+					env.next(EventLost)
+					// The message comes back when the claim ends, at 60 s.
+					env.clock.Advance(20 * time.Second)
+					<-h.started
+					h.finish <- nil
+					env.next(EventHandled)
+				}
+				require.NoError(t, stop())
+				assert.Equal(t, 0, env.q.Len())
+				assert.Equal(t, int64(1), w.Counters().Errors)
+			})
+		})
+	}
 }
