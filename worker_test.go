@@ -731,3 +731,26 @@ func TestWorkerRenewalTransientError(t *testing.T) {
 		})
 	}
 }
+
+// A negative ShutdownTimeout hands running messages back as soon as Run's
+// context ends.
+func TestWorkerShutdownAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		h := newBlocking()
+		w, stop := env.start(WorkerOptions[string]{ShutdownTimeout: -1}, h.handle)
+		env.post("job")
+		ctx := <-h.started
+		stopped := make(chan error, 1)
+		go func() { stopped <- stop() }()
+		env.next(EventReleased)
+		require.ErrorIs(t, context.Cause(ctx), ErrShutdown)
+		assert.Equal(t, 1, env.q.Stats().Free, "claimable again, with no time passed")
+		h.finish <- ctx.Err()
+		require.NoError(t, <-stopped)
+		c := w.Counters()
+		assert.Equal(t, int64(1), c.Released)
+		assert.Equal(t, int64(0), c.Retried, "a released message is not retried as well")
+		assert.Equal(t, int64(0), c.Lost)
+	})
+}
