@@ -1,7 +1,6 @@
 package claimq
 
 import (
-	"context"
 	"log/slog"
 	"strconv"
 	"time"
@@ -153,7 +152,10 @@ func (w *Worker[T]) emit(ev Event[T]) {
 	case EventRenewFailed, EventLost, EventDiscarded, EventError, EventDeadLettered:
 		level = slog.LevelWarn
 	}
-	if !w.opts.Logger.Enabled(context.Background(), level) {
+	// Run's context carries the caller's values (a trace ID, say) to
+	// the log handler.
+	ctx := w.bg
+	if !w.opts.Logger.Enabled(ctx, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 5)
@@ -172,5 +174,5 @@ func (w *Worker[T]) emit(ev Event[T]) {
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("error", ev.Err.Error()))
 	}
-	w.opts.Logger.LogAttrs(context.Background(), level, "claimq worker: "+ev.Kind.String(), attrs...)
+	w.opts.Logger.LogAttrs(ctx, level, "claimq worker: "+ev.Kind.String(), attrs...)
 }

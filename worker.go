@@ -60,7 +60,8 @@ type WorkerOptions[T any] struct {
 	Concurrency int
 	// Batch is the most messages one claim takes; 0 means
 	// min(Concurrency, 10). A claim never takes more than the handlers
-	// free at the time.
+	// free at the time. It must not exceed what the engine takes in one
+	// claim (Zaqar: 20), or Run fails with the engine's ErrInvalid.
 	Batch int
 	// ClaimTTL is the life of a claim between renewals; 0 means one
 	// minute, or the engine's MinClaimTTL if that is longer. It is how
