@@ -143,7 +143,8 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // false), a retried message comes back as that engine documents.
 //
 // A Worker is safe for concurrent use; Run may be called once. Counters
-// and OnEvent observe it while it runs.
+// and OnEvent observe it while it runs. The zero Worker is not usable:
+// use [NewWorker].
 //
 // Cost: per message, its share of one Claim call, one Delete or Retry call
 // and a hand-off to one of Concurrency long-lived goroutines; per claim,
@@ -252,11 +253,15 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 //
 // Errors: nil after ctx ended; an error matching [ErrClosed] when the
 // engine closed; the engine's error when it refused the claim request
-// ([ErrInvalid]); [ErrInvalid] when Run is called a second time. Other
+// ([ErrInvalid]); [ErrInvalid] when Run is called a second time or on a
+// Worker not made by NewWorker. Other
 // errors of Claim are reported as [EventError], and the claim is tried
 // again after a pause, on the engine's clock, that doubles from 1 s to
 // 30 s while they last.
 func (w *Worker[T]) Run(ctx context.Context) error {
+	if w == nil || w.engine == nil {
+		return fmt.Errorf("%w: nil or zero Worker: use NewWorker", ErrInvalid)
+	}
 	if !w.started.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w: Worker.Run called twice", ErrInvalid)
 	}

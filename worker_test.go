@@ -509,6 +509,7 @@ func TestNewWorkerInvalid(t *testing.T) {
 	cancel()
 	require.NoError(t, w.Run(ctx))
 	require.ErrorIs(t, w.Run(ctx), ErrInvalid, "second Run")
+	require.ErrorIs(t, new(Worker[string]).Run(ctx), ErrInvalid, "zero Worker")
 }
 
 type noAttempts struct{ Engine[string] }
