@@ -190,16 +190,21 @@ func (c *claim[T]) export(justID bool) Claim[T] {
 		Grace:    c.grace,
 		Renewed:  timeOf(c.renewed),
 		Expires:  timeOf(c.expires),
-		Messages: make([]Message[T], 0, c.n),
+		Messages: make([]Message[T], c.n),
 	}
+	i := 0
 	for _, m := range c.msgs {
 		switch {
 		case m == nil:
+			continue
 		case justID:
-			out.Messages = append(out.Messages, Message[T]{ID: m.id})
+			out.Messages[i].ID = m.id
 		default:
-			out.Messages = append(out.Messages, m.export())
+			// In place: copying a Message value into the slice would
+			// cost a bulk write barrier while the collector runs.
+			m.exportTo(&out.Messages[i])
 		}
+		i++
 	}
 	return out
 }
@@ -212,7 +217,7 @@ func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client st
 	c.id, c.seq = q.claimIDs.next()
 	c.client, c.ttl, c.grace = client, ttl, grace
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-	c.msgs = c.inline[:0]
+	c.msgs, c.n = c.inline[:0], 0
 	q.claims[c.id] = c
 	q.claimDue.push(c)
 	q.deadlineAddedLocked(c.expires)

@@ -2,8 +2,8 @@ package claimq
 
 import (
 	"context"
-	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -186,20 +186,22 @@ func TestClaimIDText(t *testing.T) {
 	}
 }
 
-// waitForWaiters yields until n ClaimWait calls are blocked on q, so that a
+// bubble runs a test in a testing/synctest bubble, where synctest.Wait
+// tells when every goroutine of the test is blocked.
+func bubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
+// waitForWaiters waits, inside a bubble, until the test's goroutines are
+// blocked, and checks that n ClaimWait calls are among them, so that a
 // test knows the wake-up path, not the first attempt, returns the claim.
 func waitForWaiters[T any](t *testing.T, q *Queue[T], n int) {
 	t.Helper()
-	for i := 0; ; i++ {
-		q.mu.Lock()
-		w := q.waiters
-		q.mu.Unlock()
-		if w == n {
-			return
-		}
-		require.Less(t, i, 1_000_000, "ClaimWait never blocked")
-		runtime.Gosched()
-	}
+	synctest.Wait()
+	q.mu.Lock()
+	w := q.waiters
+	q.mu.Unlock()
+	require.Equal(t, n, w, "ClaimWait calls blocked")
 }
 
 func TestClaimWait(t *testing.T) {
@@ -215,14 +217,14 @@ func TestClaimWait(t *testing.T) {
 		}()
 		return ch
 	}
-	t.Run("returns at once when something is claimable", func(t *testing.T) {
+	t.Run("returns at once when something is claimable", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c, err := q.ClaimWait(t.Context(), ClaimOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, ids, idsOf(c.Messages))
-	})
-	t.Run("wakes on post", func(t *testing.T) {
+	}))
+	t.Run("wakes on post", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
@@ -230,8 +232,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("wakes on release", func(t *testing.T) {
+	}))
+	t.Run("wakes on release", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		held := mustClaim(t, q, ClaimOptions{})
@@ -241,8 +243,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("wakes on claim expiry when the fake clock moves", func(t *testing.T) {
+	}))
+	t.Run("wakes on claim expiry when the fake clock moves", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		mustClaim(t, q, ClaimOptions{TTL: time.Minute})
@@ -254,14 +256,15 @@ func TestClaimWait(t *testing.T) {
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
 		assert.Equal(t, 2, r.c.Messages[0].ClaimCount)
-	})
-	t.Run("wakes on delay end when the fake clock moves", func(t *testing.T) {
+	}))
+	t.Run("wakes on delay end when the fake clock moves", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
 		require.NoError(t, err)
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
 		clock.Advance(29 * time.Second)
+		synctest.Wait()
 		select {
 		case r := <-ch:
 			t.Fatalf("ClaimWait returned %v before the delay ended", r)
@@ -271,8 +274,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("context ends", func(t *testing.T) {
+	}))
+	t.Run("context ends", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ctx, cancel := context.WithCancel(t.Context())
 		ch := wait(q, ctx)
@@ -281,21 +284,21 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.ErrorIs(t, r.err, context.Canceled)
 		waitForWaiters(t, q, 0)
-	})
-	t.Run("close ends the wait", func(t *testing.T) {
+	}))
+	t.Run("close ends the wait", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
 		q.Close()
 		r := <-ch
 		require.ErrorIs(t, r.err, ErrClosed)
-	})
-	t.Run("invalid options", func(t *testing.T) {
+	}))
+	t.Run("invalid options", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		_, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 100})
 		require.ErrorIs(t, err, ErrInvalid)
-	})
-	t.Run("many waiters each get a different message", func(t *testing.T) {
+	}))
+	t.Run("many waiters each get a different message", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		chs := make([]<-chan result, 4)
 		for i := range chs {
@@ -311,7 +314,7 @@ func TestClaimWait(t *testing.T) {
 			got[r.c.Messages[0].ID] = true
 		}
 		assert.Len(t, got, len(ids))
-	})
+	}))
 }
 
 func TestComplete(t *testing.T) {
@@ -408,7 +411,7 @@ func TestEndedClaimsLeaveNothing(t *testing.T) {
 
 // Deadlines that appear while ClaimWait waits must wake it at their time.
 func TestClaimWaitLaterDeadlines(t *testing.T) {
-	wait := func(q *Queue[string]) <-chan Claim[string] {
+	wait := func(t *testing.T, q *Queue[string]) <-chan Claim[string] {
 		ch := make(chan Claim[string], 1)
 		go func() {
 			c, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 1})
@@ -418,23 +421,23 @@ func TestClaimWaitLaterDeadlines(t *testing.T) {
 		waitForWaiters(t, q, 1)
 		return ch
 	}
-	t.Run("a delayed post", func(t *testing.T) {
+	t.Run("a delayed post", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
-		ch := wait(q)
+		ch := wait(t, q)
 		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
 		require.NoError(t, err)
 		clock.Advance(30 * time.Second)
 		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
-	})
-	t.Run("a renewal to a shorter TTL", func(t *testing.T) {
+	}))
+	t.Run("a renewal to a shorter TTL", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{TTL: 300 * time.Second})
-		ch := wait(q)
+		ch := wait(t, q)
 		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: NoGrace}))
 		clock.Advance(60 * time.Second)
 		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
-	})
+	}))
 }
 
 // Renewals that rebuild the claim timetable must keep the new expiry.

@@ -28,12 +28,7 @@ type lane[T any] struct {
 }
 
 // first returns the lane's next message to expire, or nil.
-func (l *lane[T]) first() *message[T] {
-	if s := &l.msgs; s.head < len(s.run) {
-		return s.run[s.head].m
-	}
-	return nil
-}
+func (l *lane[T]) first() *message[T] { return l.msgs.first() }
 
 // deadline is one entry of a message heap: when message m's delay ends
 // (delays) or it expires (late). Entries are stored by value and each

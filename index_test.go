@@ -109,8 +109,8 @@ func TestSeqIndexSqueeze(t *testing.T) {
 			s.remove(ms[i])
 		}
 	}
-	if len(s.run) >= 100-33 {
-		t.Fatalf("run not squeezed: len %d, holes %d", len(s.run), s.holes)
+	if s.tail-s.head >= 100-33 {
+		t.Fatalf("ring not squeezed: span %d, holes %d", s.tail-s.head, s.holes)
 	}
 	all, err := s.check()
 	if err != nil {

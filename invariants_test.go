@@ -153,13 +153,13 @@ func (q *Queue[T]) checkInvariants() error {
 		}
 	}
 	for _, m := range q.freeMsgs {
-		if !reflect.ValueOf(*m).IsZero() {
-			return fmt.Errorf("free message %v not cleared", m.id)
+		if !reflect.ValueOf(&m.body).Elem().IsZero() || m.client != "" || m.claim != nil {
+			return fmt.Errorf("free message %v still points to its body, client or claim", m.id)
 		}
 	}
 	for _, c := range q.freeClaims {
-		if c.id != (ClaimID{}) || c.n != 0 || c.msgs != nil || c.inline != ([10]*message[T]{}) {
-			return fmt.Errorf("free claim not cleared")
+		if c.client != "" || c.n != 0 || c.msgs != nil || c.inline != ([10]*message[T]{}) {
+			return fmt.Errorf("free claim %v still points to its messages or client", c.id)
 		}
 	}
 	return q.checkPendingLocked(held)

@@ -155,22 +155,26 @@ func (m *message[T]) delayed() bool { return m.delayIdx >= 0 }
 func (m *message[T]) claimable() bool { return !m.delayed() && !m.held() }
 
 func (m *message[T]) export() Message[T] {
-	out := Message[T]{
-		ID:         m.id,
-		Body:       m.body,
-		TTL:        m.ttl,
-		Created:    timeOf(m.created),
-		Expires:    timeOf(m.expires),
-		ClientID:   m.client,
-		ClaimCount: int(m.claimCount),
-	}
+	var out Message[T]
+	m.exportTo(&out)
+	return out
+}
+
+// exportTo fills the zero Message *out with a copy of m.
+func (m *message[T]) exportTo(out *Message[T]) {
+	out.ID = m.id
+	out.Body = m.body
+	out.TTL = m.ttl
+	out.Created = timeOf(m.created)
+	out.Expires = timeOf(m.expires)
+	out.ClientID = m.client
+	out.ClaimCount = int(m.claimCount)
 	if m.held() {
 		out.ClaimID = m.claim.id
 	}
 	if m.delay != 0 {
 		out.DelayedUntil = timeOf(m.delay)
 	}
-	return out
 }
 
 func timeOf(ns int64) time.Time { return time.Unix(0, ns).UTC() }

@@ -311,10 +311,7 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 		case NoDelay:
 			delay = 0
 		}
-		m.id = first + MessageID(i)
-		m.body, m.client = p.Body, p.ClientID
-		m.created, m.ttl, m.expires = now, ttl, now+int64(ttl)
-		m.delayIdx = -1
+		initMessage(m, first+MessageID(i), p.Body, p.ClientID, now, now+int64(ttl), ttl)
 		q.messages.insert(m)
 		q.scheduleLocked(m, true)
 		if delay > 0 {
@@ -361,12 +358,7 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 			q.overLimit++
 		}
 		m := q.allocMessageLocked(&block, len(dead)-i)
-		m.id, m.body, m.client = d.id, d.body, d.client
-		m.created, m.ttl, m.expires = d.created, d.ttl, d.expires
-		if d.expires <= now { // only with a clock far behind the source's
-			m.expires = now + 1
-		}
-		m.delayIdx = -1
+		initMessage(m, d.id, d.body, d.client, d.created, max(d.expires, now+1), d.ttl)
 		q.messages.insert(m)
 		q.scheduleLocked(m, false)
 		q.claimable.insert(m)
