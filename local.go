@@ -18,7 +18,8 @@ import (
 // ClaimCount as their attempt, Retry keeps the rest of the claim held,
 // and only a live claim deletes. MinClaimTTL and MinGrace are those of the
 // queue's [Limits]; DeadLetter is true when q had a MaxClaimCount when
-// Local was called.
+// Local was called. A claim limit above the queue's MaxClaimLimit takes
+// that many.
 func Local[T any](q *Queue[T]) Engine[T] {
 	e := &local[T]{q: q}
 	if q.usable() == nil {
@@ -76,7 +77,9 @@ func (e *local[T]) Claim(ctx context.Context, req ClaimRequest) (Lease[T], error
 		return Lease[T]{}, &LimitError{Field: "ttl", Value: int64(req.TTL), Min: int64(e.q.limits.MinClaimTTL),
 			Max: int64(e.q.limits.MaxClaimTTL), Duration: true}
 	}
-	opts := ClaimOptions{Limit: req.Limit, TTL: req.TTL, Grace: req.Grace, ClientID: req.ClientID}
+	// Claim takes "up to" Limit: a limit above the queue's maximum takes
+	// the maximum rather than failing.
+	opts := ClaimOptions{Limit: min(req.Limit, e.q.limits.MaxClaimLimit), TTL: req.TTL, Grace: req.Grace, ClientID: req.ClientID}
 	if opts.Grace == 0 {
 		opts.Grace = NoGrace
 	}

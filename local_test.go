@@ -91,6 +91,11 @@ func TestLocalInvalid(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	_, err = e.Claim(ctx, ClaimRequest{Limit: 1})
 	require.ErrorIs(t, err, ErrInvalid, "zero TTL")
+	_, err = e.Post(ctx, make([]Post[string], 25)...)
+	require.NoError(t, err)
+	l, err := e.Claim(ctx, ClaimRequest{Limit: 100, TTL: time.Minute})
+	require.NoError(t, err, "a limit above the queue's takes the queue's")
+	assert.Len(t, l.Messages, 20)
 	require.ErrorIs(t, e.Renew(ctx, "nope", time.Minute, 0), ErrInvalid)
 	require.ErrorIs(t, e.Delete(ctx, "nope", "x"), ErrInvalid)
 
@@ -102,7 +107,7 @@ func TestLocalInvalid(t *testing.T) {
 	cancel()
 	_, err = e.Post(canceled, Post[string]{Body: "a"})
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 0, q.Len(), "nothing posted on a cancelled context")
+	assert.Equal(t, 25, q.Len(), "nothing posted on a cancelled context")
 }
 
 // Claim's wait is measured on the queue's clock: it ends with an empty
