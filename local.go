@@ -71,10 +71,10 @@ func (e *local[T]) Claim(ctx context.Context, req ClaimRequest) (Lease[T], error
 	// The queue reads zero fields as its defaults; the contract gives
 	// them no such meaning, so they are refused here.
 	if req.Limit < 1 {
-		return Lease[T]{}, &LimitError{Field: "limit", Value: int64(req.Limit), Min: 1, Max: int64(e.q.limits.MaxClaimLimit)}
+		return Lease[T]{}, &LimitError{Field: "claim limit", Value: int64(req.Limit), Min: 1, Max: int64(e.q.limits.MaxClaimLimit)}
 	}
 	if req.TTL <= 0 {
-		return Lease[T]{}, &LimitError{Field: "ttl", Value: int64(req.TTL), Min: int64(e.q.limits.MinClaimTTL),
+		return Lease[T]{}, &LimitError{Field: "claim ttl", Value: int64(req.TTL), Min: int64(e.q.limits.MinClaimTTL),
 			Max: int64(e.q.limits.MaxClaimTTL), Duration: true}
 	}
 	// Claim takes "up to" Limit: a limit above the queue's maximum takes
