@@ -120,6 +120,7 @@ func (l *lease[T]) finishLocked() bool {
 	return true
 }
 
+// finish forgets the finished lease l and releases what it held.
 func (w *Worker[T]) finish(l *lease[T]) {
 	l.cancel(nil)
 	if l.limit != nil {

@@ -43,6 +43,7 @@ type PanicError struct {
 	Stack []byte // the handler goroutine's stack at the panic
 }
 
+// Error returns "claimq: handler panicked: " and the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("claimq: handler panicked: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.
@@ -330,6 +331,7 @@ func (w *Worker[T]) waitFree(ctx context.Context) (int, error) {
 	}
 }
 
+// runningNow is the number of messages held: claimed, not yet settled.
 func (w *Worker[T]) runningNow() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -420,6 +422,7 @@ func (w *Worker[T]) work(j *job[T]) {
 	}
 }
 
+// call runs the handler, turning a panic into a *PanicError.
 func (w *Worker[T]) call(j *job[T]) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
