@@ -755,3 +755,40 @@ func TestWorkerShutdownAtOnce(t *testing.T) {
 		assert.Equal(t, int64(0), c.Lost)
 	})
 }
+
+// With the system clock inside a synctest bubble, a worker keeps the same
+// exact time: a job of ten minutes and ten seconds on a one-minute claim
+// is renewed thirty times (at 20 s, 40 s, … 10 min) and never loses its
+// claim.
+func TestWorkerSystemClockInBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := New(Options[string]{})
+		t.Cleanup(func() { require.NoError(t, q.checkInvariants()) })
+		var took time.Duration
+		h := func(ctx context.Context, m Delivery[string]) error {
+			began := time.Now()
+			select {
+			case <-time.After(10*time.Minute + 10*time.Second):
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			took = time.Since(began)
+			return nil
+		}
+		w, err := NewWorker(Local(q), h, WorkerOptions[string]{ClaimTTL: time.Minute})
+		require.NoError(t, err)
+		_, err = q.Post(Post[string]{Body: "job"})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- w.Run(ctx) }()
+		require.NoError(t, q.Drain(ctx))
+		cancel()
+		require.NoError(t, <-done)
+		assert.Equal(t, 10*time.Minute+10*time.Second, took)
+		c := w.Counters()
+		assert.Equal(t, int64(1), c.Handled)
+		assert.Equal(t, int64(30), c.Renewed)
+		assert.Equal(t, int64(0), c.Lost)
+	})
+}
