@@ -36,6 +36,9 @@ type lease[T any] struct {
 type job[T any] struct {
 	l *lease[T]
 	d Delivery[T]
+	// id holds d.ID as the variadic argument of the engine calls, so
+	// that passing it to an interface method allocates nothing.
+	id [1]string
 	// Guarded by l.mu: wants is true while the lease is renewed on the
 	// job's behalf, from the claim until the engine call that settles
 	// the message has returned (or MaxLease has passed); leaving while
@@ -50,7 +53,7 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	l.ctx, l.cancel = context.WithCancelCause(w.bg)
 	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
 	for i, d := range nl.Messages {
-		l.jobs[i] = job[T]{l: l, d: d, wants: true}
+		l.jobs[i] = job[T]{l: l, d: d, id: [1]string{d.ID}, wants: true}
 	}
 	w.mu.Lock()
 	w.free -= len(nl.Messages)

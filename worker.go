@@ -440,7 +440,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		// Even a lease known to be lost is tried: the engine has the last
 		// word, and its error is the one to roll back on.
 		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventHandled, nil)
+		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventHandled, nil)
 		return
 	}
 	switch {
@@ -454,7 +454,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	case errors.Is(herr, ErrPermanent) || (w.opts.MaxAttempts > 0 && d.Attempt >= w.opts.MaxAttempts):
 		if w.opts.DeadLetter == nil {
 			l.leave(j)
-			w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDiscarded, herr)
+			w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDiscarded, herr)
 			return
 		}
 		if err := w.opts.DeadLetter(w.bg, d, herr); err != nil {
@@ -462,12 +462,12 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 			break // retried below
 		}
 		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDeadLettered, herr)
+		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDeadLettered, herr)
 		return
 	}
 	delay := w.backoff(d.Attempt, herr)
 	l.leave(j)
-	if err := w.engine.Retry(w.bg, l.id, delay, d.ID); err != nil {
+	if err := w.engine.Retry(w.bg, l.id, delay, j.id[:]...); err != nil {
 		w.deleted(j, err, EventRetried, herr)
 		return
 	}
