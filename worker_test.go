@@ -227,6 +227,27 @@ func TestWorkerOutcomes(t *testing.T) {
 	}
 }
 
+// TestWorkerLeases runs the scenarios of a claim's life in a worker: its
+// renewal, its loss, and the shutdown of the worker holding it.
+func TestWorkerLeases(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"renewal keeps a 10-minute job alive on a 1-minute claim", testWorkerRenewsWhileHandling},
+		{"renewal failure cancels the handler", testWorkerRenewalFailureCancelsHandler},
+		{"maximum lease cancels the handler and lets the claim expire", testWorkerMaxLease},
+		{"never more messages than free handlers", testWorkerNeverHoldsMoreThanItsHandlers},
+		{"shutdown with a job in flight finishes it", testWorkerShutdownFinishesInFlight},
+		{"shutdown timeout releases the job to another worker at once", testWorkerShutdownTimeoutReleases},
+		{"negative shutdown timeout releases at once", testWorkerShutdownAtOnce},
+		{"engine closing stops Run", testWorkerStopsWhenEngineCloses},
+		{"renewal network errors retried while there is time", testWorkerRenewalTransientError},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
 // blocking is a handler that reports each call on started and returns
 // what finish sends it.
 type blocking struct {
@@ -243,7 +264,7 @@ func (b *blocking) handle(ctx context.Context, m Delivery[string]) error {
 	return <-b.finish
 }
 
-func TestWorkerRenewsWhileHandling(t *testing.T) {
+func testWorkerRenewsWhileHandling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -275,7 +296,7 @@ func TestWorkerRenewsWhileHandling(t *testing.T) {
 	})
 }
 
-func TestWorkerRenewalFailureCancelsHandler(t *testing.T) {
+func testWorkerRenewalFailureCancelsHandler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -319,7 +340,7 @@ func TestWorkerRenewalFailureCancelsHandler(t *testing.T) {
 // A handler that outlives MaxLease is cancelled; the claim is no longer
 // renewed for it and expires; the message goes to the next consumer; and
 // the late success is reported as lost, the signal to roll back.
-func TestWorkerMaxLease(t *testing.T) {
+func testWorkerMaxLease(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -357,7 +378,7 @@ func TestWorkerMaxLease(t *testing.T) {
 	})
 }
 
-func TestWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
+func testWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -388,7 +409,7 @@ func TestWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
 	})
 }
 
-func TestWorkerShutdownFinishesInFlight(t *testing.T) {
+func testWorkerShutdownFinishesInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -417,7 +438,7 @@ func TestWorkerShutdownFinishesInFlight(t *testing.T) {
 	})
 }
 
-func TestWorkerShutdownTimeoutReleases(t *testing.T) {
+func testWorkerShutdownTimeoutReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -466,7 +487,7 @@ func TestWorkerShutdownTimeoutReleases(t *testing.T) {
 	})
 }
 
-func TestWorkerStopsWhenEngineCloses(t *testing.T) {
+func testWorkerStopsWhenEngineCloses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		_, stop := env.start(WorkerOptions[string]{}, func(context.Context, Delivery[string]) error { return nil })
@@ -681,7 +702,7 @@ func (e *failingRenewals) Renew(ctx context.Context, claim string, ttl, grace ti
 // A renewal error that does not say the claim ended is tried again at the
 // next renewal while that comes before the claim's end (TTL 60 s, renewals
 // every 20 s: at 20 s yes, at 40 s no).
-func TestWorkerRenewalTransientError(t *testing.T) {
+func testWorkerRenewalTransientError(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		failures int64
@@ -735,7 +756,7 @@ func TestWorkerRenewalTransientError(t *testing.T) {
 
 // A negative ShutdownTimeout hands running messages back as soon as Run's
 // context ends.
-func TestWorkerShutdownAtOnce(t *testing.T) {
+func testWorkerShutdownAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
