@@ -813,3 +813,19 @@ func TestWorkerSystemClockInBubble(t *testing.T) {
 		assert.Equal(t, int64(0), c.Lost)
 	})
 }
+
+// A claim request the engine refuses is a configuration error: Run stops
+// and returns it.
+func TestWorkerRunReturnsRefusedClaim(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		w, err := NewWorker(env.engine, func(context.Context, Delivery[string]) error { return nil },
+			WorkerOptions[string]{ClaimTTL: 13 * time.Hour}) // the queue allows 12 h at most
+		require.NoError(t, err)
+		err = w.Run(context.Background())
+		require.ErrorIs(t, err, ErrInvalid)
+		var le *LimitError
+		require.ErrorAs(t, err, &le)
+		assert.Equal(t, "claim ttl", le.Field)
+	})
+}
