@@ -256,9 +256,9 @@ func (q *Queue[T]) forgetLocked(m *message[T]) {
 //
 // Errors: [ErrInvalid] for an empty batch or a TTL or delay outside the
 // limits (a [*LimitError]), [ErrQueueFull] beyond Options.MaxMessages,
-// [ErrClosed] after Close. Cost: O(k·log n) for k messages; one
-// allocation for the batch (the returned slice is carved from a shared
-// block).
+// [ErrClosed] after Close. Cost: O(k) amortized for k messages, whatever
+// the backlog; at most one allocation for the batch (the returned slice is
+// carved from a shared block, the messages reuse deleted ones).
 func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if err := q.usable(); err != nil {
 		return nil, err

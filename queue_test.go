@@ -715,6 +715,16 @@ func TestUnusableQueue(t *testing.T) {
 			msgs, next := q.List(ListOptions{})
 			assert.Nil(t, msgs)
 			assert.Zero(t, next)
+			require.ErrorIs(t, q.Retry(ClaimID{1}, 0, 1), ErrInvalid)
+			require.ErrorIs(t, q.Drain(t.Context()), ErrInvalid)
+			_, err = q.Complete(ClaimID{1})
+			require.ErrorIs(t, err, ErrInvalid)
+			for range q.All() {
+				t.Fatal("All of an unusable queue yielded")
+			}
+			for range q.Claims() {
+				t.Fatal("Claims of an unusable queue yielded")
+			}
 			q.Close()
 		})
 	}
@@ -869,4 +879,19 @@ func TestEdgeValues(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{})
 		assert.Equal(t, math.MaxInt32, c.Messages[0].ClaimCount, "count wrapped")
 	})
+}
+
+func TestIDBlockStartsSmall(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	postN(t, q, 1, 0)
+	q.mu.Lock()
+	first := cap(q.ids)
+	q.mu.Unlock()
+	assert.Equal(t, 8, first, "a queue posted to once holds a block of 8 IDs")
+	for range 100 {
+		postN(t, q, 20, 0)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	assert.Equal(t, 512, cap(q.ids), "blocks double up to 512")
 }
