@@ -153,6 +153,16 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // any of its messages is held. Memory is bounded by Concurrency: the
 // worker never holds more messages than it has handlers.
 type Worker[T any] struct {
+	// How a Worker runs. Run's goroutine is the claim loop: it waits for
+	// a free slot, claims at most as many messages as there are free
+	// slots, and hands each to one of Concurrency goroutines that live as
+	// long as Run. A claim becomes a lease (lease.go), which owns the
+	// timers on the engine's clock: renewal, MaxLease. A message's life
+	// is claimed → handled → settled (deleted, retried, dead-lettered),
+	// and the lease is renewed until the engine call that settles its
+	// last message has returned. Shutdown (drain) waits for the leases,
+	// then aborts them. free counts slots, leaseWG leases, handlerWG the
+	// goroutines; Run returns when all three are back to rest.
 	engine   Engine[T]
 	handler  Handler[T]
 	opts     WorkerOptions[T] // defaults filled in
