@@ -169,3 +169,30 @@ func mustParse(t *testing.T, s string) MessageID {
 	require.NoError(t, err)
 	return id
 }
+
+// Retry hands back the chosen message only, claimable exactly after the
+// delay, its delivery counted; the rest of the claim stays held.
+func TestLocalRetry(t *testing.T) {
+	ctx := context.Background()
+	q, clock := newTestQueue(t, Options[string]{Limits: wideLimits()})
+	e := Local(q)
+	ids, err := e.Post(ctx, Post[string]{Body: "a"}, Post[string]{Body: "b"})
+	require.NoError(t, err)
+	l, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.NoError(t, e.Retry(ctx, l.ID, 10*time.Second, ids[0]))
+
+	clock.Advance(10*time.Second - 1)
+	none, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Empty(t, none.Messages, "claimable before the delay passed")
+	clock.Advance(1)
+	again, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, again.Messages, 1, "b is still held by the first claim")
+	assert.Equal(t, ids[0], again.Messages[0].ID)
+	assert.Equal(t, 2, again.Messages[0].Attempt)
+
+	require.NoError(t, e.Delete(ctx, l.ID, ids[1]), "the first claim still holds b")
+	require.ErrorIs(t, e.Retry(ctx, l.ID, 0, ids[0]), ErrClaimExpired, "the first claim ended with its last message")
+}
