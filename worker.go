@@ -73,7 +73,7 @@ type WorkerOptions[T any] struct {
 	// the claim (see [ClaimOptions]); 0 means the engine's MinGrace.
 	Grace time.Duration
 	// RenewEvery is the time between renewals while any message of a
-	// claim is being handled; 0 means ClaimTTL/3, so that one failed or
+	// claim is being handled or settled; 0 means ClaimTTL/3, so that one failed or
 	// slow renewal still leaves time for the next. It must be below
 	// ClaimTTL.
 	RenewEvery time.Duration
