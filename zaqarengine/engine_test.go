@@ -207,4 +207,3 @@ func TestRetryApproximation(t *testing.T) {
 	clock.Advance(time.Second)
 	claimOne(t, eng)
 }
-
