@@ -26,7 +26,7 @@ func Local[T any](q *Queue[T]) Engine[T] {
 		e.caps = Capabilities{
 			Wait:        true,
 			Attempts:    true,
-			Retry:       false, // TODO(worker): true once Queue.Retry lands
+			Retry:       true,
 			Fenced:      true,
 			DeadLetter:  opts.MaxClaimCount > 0,
 			MessageTTL:  true,
@@ -122,7 +122,10 @@ func (e *local[T]) Renew(ctx context.Context, claim string, ttl, grace time.Dura
 	if err != nil {
 		return err
 	}
-	return e.q.Renew(id, ttl, grace)
+	if grace == 0 {
+		grace = NoGrace
+	}
+	return e.q.Renew(id, RenewOptions{TTL: ttl, Grace: grace})
 }
 
 func (e *local[T]) Delete(ctx context.Context, claim string, ids ...string) error {
@@ -161,10 +164,6 @@ func (e *local[T]) Release(ctx context.Context, claim string) error {
 	return nil
 }
 
-// Retry is approximated until the queue has a per-message retry: each
-// message is deleted with the claim and posted again with the delay, so it
-// comes back under a new ID and with its delivery count restarted.
-// TODO(worker): Queue.Retry.
 func (e *local[T]) Retry(ctx context.Context, claim string, delay time.Duration, ids ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -173,23 +172,7 @@ func (e *local[T]) Retry(ctx context.Context, claim string, delay time.Duration,
 	if err != nil {
 		return err
 	}
-	if delay <= 0 {
-		delay = NoDelay
-	}
-	var errs []error
-	for _, id := range mids {
-		m, err := e.q.Get(id)
-		if err == nil {
-			err = e.q.Delete(id, cid)
-		}
-		if err == nil {
-			_, err = e.q.Post(Post[T]{Body: m.Body, TTL: max(m.Expires.Sub(e.q.clock.Now()), e.q.limits.MinMessageTTL), Delay: delay, ClientID: m.ClientID})
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return e.q.Retry(cid, delay, mids...)
 }
 
 func (e *local[T]) Capabilities() Capabilities { return e.caps }

@@ -82,7 +82,7 @@ func newInProcess() *inProcess {
 
 func (d *inProcess) newProducer() producer { return &inProcessProducer{q: d.q} }
 func (d *inProcess) newConsumer() consumer { return &inProcessConsumer{q: d.q} }
-func (d *inProcess) close() error          { return d.q.Close() }
+func (d *inProcess) close() error          { d.q.Close(); return nil }
 
 type inProcessProducer struct {
 	q   *claimq.Queue[stampBody]
