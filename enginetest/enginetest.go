@@ -112,7 +112,7 @@ func RunConformance[T any](t *testing.T, h Harness[T]) {
 		h.Body = func(i int) T { return any(Job{N: i}).(T) }
 		h.Index = func(b T) int { return any(b).(Job).N }
 	}
-	for _, c := range cases[T]() {
+	for _, c := range append(cases[T](), workerCases[T]()...) {
 		t.Run(c.name, func(t *testing.T) {
 			c.run(t, newEnv(t, h, c.cfg))
 		})
@@ -216,17 +216,17 @@ func (e *env[T]) claim(limit int) claimq.Lease[T] {
 
 func (e *env[T]) claimOn(eng claimq.Engine[T], limit int) claimq.Lease[T] {
 	e.t.Helper()
-	start := e.now()
+	start := eng.Clock().Now()
 	l, err := eng.Claim(e.ctx, claimq.ClaimRequest{Limit: limit, TTL: e.ttl, Grace: e.grace()})
 	if err != nil {
 		e.t.Fatalf("Claim(limit %d) = %v", limit, err)
 	}
-	e.checkLease(l, limit, start)
+	e.checkLease(eng.Clock(), l, limit, start)
 	return l
 }
 
-// checkLease checks what every lease promises.
-func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
+// checkLease checks what every lease promises; clock is its engine's.
+func (e *env[T]) checkLease(clock claimq.Clock, l claimq.Lease[T], limit int, start time.Time) {
 	e.t.Helper()
 	if len(l.Messages) > limit {
 		e.t.Fatalf("Claim(limit %d) returned %d messages", limit, len(l.Messages))
@@ -238,7 +238,7 @@ func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
 		e.t.Fatalf("Claim returned %d messages and no claim ID", len(l.Messages))
 	}
 	if !l.Expires.IsZero() {
-		lo, hi := start.Add(e.ttl-e.slack()), e.now().Add(e.ttl+e.slack())
+		lo, hi := start.Add(e.ttl-e.slack()), clock.Now().Add(e.ttl+e.slack())
 		if l.Expires.Before(lo) || l.Expires.After(hi) {
 			e.t.Errorf("Lease.Expires = %v; want within [%v, %v] (TTL %v)", l.Expires, lo, hi, e.ttl)
 		}
@@ -250,8 +250,8 @@ func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
 		if !e.caps.Attempts && d.Attempt != 0 {
 			e.t.Errorf("Attempt = %d from an engine whose Capabilities.Attempts is false; want 0", d.Attempt)
 		}
-		if !d.Created.IsZero() && d.Created.After(e.now().Add(e.slack())) {
-			e.t.Errorf("Created = %v is after now %v", d.Created, e.now())
+		if now := clock.Now(); !d.Created.IsZero() && d.Created.After(now.Add(e.slack())) {
+			e.t.Errorf("Created = %v is after now %v", d.Created, now)
 		}
 	}
 }

@@ -24,7 +24,7 @@ func localHarness(limits claimq.Limits) enginetest.Harness[enginetest.Job] {
 				inst.DeadLetter = claimq.Local(dlq)
 			}
 			q := claimq.New(opts)
-			t.Cleanup(func() { _ = q.Close() })
+			t.Cleanup(q.Close)
 			inst.Engine = claimq.Local(q)
 			return inst
 		},

@@ -137,13 +137,13 @@ func (e *Engine[T]) Queue() string { return e.queue }
 // Post posts msgs in one request, all or none as the server does (Zaqar's
 // Redis store indexes a post at once; its MongoDB store may show part of
 // it early), and returns their IDs in input order. TTL and Delay are sent
-// in whole seconds, rounded up; zero takes the queue's default. Zaqar
-// honours a message's Delay only in a queue whose _default_message_delay
-// is set. ClientID is not sent per message: Zaqar records the Client-ID
+// in whole seconds, rounded up; zero takes the queue's default, and
+// claimq.NoDelay sends a delay of 0. Zaqar honours a message's Delay only
+// in a queue whose _default_message_delay is set. ClientID is not sent per message: Zaqar records the Client-ID
 // of the service client.
 //
-// Errors: claimq.ErrInvalid when a body does not encode to a JSON object
-// or the server refuses the post (400: a TTL or delay out of its range,
+// Errors: claimq.ErrInvalid when a body does not encode to a JSON object,
+// for a negative TTL or Delay (but NoDelay), or when the server refuses the post (400: a TTL or delay out of its range,
 // a post over its size limit).
 func (e *Engine[T]) Post(ctx context.Context, msgs ...claimq.Post[T]) ([]string, error) {
 	if len(msgs) == 0 {
@@ -155,15 +155,18 @@ func (e *Engine[T]) Post(ctx context.Context, msgs ...claimq.Post[T]) ([]string,
 		if err != nil {
 			return nil, fmt.Errorf("zaqarengine: post message %d: %w", i, err)
 		}
-		if m.TTL < 0 || m.Delay < 0 {
+		if m.TTL < 0 || (m.Delay < 0 && m.Delay != claimq.NoDelay) {
 			return nil, fmt.Errorf("zaqarengine: post message %d: negative TTL or delay: %w", i, claimq.ErrInvalid)
 		}
 		batch[i] = map[string]any{"body": body}
 		if m.TTL > 0 {
 			batch[i]["ttl"] = seconds(m.TTL)
 		}
-		if m.Delay > 0 {
+		switch {
+		case m.Delay > 0:
 			batch[i]["delay"] = seconds(m.Delay)
+		case m.Delay == claimq.NoDelay:
+			batch[i]["delay"] = 0
 		}
 	}
 	res, err := messages.Create(ctx, e.sc, e.queue, batch).Extract()
@@ -297,7 +300,7 @@ func (e *Engine[T]) sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Renew restarts the claim with ttl and grace, in whole seconds rounded
-// up, counted from now; a zero grace takes the server's default (60 s).
+// up, counted from now; unlike a claim, a renewal may have no grace.
 //
 // Errors: claimq.ErrInvalid for a ttl below 60 s or a negative grace;
 // claimq.ErrClaimExpired (also matching claimq.ErrClaimNotFound) when
@@ -320,7 +323,7 @@ func (e *Engine[T]) Renew(ctx context.Context, claim string, ttl, grace time.Dur
 }
 
 func (e *Engine[T]) renew(ctx context.Context, claim string, ttl, grace time.Duration) error {
-	err := claims.Update(ctx, e.sc, e.queue, claim, claims.UpdateOpts{TTL: seconds(ttl), Grace: seconds(grace)}).ExtractErr()
+	err := claims.Update(ctx, e.sc, e.queue, claim, renewal{ttl: seconds(ttl), grace: seconds(grace)}).ExtractErr()
 	switch {
 	case err == nil:
 		return nil
@@ -331,6 +334,16 @@ func (e *Engine[T]) renew(ctx context.Context, claim string, ttl, grace time.Dur
 	default:
 		return fmt.Errorf("zaqarengine: renew claim %s: %w", claim, err)
 	}
+}
+
+// renewal is the body of a claim update. gophercloud's UpdateOpts leaves
+// out a zero grace, which Zaqar then reads as its default of 60 s; Zaqar
+// takes any grace on an update, so this one always sends it.
+type renewal struct{ ttl, grace int }
+
+// ToClaimUpdateMap makes renewal a claims.UpdateOptsBuilder.
+func (r renewal) ToClaimUpdateMap() (map[string]any, error) {
+	return map[string]any{"ttl": r.ttl, "grace": r.grace}, nil
 }
 
 // errClaimEnded is how the engine reports a claim the server no longer
