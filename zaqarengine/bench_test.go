@@ -1,0 +1,79 @@
+package zaqarengine_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/claimq/claimq"
+	"github.com/claimq/claimq/enginetest"
+	"github.com/claimq/claimq/zaqar"
+	"github.com/claimq/claimq/zaqarengine"
+)
+
+// BenchmarkEngineCycle measures the per-message cost of a worker's round
+// trip through an engine: post a batch, claim it, delete it with the
+// claim. The in-process engine is the baseline the Zaqar engine (over
+// loopback HTTP to the zaqar front, as `claimq serve` runs it) is compared
+// with in the same run.
+func BenchmarkEngineCycle(b *testing.B) {
+	engines := []struct {
+		name string
+		make func(b *testing.B) claimq.Engine[enginetest.Job]
+	}{
+		{"engine=local", func(b *testing.B) claimq.Engine[enginetest.Job] {
+			q := claimq.New(claimq.Options[enginetest.Job]{})
+			b.Cleanup(q.Close)
+			return claimq.Local(q)
+		}},
+		{"engine=zaqar", func(b *testing.B) claimq.Engine[enginetest.Job] {
+			srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{}))
+			b.Cleanup(srv.Close)
+			sc, err := zaqarengine.NewClient(srv.URL, "", "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			eng, err := zaqarengine.New[enginetest.Job](sc, "bench", zaqarengine.Options{Project: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return eng
+		}},
+	}
+	for _, en := range engines {
+		for _, batch := range []int{1, 10} {
+			b.Run(en.name+"/batch="+strconv.Itoa(batch), func(b *testing.B) {
+				eng := en.make(b)
+				ctx := context.Background()
+				posts := make([]claimq.Post[enginetest.Job], batch)
+				for i := range posts {
+					posts[i] = claimq.Post[enginetest.Job]{Body: enginetest.Job{N: i}}
+				}
+				req := claimq.ClaimRequest{Limit: batch, TTL: time.Minute, Grace: time.Minute}
+				ids := make([]string, 0, batch)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := eng.Post(ctx, posts...); err != nil {
+						b.Fatal(err)
+					}
+					l, err := eng.Claim(ctx, req)
+					if err != nil || len(l.Messages) != batch {
+						b.Fatalf("Claim = %d messages, %v; want %d", len(l.Messages), err, batch)
+					}
+					ids = ids[:0]
+					for _, d := range l.Messages {
+						ids = append(ids, d.ID)
+					}
+					if err := eng.Delete(ctx, l.ID, ids...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				perMsg := float64(b.Elapsed().Nanoseconds()) / float64(b.N*batch)
+				b.ReportMetric(perMsg, "ns/msg")
+				b.ReportMetric(1e9/perMsg, "msgs/s")
+			})
+		}
+	}
+}
