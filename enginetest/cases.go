@@ -20,6 +20,7 @@ func cases[T any]() []testCase[T] {
 		{name: "ClaimLimitAndOrder", run: claimLimitAndOrder[T]},
 		{name: "ConcurrentClaimsAreDisjoint", run: concurrentClaims[T]},
 		{name: "MinClaimTTL", run: minClaimTTL[T]},
+		{name: "MessageTTL", run: messageTTL[T]},
 		{name: "RenewKeepsTheClaim", run: renewKeepsClaim[T]},
 		{name: "RenewAfterExpiry", run: renewAfterExpiry[T]},
 		{name: "ExpiryHandsMessagesOn", run: expiryHandsOn[T]},
@@ -128,6 +129,30 @@ func minClaimTTL[T any](t *testing.T, e *env[T]) {
 		t.Fatalf("Claim(TTL %v below MinClaimTTL %v) = %v; want ErrInvalid", e.caps.MinClaimTTL-time.Second, e.caps.MinClaimTTL, err)
 	}
 	e.wantIndexes(e.claim(1), "after a refused claim", 0)
+}
+
+// messageTTL posts a message with a TTL and lets it pass: an engine whose
+// messages expire by themselves (Capabilities.MessageTTL) no longer hands
+// it out; one whose messages do not, still does. The TTL is at least a
+// minute, Zaqar's shortest.
+func messageTTL[T any](t *testing.T, e *env[T]) {
+	ttl := max(2*e.ttl, time.Minute)
+	if _, err := e.eng.Post(e.ctx, claimq.Post[T]{Body: e.h.Body(0), TTL: ttl}); err != nil {
+		t.Fatalf("Post(TTL %v) = %v", ttl, err)
+	}
+	e.post(1)
+	e.advance(ttl / 4) // a claim now ends before the message: no lifetime extension
+	l := e.claim(2)
+	e.wantIndexes(l, "before the message TTL", 0, 1)
+	if err := e.eng.Release(e.ctx, l.ID); err != nil {
+		t.Fatalf("Release = %v", err)
+	}
+	e.advance(ttl - ttl/4 + e.slack() + time.Millisecond)
+	if e.caps.MessageTTL {
+		e.wantIndexes(e.claim(2), "after the message TTL", 1)
+	} else {
+		e.wantIndexes(e.claim(2), "after the TTL, on an engine whose messages do not expire", 0, 1)
+	}
 }
 
 func renewKeepsClaim[T any](t *testing.T, e *env[T]) {

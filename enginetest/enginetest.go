@@ -70,6 +70,10 @@ type Harness[T any] struct {
 	// Advance lets d pass on the engine's clock. Nil means: move the
 	// clock if it is a *claimq.FakeClock, else wait for d on it.
 	Advance func(t *testing.T, e claimq.Engine[T], d time.Duration)
+
+	// Parallel runs the cases in parallel (t.Parallel), each on its own
+	// engine: for engines on real time, whose cases mostly wait.
+	Parallel bool
 }
 
 // Config asks [Harness].New for an engine whose queue has these settings.
@@ -114,6 +118,9 @@ func RunConformance[T any](t *testing.T, h Harness[T]) {
 	}
 	for _, c := range append(cases[T](), workerCases[T]()...) {
 		t.Run(c.name, func(t *testing.T) {
+			if h.Parallel {
+				t.Parallel()
+			}
 			c.run(t, newEnv(t, h, c.cfg))
 		})
 	}

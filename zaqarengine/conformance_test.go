@@ -89,8 +89,9 @@ func TestConformanceFront(t *testing.T) {
 // TestConformanceZaqar runs the suite against the real Zaqar named by
 // CLAIMQ_ZAQAR_URL (its base URL, without /v2), with CLAIMQ_ZAQAR_TOKEN as
 // X-Auth-Token and CLAIMQ_ZAQAR_PROJECT as X-Project-Id when set. It runs
-// on real time with Zaqar's 60 s claims, so it takes several minutes;
-// each case uses queues of its own and deletes them at the end.
+// on real time with Zaqar's 60 s claims, its cases in parallel, so it
+// takes several minutes; each case uses queues of its own and deletes
+// them at the end.
 func TestConformanceZaqar(t *testing.T) {
 	url := os.Getenv("CLAIMQ_ZAQAR_URL")
 	if url == "" {
@@ -115,6 +116,7 @@ func TestConformanceZaqar(t *testing.T) {
 			})
 			return instance(t, sc, queue, zaqarengine.Options{Project: project, PollMin: time.Second, PollMax: 5 * time.Second}, cfg)
 		},
-		Margin: 2 * time.Second,
+		Margin:   2 * time.Second,
+		Parallel: true,
 	})
 }
