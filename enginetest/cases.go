@@ -131,23 +131,19 @@ func minClaimTTL[T any](t *testing.T, e *env[T]) {
 	e.wantIndexes(e.claim(1), "after a refused claim", 0)
 }
 
-// messageTTL posts a message with a TTL and lets it pass: an engine whose
-// messages expire by themselves (Capabilities.MessageTTL) no longer hands
-// it out; one whose messages do not, still does. The TTL is at least a
-// minute, Zaqar's shortest.
+// messageTTL posts a message with a TTL and lets it pass, untouched: an
+// engine whose messages expire by themselves (Capabilities.MessageTTL) no
+// longer hands it out; one whose messages do not, still does. The TTL is
+// at least a minute, Zaqar's shortest. (The message is not claimed
+// before: Zaqar 15's Redis store restarts a message's TTL when a claim on
+// it is released.)
 func messageTTL[T any](t *testing.T, e *env[T]) {
 	ttl := max(2*e.ttl, time.Minute)
 	if _, err := e.eng.Post(e.ctx, claimq.Post[T]{Body: e.h.Body(0), TTL: ttl}); err != nil {
 		t.Fatalf("Post(TTL %v) = %v", ttl, err)
 	}
 	e.post(1)
-	e.advance(ttl / 4) // a claim now ends before the message: no lifetime extension
-	l := e.claim(2)
-	e.wantIndexes(l, "before the message TTL", 0, 1)
-	if err := e.eng.Release(e.ctx, l.ID); err != nil {
-		t.Fatalf("Release = %v", err)
-	}
-	e.advance(ttl - ttl/4 + e.slack() + time.Millisecond)
+	e.advance(ttl + e.slack() + time.Millisecond)
 	if e.caps.MessageTTL {
 		e.wantIndexes(e.claim(2), "after the message TTL", 1)
 	} else {

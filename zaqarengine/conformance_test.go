@@ -46,10 +46,13 @@ func instance(t *testing.T, sc *gophercloud.ServiceClient, queue string, opts za
 		dlq := queue + "-dlq"
 		scp := withProject(sc, opts.Project)
 		err := queues.Create(t.Context(), scp, queues.CreateOpts{
-			QueueName:       queue,
-			MaxClaimCount:   cfg.MaxClaimCount,
-			DeadLetterQueue: dlq,
-			Extra:           map[string]any{"description": "claimq conformance"},
+			QueueName: queue,
+			// gophercloud always sends this key, and a real Zaqar refuses
+			// its zero value.
+			DefaultMessageTTL: 3600,
+			MaxClaimCount:     cfg.MaxClaimCount,
+			DeadLetterQueue:   dlq,
+			Extra:             map[string]any{"description": "claimq conformance"},
 		}).ExtractErr()
 		if err != nil {
 			t.Fatalf("creating queue %s with a dead-letter queue: %v", queue, err)

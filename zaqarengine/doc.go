@@ -47,4 +47,11 @@
 // the holder's delete then answers 403 (claimq.ErrClaimedByOther: someone
 // else has it); operations on an expired claim answer 503
 // (claimq.ErrClaimExpired on Delete, Renew and Retry; nothing on Release).
+// A third cannot be mapped: releasing a claim re-saves its messages with
+// their full TTL, so a released message outlives its expiry by up to its
+// TTL (claims of that store go by the record's life, not its expiry
+// time).
+//
+// The conformance suite runs against a real Zaqar where CLAIMQ_ZAQAR_URL
+// names one; testdata/zaqar.conf configures Debian's Zaqar 15 for it.
 package zaqarengine
