@@ -1,7 +1,6 @@
 package claimq
 
 import (
-	"context"
 	"log/slog"
 	"strconv"
 	"time"
@@ -20,8 +19,10 @@ const (
 	// EventRenewed: the lease was renewed for another ClaimTTL.
 	EventRenewed
 	// EventRenewFailed: renewing the lease failed (Event.Err says why,
-	// and matches [ErrLeaseLost]); the contexts of its running handlers
-	// are cancelled with that cause.
+	// and matches [ErrLeaseLost]): the engine said the claim had ended, or
+	// another error left no time for one more try before the claim's
+	// end. The contexts of its running handlers are cancelled with that
+	// cause.
 	EventRenewFailed
 	// EventHandled: the handler returned nil and the message was deleted.
 	EventHandled
@@ -48,9 +49,11 @@ const (
 	// WorkerOptions.ShutdownTimeout.
 	EventDraining
 	// EventError: an engine call failed for another reason (Event.Err):
-	// a Claim (Run tries again after a pause), a Delete, Retry or
-	// Release (the message comes back when the lease expires), or the
-	// DeadLetter function (the message is retried instead).
+	// a Claim (Run tries again after a pause), a Renew that did not say
+	// the claim had ended (tried again at the next renewal, while there
+	// is time), a Delete, Retry or Release (the message comes back when
+	// the lease expires), or the DeadLetter function (the message is
+	// retried instead).
 	EventError
 
 	numEventKinds = iota + 1
@@ -131,8 +134,11 @@ func (w *Worker[T]) Counters() Counters {
 
 // emit counts ev, hands it to OnEvent and logs it.
 func (w *Worker[T]) emit(ev Event[T]) {
-	ev.Time = w.clock.Now()
 	w.counts[ev.Kind].Add(1)
+	if w.opts.OnEvent == nil && w.opts.Logger == nil {
+		return
+	}
+	ev.Time = w.clock.Now()
 	if w.opts.OnEvent != nil {
 		w.opts.OnEvent(ev)
 	}
@@ -146,7 +152,10 @@ func (w *Worker[T]) emit(ev Event[T]) {
 	case EventRenewFailed, EventLost, EventDiscarded, EventError, EventDeadLettered:
 		level = slog.LevelWarn
 	}
-	if !w.opts.Logger.Enabled(context.Background(), level) {
+	// Run's context carries the caller's values (a trace ID, say) to
+	// the log handler.
+	ctx := w.bg
+	if !w.opts.Logger.Enabled(ctx, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 5)
@@ -165,5 +174,5 @@ func (w *Worker[T]) emit(ev Event[T]) {
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("error", ev.Err.Error()))
 	}
-	w.opts.Logger.LogAttrs(context.Background(), level, "claimq worker: "+ev.Kind.String(), attrs...)
+	w.opts.Logger.LogAttrs(ctx, level, "claimq worker: "+ev.Kind.String(), attrs...)
 }

@@ -18,7 +18,8 @@ import (
 // ClaimCount as their attempt, Retry keeps the rest of the claim held,
 // and only a live claim deletes. MinClaimTTL and MinGrace are those of the
 // queue's [Limits]; DeadLetter is true when q had a MaxClaimCount when
-// Local was called.
+// Local was called. A claim limit above the queue's MaxClaimLimit takes
+// that many.
 func Local[T any](q *Queue[T]) Engine[T] {
 	e := &local[T]{q: q}
 	if q.usable() == nil {
@@ -70,13 +71,15 @@ func (e *local[T]) Claim(ctx context.Context, req ClaimRequest) (Lease[T], error
 	// The queue reads zero fields as its defaults; the contract gives
 	// them no such meaning, so they are refused here.
 	if req.Limit < 1 {
-		return Lease[T]{}, &LimitError{Field: "limit", Value: int64(req.Limit), Min: 1, Max: int64(e.q.limits.MaxClaimLimit)}
+		return Lease[T]{}, &LimitError{Field: "claim limit", Value: int64(req.Limit), Min: 1, Max: int64(e.q.limits.MaxClaimLimit)}
 	}
 	if req.TTL <= 0 {
-		return Lease[T]{}, &LimitError{Field: "ttl", Value: int64(req.TTL), Min: int64(e.q.limits.MinClaimTTL),
+		return Lease[T]{}, &LimitError{Field: "claim ttl", Value: int64(req.TTL), Min: int64(e.q.limits.MinClaimTTL),
 			Max: int64(e.q.limits.MaxClaimTTL), Duration: true}
 	}
-	opts := ClaimOptions{Limit: req.Limit, TTL: req.TTL, Grace: req.Grace, ClientID: req.ClientID}
+	// Claim takes "up to" Limit: a limit above the queue's maximum takes
+	// the maximum rather than failing.
+	opts := ClaimOptions{Limit: min(req.Limit, e.q.limits.MaxClaimLimit), TTL: req.TTL, Grace: req.Grace, ClientID: req.ClientID}
 	if opts.Grace == 0 {
 		opts.Grace = NoGrace
 	}
@@ -132,18 +135,25 @@ func (e *local[T]) Delete(ctx context.Context, claim string, ids ...string) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cid, mids, err := parseIDs(claim, ids)
+	var buf [16]MessageID
+	cid, mids, err := parseIDs(claim, ids, buf[:])
 	if err != nil {
 		return err
 	}
-	// The batch call deletes all or nothing; when it refuses, each
-	// message is deleted on its own so that the others still go.
-	if _, err := e.q.DeleteClaimed(cid, mids...); err == nil {
-		return nil
+	// The batch call deletes all or nothing. When it refuses because the
+	// claim is not live, every message is refused; otherwise each message
+	// is deleted on its own, so that the others still go.
+	_, err = e.q.DeleteClaimed(cid, mids...)
+	if err == nil || len(mids) == 1 || errors.Is(err, ErrClaimNotFound) {
+		return err
 	}
 	var errs []error
 	for _, id := range mids {
-		if err := e.q.Delete(id, cid); err != nil && !errors.Is(err, ErrMessageNotFound) {
+		err := e.q.Delete(id, cid)
+		// A message gone while the claim is live (the error says nothing
+		// of the claim then) is deleted as far as the worker is
+		// concerned, as DeleteClaimed has it.
+		if err != nil && !(errors.Is(err, ErrMessageNotFound) && !errors.Is(err, ErrClaimExpired) && !errors.Is(err, ErrClaimNotFound)) {
 			errs = append(errs, err)
 		}
 	}
@@ -168,7 +178,8 @@ func (e *local[T]) Retry(ctx context.Context, claim string, delay time.Duration,
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	cid, mids, err := parseIDs(claim, ids)
+	var buf [16]MessageID
+	cid, mids, err := parseIDs(claim, ids, buf[:])
 	if err != nil {
 		return err
 	}
@@ -184,16 +195,19 @@ func (e *local[T]) Clock() Clock {
 	return e.q.clock
 }
 
-func parseIDs(claim string, ids []string) (ClaimID, []MessageID, error) {
+// parseIDs parses the IDs of a call on a claim, into buf when they fit.
+func parseIDs(claim string, ids []string, buf []MessageID) (ClaimID, []MessageID, error) {
 	cid, err := ParseClaimID(claim)
 	if err != nil {
 		return ClaimID{}, nil, err
 	}
-	mids := make([]MessageID, len(ids))
-	for i, s := range ids {
-		if mids[i], err = ParseMessageID(s); err != nil {
+	mids := buf[:0]
+	for _, s := range ids {
+		id, err := ParseMessageID(s)
+		if err != nil {
 			return ClaimID{}, nil, fmt.Errorf("%w (claim %s)", err, claim)
 		}
+		mids = append(mids, id)
 	}
 	return cid, mids, nil
 }

@@ -57,11 +57,10 @@ func TestLocalRoundTrip(t *testing.T) {
 	assert.Equal(t, ids[2], l2.Messages[1].ID)
 	assert.Equal(t, 1, l2.Messages[1].Attempt)
 
-	// A delete with the first, released claim deletes nothing and says
-	// which message it could not delete; the others still go.
-	err = e.Delete(ctx, l.ID, ids[1])
-	require.Error(t, err)
-	require.ErrorIs(t, err, ErrClaimedByOther)
+	// A delete with the first, released claim deletes nothing: the race
+	// signal.
+	err = e.Delete(ctx, l.ID, ids[1], ids[0])
+	require.ErrorIs(t, err, ErrClaimExpired)
 	require.NoError(t, e.Delete(ctx, l2.ID, ids[1], ids[2]))
 	assert.Equal(t, 0, q.Len())
 }
@@ -92,6 +91,11 @@ func TestLocalInvalid(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalid)
 	_, err = e.Claim(ctx, ClaimRequest{Limit: 1})
 	require.ErrorIs(t, err, ErrInvalid, "zero TTL")
+	_, err = e.Post(ctx, make([]Post[string], 25)...)
+	require.NoError(t, err)
+	l, err := e.Claim(ctx, ClaimRequest{Limit: 100, TTL: time.Minute})
+	require.NoError(t, err, "a limit above the queue's takes the queue's")
+	assert.Len(t, l.Messages, 20)
 	require.ErrorIs(t, e.Renew(ctx, "nope", time.Minute, 0), ErrInvalid)
 	require.ErrorIs(t, e.Delete(ctx, "nope", "x"), ErrInvalid)
 
@@ -103,7 +107,7 @@ func TestLocalInvalid(t *testing.T) {
 	cancel()
 	_, err = e.Post(canceled, Post[string]{Body: "a"})
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 0, q.Len(), "nothing posted on a cancelled context")
+	assert.Equal(t, 25, q.Len(), "nothing posted on a cancelled context")
 }
 
 // Claim's wait is measured on the queue's clock: it ends with an empty
@@ -164,4 +168,31 @@ func mustParse(t *testing.T, s string) MessageID {
 	id, err := ParseMessageID(s)
 	require.NoError(t, err)
 	return id
+}
+
+// Retry hands back the chosen message only, claimable exactly after the
+// delay, its delivery counted; the rest of the claim stays held.
+func TestLocalRetry(t *testing.T) {
+	ctx := context.Background()
+	q, clock := newTestQueue(t, Options[string]{Limits: wideLimits()})
+	e := Local(q)
+	ids, err := e.Post(ctx, Post[string]{Body: "a"}, Post[string]{Body: "b"})
+	require.NoError(t, err)
+	l, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.NoError(t, e.Retry(ctx, l.ID, 10*time.Second, ids[0]))
+
+	clock.Advance(10*time.Second - 1)
+	none, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Empty(t, none.Messages, "claimable before the delay passed")
+	clock.Advance(1)
+	again, err := e.Claim(ctx, ClaimRequest{Limit: 2, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, again.Messages, 1, "b is still held by the first claim")
+	assert.Equal(t, ids[0], again.Messages[0].ID)
+	assert.Equal(t, 2, again.Messages[0].Attempt)
+
+	require.NoError(t, e.Delete(ctx, l.ID, ids[1]), "the first claim still holds b")
+	require.ErrorIs(t, e.Retry(ctx, l.ID, 0, ids[0]), ErrClaimExpired, "the first claim ended with its last message")
 }

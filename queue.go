@@ -2,15 +2,11 @@ package claimq
 
 import (
 	"context"
-	crand "crypto/rand"
 	"fmt"
 	"iter"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
-
-	"github.com/google/btree"
 )
 
 // Options configures a [Queue]. T is the queue's body type, needed for
@@ -73,28 +69,27 @@ type Queue[T any] struct {
 	// messages holds every live message by ID; claimable holds the ones
 	// Claim may take (not delayed, not held), so Claim never looks at a
 	// held message; pending holds the held ones, so that the pending
-	// family never looks at a free one.
-	messages   *btree.BTreeG[msgItem[T]]
+	// family never looks at a free one. Their expiry and delays are in
+	// lanes, late and delays (see expiry.go).
+	messages   seqIndex[T]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]              // message deadlines
-	claims     map[ClaimID]claimEntry[T] // live claims
-	claimDue   claimDeadlines
-	claimStale int    // entries of claimDue that no longer match their claim
-	claimSeq   uint64 // claims created so far
+	lanes      [maxLanes]lane[T]
+	late       deadlines[T]
+	delays     deadlines[T]
+	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
+	claimDue   claimTimetable[T]
+	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
 
 	last      int64 // latest clock reading, in Unix nanoseconds
-	claimed   int   // messages held by live claims
-	delayed   int   // messages whose delay has not passed
 	expired   int64
 	deadLtrs  int64
 	dropped   int64
 	overLimit int64
 	ids       []MessageID // carved into Post results, one allocation per many posts
-	rng       *rand.ChaCha8
 
 	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters  int
@@ -123,25 +118,27 @@ func New[T any](opts Options[T]) *Queue[T] {
 	if err := opts.check(); err != nil {
 		panic(err)
 	}
-	var seed [32]byte
-	crand.Read(seed[:])
-	less := func(a, b *message[T]) bool { return a.id < b.id }
 	var base time.Time
 	if _, ok := opts.Clock.(SystemClock); ok {
 		base = time.Now()
 	}
-	return &Queue[T]{
+	q := &Queue[T]{
 		base:      base,
 		opts:      opts,
 		limits:    opts.Limits,
 		clock:     opts.Clock,
-		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
-		claimable: newSeqIndex(less),
-		pending:   newSeqIndex(less),
-		claims:    make(map[ClaimID]claimEntry[T]),
-		rng:       rand.NewChaCha8(seed),
+		messages:  newSeqIndex[T](slotAll),
+		claimable: newSeqIndex[T](slotState),
+		pending:   newSeqIndex[T](slotState),
+		delays:    deadlines[T]{delay: true},
+		claims:    make(map[ClaimID]*claim[T]),
+		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
+	for i := range q.lanes {
+		q.lanes[i].msgs = newSeqIndex[T](slotLane)
+	}
+	return q
 }
 
 func (o *Options[T]) check() error {
@@ -224,8 +221,7 @@ func (q *Queue[T]) read() int64 {
 
 // lookupLocked returns the live message id, or nil.
 func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
-	it, _ := q.messages.Get(msgItem[T]{id: id})
-	return it.m
+	return q.messages.find(id, &q.probe)
 }
 
 // removeLocked deletes m from every structure and clears it, so that
@@ -233,43 +229,25 @@ func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
 func (q *Queue[T]) removeLocked(m *message[T]) {
 	switch {
 	case m.held():
+		q.pending.remove(m)
 		q.leaveClaimLocked(m)
-	case m.delayed:
-		q.delayed--
+	case m.delayed():
 	default:
 		q.claimable.remove(m)
 	}
 	q.forgetLocked(m)
 }
 
-// forgetLocked takes m, already out of the claimable or pending index, out
-// of the message tree and the heap, and recycles it.
+// forgetLocked takes m, already out of the claimable and pending indexes
+// and of its claim, out of the index of all messages and the timetable,
+// and recycles it.
 func (q *Queue[T]) forgetLocked(m *message[T]) {
-	q.deleteItemLocked(m)
-	q.heap.remove(int(m.heapIdx))
+	q.messages.remove(m)
+	q.unscheduleLocked(m)
 	q.recycleMessageLocked(m)
-	if q.drained != nil && q.messages.Len() == 0 {
+	if q.drained != nil && q.messages.len() == 0 {
 		q.emptiedQueueLocked()
 	}
-}
-
-// deleteItemLocked takes m out of the tree of all messages. In a FIFO flow
-// the message deleted is nearly always the oldest, which the tree removes
-// without comparing keys.
-func (q *Queue[T]) deleteItemLocked(m *message[T]) {
-	if it, _ := q.messages.Min(); it.m == m {
-		q.messages.DeleteMin()
-		return
-	}
-	q.messages.Delete(msgItem[T]{id: m.id})
-}
-
-// msgItem is a message in the tree of all messages. The ID is copied into
-// the item so that a search compares keys inside the tree's nodes instead
-// of following a pointer per comparison.
-type msgItem[T any] struct {
-	id MessageID
-	m  *message[T]
 }
 
 // Post adds msgs to the queue and returns their IDs in input order. The
@@ -278,9 +256,9 @@ type msgItem[T any] struct {
 //
 // Errors: [ErrInvalid] for an empty batch or a TTL or delay outside the
 // limits (a [*LimitError]), [ErrQueueFull] beyond Options.MaxMessages,
-// [ErrClosed] after Close. Cost: O(k·log n) for k messages; one
-// allocation for the batch (the returned slice is carved from a shared
-// block).
+// [ErrClosed] after Close. Cost: O(k) amortized for k messages, whatever
+// the backlog; at most one allocation for the batch (the returned slice is
+// carved from a shared block, the messages reuse deleted ones).
 func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if err := q.usable(); err != nil {
 		return nil, err
@@ -311,9 +289,9 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if defTTL == 0 {
 		defTTL = l.DefaultMessageTTL
 	}
-	if q.opts.MaxMessages > 0 && q.messages.Len()+len(msgs) > q.opts.MaxMessages {
+	if q.opts.MaxMessages > 0 && q.messages.len()+len(msgs) > q.opts.MaxMessages {
 		return nil, fmt.Errorf("%w: %d messages held, %d posted, at most %d",
-			ErrQueueFull, q.messages.Len(), len(msgs), q.opts.MaxMessages)
+			ErrQueueFull, q.messages.len(), len(msgs), q.opts.MaxMessages)
 	}
 	ids := q.idsLocked(len(msgs))
 	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
@@ -333,19 +311,17 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 		case NoDelay:
 			delay = 0
 		}
-		m.id = first + MessageID(i)
-		m.body, m.client = p.Body, p.ClientID
-		m.created, m.ttl, m.expires = now, ttl, now+int64(ttl)
+		initMessage(m, first+MessageID(i), p.Body, p.ClientID, now, now+int64(ttl), ttl)
+		q.messages.insert(m)
+		q.scheduleLocked(m, true)
 		if delay > 0 {
-			m.delay, m.delayed = now+int64(delay), true
-			q.delayed++
+			m.delay = now + int64(delay)
+			q.delays.push(m.delay, m)
 			delayEnd = min(delayEnd, m.delay)
 		} else {
 			q.claimable.insert(m)
 			woken = true
 		}
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.deadline(), m: m})
 		ids[i] = m.id
 	}
 	if woken {
@@ -378,18 +354,14 @@ func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 	defer q.mu.Unlock()
 	var block []message[T]
 	for i, d := range dead {
-		if q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages {
+		if q.opts.MaxMessages > 0 && q.messages.len() >= q.opts.MaxMessages {
 			q.overLimit++
 		}
 		m := q.allocMessageLocked(&block, len(dead)-i)
-		m.id, m.body, m.client = d.id, d.body, d.client
-		m.created, m.ttl, m.expires = d.created, d.ttl, d.expires
-		if d.expires <= now { // only with a clock far behind the source's
-			m.expires = now + 1
-		}
+		initMessage(m, d.id, d.body, d.client, d.created, max(d.expires, now+1), d.ttl)
+		q.messages.insert(m)
+		q.scheduleLocked(m, false)
 		q.claimable.insert(m)
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
 	q.deadlineAddedLocked(math.MaxInt64)
@@ -483,12 +455,11 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	q.messages.AscendGreaterOrEqual(msgItem[T]{id: opts.Marker + 1}, func(it msgItem[T]) bool {
-		m := it.m
+	q.messages.ascend(opts.Marker+1, &q.probe, func(m *message[T]) bool {
 		switch {
 		case !opts.Echo && opts.ClientID != "" && m.client == opts.ClientID:
 		case !opts.IncludeClaimed && m.held():
-		case !opts.IncludeDelayed && m.delayed:
+		case !opts.IncludeDelayed && m.delayed():
 		default:
 			msgs = append(msgs, m.export())
 		}
@@ -502,17 +473,17 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 
 // Delete removes message id. Without a claim (the zero ClaimID) it
 // succeeds unless a live claim holds the message; with a claim it succeeds
-// only if that claim is live and holds the message. Once a claim expires
+// only if that claim is live and holds the message. Once a claim ends
 // anyone may delete its messages without a claim.
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it, also matching
-// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
-// when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired. ErrClaimExpired is thus the one
-// signal a worker needs: its claim ran out, someone else may have the
-// message, roll back. Cost: O(log n), no allocation on success.
+// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// when no live claim holds it. With a claim the queue issued that has
+// ended, each of these also matches [ErrClaimExpired], the one signal a
+// worker needs: its claim ran out, someone else may have (or have
+// finished) the message, roll back. With a claim it never issued, they
+// also match [ErrClaimNotFound]. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -520,33 +491,44 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	q.lock()
 	defer q.mu.Unlock()
 	m := q.lookupLocked(id)
-	if m == nil {
-		return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
-	}
-	if err := q.deletableLocked(m, claim); err != nil {
+	if err := q.deletableLocked(m, id, claim); err != nil {
 		return err
 	}
 	q.removeLocked(m)
 	return nil
 }
 
-// deletableLocked applies Delete's rules to live message m and claim.
-func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
-	switch held := m.held(); {
-	case claim.IsZero() && held:
-		return fmt.Errorf("%w: %v", ErrMessageClaimed, m.id)
-	case claim.IsZero():
-	case held && m.claim.id != claim && !q.liveLocked(claim):
-		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, m.id, claim)
-	case held && m.claim.id != claim:
-		return fmt.Errorf("%w: %v", ErrClaimedByOther, m.id)
-	case held:
-	case m.claim != nil && m.claim.id == claim:
-		return fmt.Errorf("%w: message %v, claim %v", errExpiredClaim, m.id, claim)
-	default:
-		return fmt.Errorf("%w: message %v, claim %v", ErrNotClaimed, m.id, claim)
+// deletableLocked applies Delete's rules to message id, found as m (nil if
+// it is not live), and claim.
+func (q *Queue[T]) deletableLocked(m *message[T], id MessageID, claim ClaimID) error {
+	if claim.IsZero() {
+		switch {
+		case m == nil:
+			return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+		case m.held():
+			return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
+		}
+		return nil
 	}
-	return nil
+	if m != nil && m.held() && m.claim.id == claim {
+		return nil
+	}
+	var err error
+	switch {
+	case m == nil:
+		err = ErrMessageNotFound
+	case m.held():
+		err = ErrClaimedByOther
+	default:
+		err = ErrNotClaimed
+	}
+	switch {
+	case q.claims[claim] != nil:
+		return fmt.Errorf("%w: message %v, claim %v", err, id, claim)
+	case q.claimIDs.issued(claim):
+		return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimExpired, id, claim)
+	}
+	return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimNotFound, id, claim)
 }
 
 // DeleteClaimed deletes the listed messages, each of which the live claim
@@ -554,13 +536,15 @@ func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
 // call (Zaqar's bulk delete with claim_ids). It is all-or-nothing: if Delete
 // would refuse any listed message, DeleteClaimed deletes none and returns
 // that error. Messages already gone are skipped, as Delete's
-// ErrMessageNotFound is harmless to a worker. It returns how many it
-// deleted.
+// ErrMessageNotFound is harmless to a worker whose claim is live. It
+// returns how many it deleted.
 //
-// Errors: [ErrInvalid] for the zero claim; otherwise those of
-// [Queue.Delete] with a claim, so [ErrClaimExpired] still tells a worker
-// that its claim ran out. Cost: O(k·log n) for k IDs, one clock read and
-// one lock for the whole batch, no allocation on success for up to 32 IDs.
+// Errors: [ErrInvalid] for the zero claim; [ErrClaimNotFound] when claim
+// is not live, also matching [ErrClaimExpired] when the queue issued it,
+// whether or not the messages still exist; otherwise those of
+// [Queue.Delete] with a live claim. Cost: O(k·log n) for k IDs, one clock
+// read and one lock for the whole batch, no allocation on success for up
+// to 32 IDs.
 func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	if err := q.usable(); err != nil {
 		return 0, err
@@ -570,6 +554,10 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
+	c := q.claims[claim]
+	if c == nil {
+		return 0, q.notLiveLocked(claim)
+	}
 	var buf [32]*message[T]
 	found := buf[:0]
 	for _, id := range ids {
@@ -577,7 +565,7 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 		if m == nil {
 			continue
 		}
-		if err := q.deletableLocked(m, claim); err != nil {
+		if err := q.deletableLocked(m, id, claim); err != nil {
 			return 0, err
 		}
 		found = append(found, m)
@@ -682,8 +670,8 @@ func (q *Queue[T]) All() iter.Seq[Message[T]] {
 func (q *Queue[T]) chunkAfter(from MessageID, out []Message[T]) []Message[T] {
 	q.lock()
 	defer q.mu.Unlock()
-	q.messages.AscendGreaterOrEqual(msgItem[T]{id: from}, func(it msgItem[T]) bool {
-		out = append(out, it.m.export())
+	q.messages.ascend(from, &q.probe, func(m *message[T]) bool {
+		out = append(out, m.export())
 		return len(out) < inspectChunk
 	})
 	return out
@@ -725,9 +713,9 @@ func (q *Queue[T]) Stats() Stats {
 	now := q.lock()
 	defer q.mu.Unlock()
 	s := Stats{
-		Total:        q.messages.Len(),
-		Claimed:      q.claimed,
-		Delayed:      q.delayed,
+		Total:        q.messages.len(),
+		Claimed:      q.pending.len(),
+		Delayed:      len(q.delays.h),
 		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
@@ -738,11 +726,11 @@ func (q *Queue[T]) Stats() Stats {
 	stat := func(m *message[T]) MessageStat {
 		return MessageStat{ID: m.id, Created: timeOf(m.created), Age: time.Duration(now - m.created)}
 	}
-	if it, ok := q.messages.Min(); ok {
-		s.Oldest = stat(it.m)
+	if m, ok := q.messages.min(); ok {
+		s.Oldest = stat(m)
 	}
-	if it, ok := q.messages.Max(); ok {
-		s.Newest = stat(it.m)
+	if m, ok := q.messages.max(); ok {
+		s.Newest = stat(m)
 	}
 	return s
 }
@@ -754,7 +742,7 @@ func (q *Queue[T]) Len() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	return q.messages.Len()
+	return q.messages.len()
 }
 
 // Purge removes every message, claimed or not, and ends every claim; it
@@ -765,22 +753,20 @@ func (q *Queue[T]) Purge() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	n := q.messages.Len()
-	for _, e := range q.claims {
-		if c := e.c; c != nil {
-			c.done = true
-			clear(c.msgs)
-			c.msgs = nil
-		}
+	n := q.messages.len()
+	for _, c := range q.claims {
+		q.endClaimLocked(c, discarded)
 	}
-	clear(q.claims)
-	q.claimDue, q.claimStale = q.claimDue[:0], 0
-	q.messages.Clear(false)
+	q.messages.clear()
 	q.claimable.clear()
 	q.pending.clear()
-	clear(q.heap)
-	q.heap = q.heap[:0]
-	q.claimed, q.delayed = 0, 0
+	for i := range q.lanes {
+		q.lanes[i].msgs.clear()
+	}
+	clear(q.late.h)
+	q.late.h = q.late.h[:0]
+	clear(q.delays.h)
+	q.delays.h = q.delays.h[:0]
 	q.emptiedQueueLocked()
 	return n
 }
@@ -804,7 +790,7 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 		return err
 	}
 	q.lock()
-	if q.messages.Len() == 0 {
+	if q.messages.len() == 0 {
 		q.mu.Unlock()
 		return nil
 	}
@@ -826,14 +812,6 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 	q.drainers--
 	q.mu.Unlock()
 	return err
-}
-
-// emptiedQueueLocked wakes every Drain: the queue holds no message.
-func (q *Queue[T]) emptiedQueueLocked() {
-	if q.drained != nil {
-		close(q.drained)
-		q.drained = nil
-	}
 }
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,

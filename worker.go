@@ -43,6 +43,7 @@ type PanicError struct {
 	Stack []byte // the handler goroutine's stack at the panic
 }
 
+// Error returns "claimq: handler panicked: " and the panic value.
 func (e *PanicError) Error() string { return fmt.Sprintf("claimq: handler panicked: %v", e.Value) }
 
 // Unwrap returns the panic value if it is an error.
@@ -60,7 +61,8 @@ type WorkerOptions[T any] struct {
 	Concurrency int
 	// Batch is the most messages one claim takes; 0 means
 	// min(Concurrency, 10). A claim never takes more than the handlers
-	// free at the time.
+	// free at the time. It must not exceed what the engine takes in one
+	// claim (Zaqar: 20), or Run fails with the engine's ErrInvalid.
 	Batch int
 	// ClaimTTL is the life of a claim between renewals; 0 means one
 	// minute, or the engine's MinClaimTTL if that is longer. It is how
@@ -71,7 +73,7 @@ type WorkerOptions[T any] struct {
 	// the claim (see [ClaimOptions]); 0 means the engine's MinGrace.
 	Grace time.Duration
 	// RenewEvery is the time between renewals while any message of a
-	// claim is being handled; 0 means ClaimTTL/3, so that one failed or
+	// claim is being handled or settled; 0 means ClaimTTL/3, so that one failed or
 	// slow renewal still leaves time for the next. It must be below
 	// ClaimTTL.
 	RenewEvery time.Duration
@@ -119,10 +121,11 @@ type WorkerOptions[T any] struct {
 }
 
 // DeadLetterTo returns a WorkerOptions.DeadLetter function that posts the
-// message's body to engine e, with e's default TTL and no delay.
+// message's body to engine e, with e's default TTL and delay. Its errors
+// are e's.
 func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], cause error) error {
 	return func(ctx context.Context, m Delivery[T], _ error) error {
-		_, err := e.Post(ctx, Post[T]{Body: m.Body, Delay: NoDelay})
+		_, err := e.Post(ctx, Post[T]{Body: m.Body})
 		return err
 	}
 }
@@ -134,9 +137,32 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // shutdown) are measured on the engine's [Clock], so a [FakeClock] drives a
 // worker exactly, with no sleeping.
 //
+// A Worker assumes nothing of its engine beyond the [Engine] contract and
+// the engine's [Capabilities]: the defaults of ClaimTTL and Grace rise to
+// the engine's minimums, and MaxAttempts needs an engine that counts
+// deliveries. Where an engine's Retry is approximate (Capabilities.Retry
+// false), a retried message comes back as that engine documents.
+//
 // A Worker is safe for concurrent use; Run may be called once. Counters
-// and OnEvent observe it while it runs.
+// and OnEvent observe it while it runs. The zero Worker is not usable:
+// use [NewWorker].
+//
+// Cost: per message, its share of one Claim call, one Delete or Retry call
+// and a hand-off to one of Concurrency long-lived goroutines; per claim,
+// one context, one renewal timer and a Renew call every RenewEvery while
+// any of its messages is held. Memory is bounded by Concurrency: the
+// worker never holds more messages than it has handlers.
 type Worker[T any] struct {
+	// How a Worker runs. Run's goroutine is the claim loop: it waits for
+	// a free slot, claims at most as many messages as there are free
+	// slots, and hands each to one of Concurrency goroutines that live as
+	// long as Run. A claim becomes a lease (lease.go), which owns the
+	// timers on the engine's clock: renewal, MaxLease. A message's life
+	// is claimed → handled → settled (deleted, retried, dead-lettered),
+	// and the lease is renewed until the engine call that settles its
+	// last message has returned. Shutdown (drain) waits for the leases,
+	// then aborts them. free counts slots, leaseWG leases, handlerWG the
+	// goroutines; Run returns when all three are back to rest.
 	engine   Engine[T]
 	handler  Handler[T]
 	opts     WorkerOptions[T] // defaults filled in
@@ -149,8 +175,10 @@ type Worker[T any] struct {
 	panics  atomic.Int64
 	started atomic.Bool
 
-	bg      context.Context // Run's context without its cancellation: for settling
-	leaseWG sync.WaitGroup  // one per lease not yet finished
+	bg        context.Context // Run's context without its cancellation: for settling
+	jobs      chan *job[T]    // to the handler goroutines
+	handlerWG sync.WaitGroup  // the handler goroutines
+	leaseWG   sync.WaitGroup  // one per lease not yet finished
 
 	mu     sync.Mutex // guards the fields below
 	free   int        // handler slots not holding a message
@@ -159,7 +187,8 @@ type Worker[T any] struct {
 }
 
 // NewWorker returns a worker that runs handler for the messages of engine,
-// configured by opts; call [Worker.Run] to start it.
+// configured by opts; call [Worker.Run] to start it. It reads the engine's
+// Capabilities and Clock once, and starts nothing. Cost: O(1).
 //
 // Errors: [ErrInvalid] for a nil engine or handler, negative counts or
 // durations, a ClaimTTL or Grace below the engine's minimum, RenewEvery
@@ -215,6 +244,7 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 		maxCause: fmt.Errorf("%w (%v)", ErrMaxLease, opts.MaxLease),
 		free:     opts.Concurrency,
 		freed:    make(chan struct{}, 1),
+		jobs:     make(chan *job[T], opts.Concurrency),
 		leases:   make(map[*lease[T]]struct{}),
 	}
 	if w.backoff == nil {
@@ -234,15 +264,27 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 //
 // Errors: nil after ctx ended; an error matching [ErrClosed] when the
 // engine closed; the engine's error when it refused the claim request
-// ([ErrInvalid]); [ErrInvalid] when Run is called a second time. Other
-// engine errors are reported as [EventError] and retried after a pause.
+// ([ErrInvalid]); [ErrInvalid] when Run is called a second time or on a
+// Worker not made by NewWorker. Other
+// errors of Claim are reported as [EventError], and the claim is tried
+// again after a pause, on the engine's clock, that doubles from 1 s to
+// 30 s while they last.
 func (w *Worker[T]) Run(ctx context.Context) error {
+	if w == nil || w.engine == nil {
+		return fmt.Errorf("%w: nil or zero Worker: use NewWorker", ErrInvalid)
+	}
 	if !w.started.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w: Worker.Run called twice", ErrInvalid)
 	}
 	w.bg = context.WithoutCancel(ctx)
+	w.handlerWG.Add(w.opts.Concurrency)
+	for range w.opts.Concurrency {
+		go w.handlers()
+	}
 	err := w.claimLoop(ctx)
 	w.drain()
+	close(w.jobs)
+	w.handlerWG.Wait()
 	return err
 }
 
@@ -299,6 +341,7 @@ func (w *Worker[T]) waitFree(ctx context.Context) (int, error) {
 	}
 }
 
+// runningNow is the number of messages held: claimed, not yet settled.
 func (w *Worker[T]) runningNow() int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -351,168 +394,12 @@ func (w *Worker[T]) drain() {
 	<-finished
 }
 
-// lease is a claim the worker holds, with its messages' jobs. It is
-// renewed while any job wants it, and finished when every job is settled
-// and no renewal runs.
-type lease[T any] struct {
-	w  *Worker[T]
-	id string
-
-	mu        sync.Mutex // guards the fields below
-	jobs      []*job[T]
-	want      int   // jobs on whose behalf the lease is renewed
-	unsettled int   // jobs not yet settled
-	timer     Timer // the next renewal; nil when none is due
-	renewing  bool  // a renewal call is under way
-	lost      error // why renewal failed, if it did
-	released  bool  // the shutdown timeout handed the lease back
-	finished  bool
-}
-
-// job is one message being handled.
-type job[T any] struct {
-	l      *lease[T]
-	d      Delivery[T]
-	ctx    context.Context
-	cancel context.CancelCauseFunc
-	wants  bool  // guarded by l.mu: the lease is renewed on its behalf
-	done   bool  // guarded by l.mu: the handler has returned
-	limit  Timer // MaxLease; nil without one
-}
-
-// start runs a handler for each message of l and schedules its renewal.
-func (w *Worker[T]) start(nl Lease[T]) {
-	l := &lease[T]{w: w, id: nl.ID, jobs: make([]*job[T], len(nl.Messages))}
-	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
-	for i, d := range nl.Messages {
-		ctx, cancel := context.WithCancelCause(w.bg)
-		l.jobs[i] = &job[T]{l: l, d: d, ctx: ctx, cancel: cancel, wants: true}
-	}
-	w.mu.Lock()
-	w.free -= len(nl.Messages)
-	w.leases[l] = struct{}{}
-	w.mu.Unlock()
-	w.leaseWG.Add(1)
-	w.claimed.Add(int64(len(nl.Messages)))
-
-	l.mu.Lock()
-	l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
-	for _, j := range l.jobs {
-		if w.opts.MaxLease > 0 {
-			j.limit = w.clock.AfterFunc(w.opts.MaxLease, j.maxLeasePassed)
-		}
-	}
-	l.mu.Unlock()
-	w.emit(Event[T]{Kind: EventClaimed, Lease: l.id, Count: len(nl.Messages)})
-	for _, j := range l.jobs {
-		go w.work(j)
-	}
-}
-
-// unwantLocked stops renewing the lease for j, and stops the timer when
-// no job wants it any more.
-func (l *lease[T]) unwantLocked(j *job[T]) {
-	if !j.wants {
-		return
-	}
-	j.wants = false
-	if l.want--; l.want == 0 && l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
-	}
-}
-
-// finishLocked reports whether l has just finished: every job settled and
-// no renewal under way. It is true once per lease.
-func (l *lease[T]) finishLocked() bool {
-	if l.finished || l.unsettled > 0 || l.renewing {
-		return false
-	}
-	l.finished = true
-	return true
-}
-
-func (w *Worker[T]) finish(l *lease[T]) {
-	w.mu.Lock()
-	delete(w.leases, l)
-	w.mu.Unlock()
-	w.leaseWG.Done()
-}
-
-// renew is the renewal timer's callback; it schedules the next one.
-func (l *lease[T]) renew() {
-	w := l.w
-	l.mu.Lock()
-	if l.want == 0 || l.lost != nil || l.released || l.finished {
-		l.mu.Unlock()
-		return
-	}
-	l.timer, l.renewing = nil, true
-	l.mu.Unlock()
-
-	err := w.engine.Renew(w.bg, l.id, w.opts.ClaimTTL, w.opts.Grace)
-
-	l.mu.Lock()
-	l.renewing = false
-	var ev Event[T]
-	switch {
-	case l.want == 0 || l.released:
-		// Settled or handed back while the call ran: its result no
-		// longer matters.
-	case err != nil:
-		l.lost = fmt.Errorf("%w: renewing claim %s: %w", ErrLeaseLost, l.id, err)
-		for _, j := range l.jobs {
-			j.cancel(l.lost)
-		}
-		ev = Event[T]{Kind: EventRenewFailed, Lease: l.id, Err: l.lost}
-	default:
-		l.timer = w.clock.AfterFunc(w.opts.RenewEvery, l.renew)
-		ev = Event[T]{Kind: EventRenewed, Lease: l.id}
-	}
-	done := l.finishLocked()
-	l.mu.Unlock()
-	if ev.Kind != 0 {
-		w.emit(ev)
-	}
-	if done {
-		w.finish(l)
-	}
-}
-
-func (j *job[T]) maxLeasePassed() {
-	j.l.mu.Lock()
-	j.l.unwantLocked(j)
-	j.l.mu.Unlock()
-	j.cancel(j.l.w.maxCause)
-}
-
-// abort cancels the lease's running handlers and releases it.
-func (l *lease[T]) abort() {
-	w := l.w
-	l.mu.Lock()
-	if l.finished || l.released {
-		l.mu.Unlock()
-		return
-	}
-	l.released = true
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
-	}
-	var running []*job[T]
-	for _, j := range l.jobs {
-		if !j.done {
-			running = append(running, j)
-		}
-		j.cancel(ErrShutdown)
-	}
-	l.mu.Unlock()
-	if err := w.engine.Release(w.bg, l.id); err != nil {
-		w.emit(Event[T]{Kind: EventError, Lease: l.id, Err: err})
-		return
-	}
-	for _, j := range running {
-		w.emit(Event[T]{Kind: EventReleased, Lease: l.id, Message: j.d, Err: ErrShutdown})
+// handlers is one of the Concurrency goroutines that run handlers; they
+// live as long as Run, so that their stacks, once grown, are reused.
+func (w *Worker[T]) handlers() {
+	defer w.handlerWG.Done()
+	for j := range w.jobs {
+		w.work(j)
 	}
 }
 
@@ -522,22 +409,12 @@ func (w *Worker[T]) work(j *job[T]) {
 	l := j.l
 	l.mu.Lock()
 	j.done = true
-	l.unwantLocked(j)
 	released, lost := l.released, l.lost
 	l.mu.Unlock()
-	if j.limit != nil {
-		j.limit.Stop()
-	}
 	w.settle(j, err, released, lost)
-	j.cancel(nil)
 
-	l.mu.Lock()
-	l.unsettled--
-	done := l.finishLocked()
-	l.mu.Unlock()
-	if done {
-		w.finish(l)
-	}
+	// The slot is freed before the lease may finish, so that a Run
+	// that returns finds every slot free.
 	w.mu.Lock()
 	w.free++
 	w.mu.Unlock()
@@ -545,8 +422,17 @@ func (w *Worker[T]) work(j *job[T]) {
 	case w.freed <- struct{}{}:
 	default:
 	}
+	l.mu.Lock()
+	l.unwantLocked(j)
+	l.unsettled--
+	done := l.finishLocked()
+	l.mu.Unlock()
+	if done {
+		w.finish(l)
+	}
 }
 
+// call runs the handler, turning a panic into a *PanicError.
 func (w *Worker[T]) call(j *job[T]) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -554,7 +440,7 @@ func (w *Worker[T]) call(j *job[T]) (err error) {
 			err = &PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
-	return w.handler(j.ctx, j.d)
+	return w.handler(j.l.ctx, j.d)
 }
 
 // settle acts on the handler's result herr for j's message.
@@ -563,7 +449,8 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	if herr == nil {
 		// Even a lease known to be lost is tried: the engine has the last
 		// word, and its error is the one to roll back on.
-		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventHandled, nil)
+		l.leave(j)
+		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventHandled, nil)
 		return
 	}
 	switch {
@@ -576,18 +463,21 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		return
 	case errors.Is(herr, ErrPermanent) || (w.opts.MaxAttempts > 0 && d.Attempt >= w.opts.MaxAttempts):
 		if w.opts.DeadLetter == nil {
-			w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDiscarded, herr)
+			l.leave(j)
+			w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDiscarded, herr)
 			return
 		}
 		if err := w.opts.DeadLetter(w.bg, d, herr); err != nil {
 			w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: fmt.Errorf("claimq: dead letter: %w", err)})
 			break // retried below
 		}
-		w.deleted(j, w.engine.Delete(w.bg, l.id, d.ID), EventDeadLettered, herr)
+		l.leave(j)
+		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDeadLettered, herr)
 		return
 	}
 	delay := w.backoff(d.Attempt, herr)
-	if err := w.engine.Retry(w.bg, l.id, delay, d.ID); err != nil {
+	l.leave(j)
+	if err := w.engine.Retry(w.bg, l.id, delay, j.id[:]...); err != nil {
 		w.deleted(j, err, EventRetried, herr)
 		return
 	}

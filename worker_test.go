@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,7 +20,8 @@ import (
 // engine's clock: the FakeClock drives every deadline of queue and worker,
 // and the bubble lets a test wait until every goroutine is blocked
 // (synctest.Wait) before it asserts that something has not happened, and
-// turns a missing event into a failure instead of a hang (see next).
+// turns an event that can no longer come into a failure instead of a hang
+// (see next).
 
 // workerEnv is one queue, its engine and a worker's events.
 type workerEnv struct {
@@ -59,21 +63,27 @@ func (e *workerEnv) start(opts WorkerOptions[string], h Handler[string]) (w *Wor
 	return w, stop
 }
 
-// next returns the next event of one of kinds, skipping the others. Inside
-// a bubble the hour-long fake timeout fires only once every goroutine is
-// blocked, so it fails a test whose event can no longer come.
+// next returns the next event of one of kinds, skipping the others. It
+// fails the test once every goroutine of the bubble is blocked with no
+// such event sent: it can no longer come.
 func (e *workerEnv) next(kinds ...EventKind) Event[string] {
 	e.t.Helper()
 	for {
+		var ev Event[string]
 		select {
-		case ev := <-e.events:
-			for _, k := range kinds {
-				if ev.Kind == k {
-					return ev
-				}
+		case ev = <-e.events:
+		default:
+			synctest.Wait()
+			select {
+			case ev = <-e.events:
+			default:
+				e.t.Fatalf("no event among %v: the worker is idle", kinds)
 			}
-		case <-time.After(time.Hour):
-			e.t.Fatalf("no event among %v: the worker is idle", kinds)
+		}
+		for _, k := range kinds {
+			if ev.Kind == k {
+				return ev
+			}
 		}
 	}
 }
@@ -106,8 +116,8 @@ func (e *workerEnv) post(bodies ...string) []MessageID {
 	return ids
 }
 
-// panicking is a handler result that makes the test handler panic.
-var panicking = errors.New("panic")
+// errPanic is a handler result that makes the test handler panic.
+var errPanic = errors.New("panic")
 
 // TestWorkerOutcomes runs one message through a handler whose result is
 // scripted per attempt and checks each event of its life: every retry
@@ -136,7 +146,7 @@ func TestWorkerOutcomes(t *testing.T) {
 			want: []EventKind{EventDiscarded}},
 		{name: "max attempts", results: []error{errBoom, errBoom, errBoom}, maxAttempts: 3, deadLetter: true,
 			want: []EventKind{EventRetried, EventRetried, EventDeadLettered}, wantDLQ: []string{"job"}},
-		{name: "panic", results: []error{panicking, nil}, want: []EventKind{EventRetried, EventHandled}, wantPanics: 1},
+		{name: "panic", results: []error{errPanic, nil}, want: []EventKind{EventRetried, EventHandled}, wantPanics: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +162,7 @@ func TestWorkerOutcomes(t *testing.T) {
 					mu.Unlock()
 					assert.Equal(t, "job", m.Body)
 					assert.Equal(t, n, m.Attempt, "Attempt")
-					if err := tt.results[n-1]; err != panicking {
+					if err := tt.results[n-1]; err != errPanic {
 						return err
 					}
 					panic("handler bug")
@@ -172,7 +182,7 @@ func TestWorkerOutcomes(t *testing.T) {
 						continue
 					}
 					require.Error(t, ev.Err, "the handler's error")
-					if tt.results[i] == panicking {
+					if tt.results[i] == errPanic {
 						var pe *PanicError
 						require.ErrorAs(t, ev.Err, &pe)
 						assert.Equal(t, "handler bug", pe.Value)
@@ -217,6 +227,27 @@ func TestWorkerOutcomes(t *testing.T) {
 	}
 }
 
+// TestWorkerLeases runs the scenarios of a claim's life in a worker: its
+// renewal, its loss, and the shutdown of the worker holding it.
+func TestWorkerLeases(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		run  func(*testing.T)
+	}{
+		{"renewal keeps a 10-minute job alive on a 1-minute claim", testWorkerRenewsWhileHandling},
+		{"renewal failure cancels the handler", testWorkerRenewalFailureCancelsHandler},
+		{"maximum lease cancels the handler and lets the claim expire", testWorkerMaxLease},
+		{"never more messages than free handlers", testWorkerNeverHoldsMoreThanItsHandlers},
+		{"shutdown with a job in flight finishes it", testWorkerShutdownFinishesInFlight},
+		{"shutdown timeout releases the job to another worker at once", testWorkerShutdownTimeoutReleases},
+		{"negative shutdown timeout releases at once", testWorkerShutdownAtOnce},
+		{"engine closing stops Run", testWorkerStopsWhenEngineCloses},
+		{"renewal network errors retried while there is time", testWorkerRenewalTransientError},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
 // blocking is a handler that reports each call on started and returns
 // what finish sends it.
 type blocking struct {
@@ -233,7 +264,7 @@ func (b *blocking) handle(ctx context.Context, m Delivery[string]) error {
 	return <-b.finish
 }
 
-func TestWorkerRenewsWhileHandling(t *testing.T) {
+func testWorkerRenewsWhileHandling(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -265,7 +296,7 @@ func TestWorkerRenewsWhileHandling(t *testing.T) {
 	})
 }
 
-func TestWorkerRenewalFailureCancelsHandler(t *testing.T) {
+func testWorkerRenewalFailureCancelsHandler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -309,7 +340,7 @@ func TestWorkerRenewalFailureCancelsHandler(t *testing.T) {
 // A handler that outlives MaxLease is cancelled; the claim is no longer
 // renewed for it and expires; the message goes to the next consumer; and
 // the late success is reported as lost, the signal to roll back.
-func TestWorkerMaxLease(t *testing.T) {
+func testWorkerMaxLease(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -347,7 +378,7 @@ func TestWorkerMaxLease(t *testing.T) {
 	})
 }
 
-func TestWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
+func testWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -378,7 +409,7 @@ func TestWorkerNeverHoldsMoreThanItsHandlers(t *testing.T) {
 	})
 }
 
-func TestWorkerShutdownFinishesInFlight(t *testing.T) {
+func testWorkerShutdownFinishesInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -407,7 +438,7 @@ func TestWorkerShutdownFinishesInFlight(t *testing.T) {
 	})
 }
 
-func TestWorkerShutdownTimeoutReleases(t *testing.T) {
+func testWorkerShutdownTimeoutReleases(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		h := newBlocking()
@@ -456,7 +487,7 @@ func TestWorkerShutdownTimeoutReleases(t *testing.T) {
 	})
 }
 
-func TestWorkerStopsWhenEngineCloses(t *testing.T) {
+func testWorkerStopsWhenEngineCloses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		env := newWorkerEnv(t)
 		_, stop := env.start(WorkerOptions[string]{}, func(context.Context, Delivery[string]) error { return nil })
@@ -499,6 +530,7 @@ func TestNewWorkerInvalid(t *testing.T) {
 	cancel()
 	require.NoError(t, w.Run(ctx))
 	require.ErrorIs(t, w.Run(ctx), ErrInvalid, "second Run")
+	require.ErrorIs(t, new(Worker[string]).Run(ctx), ErrInvalid, "zero Worker")
 }
 
 type noAttempts struct{ Engine[string] }
@@ -514,4 +546,286 @@ func mustParseClaim(t *testing.T, s string) ClaimID {
 	id, err := ParseClaimID(s)
 	require.NoError(t, err)
 	return id
+}
+
+// flakyClaims fails the first n claims with a transport error.
+type flakyClaims struct {
+	Engine[string]
+	mu    sync.Mutex
+	n     int
+	calls []time.Time
+}
+
+var errTransport = errors.New("connection reset")
+
+func (e *flakyClaims) Claim(ctx context.Context, req ClaimRequest) (Lease[string], error) {
+	e.mu.Lock()
+	e.calls = append(e.calls, e.Engine.Clock().Now())
+	fail := len(e.calls) <= e.n
+	e.mu.Unlock()
+	if fail {
+		return Lease[string]{}, errTransport
+	}
+	return e.Engine.Claim(ctx, req)
+}
+
+// A failing Claim is reported and tried again after a pause that doubles
+// on the engine's clock, from 1 s.
+func TestWorkerClaimErrorPauses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		fe := &flakyClaims{Engine: env.engine, n: 3}
+		env.engine = fe
+		_, stop := env.start(WorkerOptions[string]{}, func(context.Context, Delivery[string]) error { return nil })
+		env.post("job")
+		calls := func() int {
+			fe.mu.Lock()
+			defer fe.mu.Unlock()
+			return len(fe.calls)
+		}
+		for i, pause := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+			ev := env.next(EventError)
+			require.ErrorIs(t, ev.Err, errTransport)
+			env.clock.Advance(pause - 1)
+			synctest.Wait()
+			require.Equal(t, i+1, calls(), "Claim tried again before its pause of %v", pause)
+			env.clock.Advance(1)
+		}
+		env.next(EventHandled)
+		require.NoError(t, stop())
+		fe.mu.Lock()
+		defer fe.mu.Unlock()
+		assert.Equal(t, []time.Time{start, start.Add(time.Second), start.Add(3 * time.Second), start.Add(7 * time.Second)}, fe.calls[:4])
+	})
+}
+
+func TestWorkerLogs(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		var mu sync.Mutex
+		var buf strings.Builder
+		logger := slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{
+			Level: slog.LevelDebug,
+			ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			},
+		}))
+		calls := 0
+		_, stop := env.start(WorkerOptions[string]{Logger: logger, Backoff: func(int, error) time.Duration { return time.Second }},
+			func(context.Context, Delivery[string]) error {
+				if calls++; calls == 1 {
+					return errors.New("boom")
+				}
+				return nil
+			})
+		id := env.post("job")[0].String()
+		env.next(EventRetried)
+		synctest.Wait()
+		env.clock.Advance(time.Second)
+		env.next(EventHandled)
+		require.NoError(t, stop())
+		mu.Lock()
+		defer mu.Unlock()
+		lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+		require.Len(t, lines, 5, "%s", buf.String())
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: claimed" lease=[0-9a-f]{32} count=1$`, lines[0])
+		assert.Regexp(t, `^level=INFO msg="claimq worker: retried" lease=[0-9a-f]{32} message=`+id+` attempt=1 delay=1s error=boom$`, lines[1])
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: claimed" `, lines[2])
+		assert.Regexp(t, `^level=DEBUG msg="claimq worker: handled" lease=[0-9a-f]{32} message=`+id+` attempt=2$`, lines[3])
+		assert.Regexp(t, `^level=INFO msg="claimq worker: draining" count=0$`, lines[4])
+	})
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.w.Write(p)
+}
+
+func TestEventKindString(t *testing.T) {
+	assert.Equal(t, "renewal failed", EventRenewFailed.String())
+	assert.Equal(t, "dead-lettered", EventDeadLettered.String())
+	assert.Equal(t, "EventKind(0)", EventKind(0).String())
+	assert.Equal(t, "EventKind(200)", EventKind(200).String())
+}
+
+// With Zaqar's limits the defaults rise to the engine's minimums: claims
+// of 60 s with 60 s of grace, renewed every 20 s.
+func TestWorkerOnZaqarLimits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		q, clock := newTestQueue(t, Options[string]{Limits: ZaqarLimits()})
+		env.q, env.clock, env.engine = q, clock, Local(q)
+		ids, err := q.Post(Post[string]{Body: "job", TTL: time.Minute})
+		require.NoError(t, err)
+		clock.Advance(10 * time.Second)
+		h := newBlocking()
+		_, stop := env.start(WorkerOptions[string]{}, h.handle)
+		claimed := env.next(EventClaimed)
+		<-h.started
+		c, err := q.GetClaim(mustParseClaim(t, claimed.Lease))
+		require.NoError(t, err)
+		assert.Equal(t, 60*time.Second, c.TTL)
+		assert.Equal(t, 60*time.Second, c.Grace)
+		m, err := q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, start.Add(130*time.Second), m.Expires, "lifetime extended to the claim's end plus the grace")
+		env.clock.Advance(20 * time.Second)
+		env.next(EventRenewed)
+		h.finish <- nil
+		env.next(EventHandled)
+		require.NoError(t, stop())
+	})
+}
+
+// failingRenewals fails the first n renewals with a transport error.
+type failingRenewals struct {
+	Engine[string]
+	n atomic.Int64
+}
+
+func (e *failingRenewals) Renew(ctx context.Context, claim string, ttl, grace time.Duration) error {
+	if e.n.Add(-1) >= 0 {
+		return errTransport
+	}
+	return e.Engine.Renew(ctx, claim, ttl, grace)
+}
+
+// A renewal error that does not say the claim ended is tried again at the
+// next renewal while that comes before the claim's end (TTL 60 s, renewals
+// every 20 s: at 20 s yes, at 40 s no).
+func testWorkerRenewalTransientError(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		failures int64
+		lost     bool
+	}{
+		{"one failure", 1, false},
+		{"two failures", 2, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				env := newWorkerEnv(t)
+				fe := &failingRenewals{Engine: env.engine}
+				fe.n.Store(tt.failures)
+				env.engine = fe
+				h := newBlocking()
+				w, stop := env.start(WorkerOptions[string]{ClaimTTL: time.Minute}, h.handle)
+				env.post("job")
+				ctx := <-h.started
+				env.clock.Advance(20 * time.Second)
+				ev := env.next(EventError, EventRenewFailed)
+				require.Equal(t, EventError, ev.Kind)
+				require.ErrorIs(t, ev.Err, errTransport)
+				require.NoError(t, ctx.Err())
+				env.clock.Advance(20 * time.Second)
+				ev = env.next(EventRenewed, EventRenewFailed, EventError)
+				if !tt.lost {
+					require.Equal(t, EventRenewed, ev.Kind, "%v", ev)
+					require.NoError(t, ctx.Err())
+					h.finish <- nil
+					env.next(EventHandled)
+				} else {
+					require.Equal(t, EventRenewFailed, ev.Kind, "%v", ev)
+					require.ErrorIs(t, ev.Err, errTransport)
+					<-ctx.Done()
+					require.ErrorIs(t, context.Cause(ctx), ErrLeaseLost)
+					h.finish <- ctx.Err()
+					env.next(EventLost)
+					// The message comes back when the claim ends, at 60 s.
+					env.clock.Advance(20 * time.Second)
+					<-h.started
+					h.finish <- nil
+					env.next(EventHandled)
+				}
+				require.NoError(t, stop())
+				assert.Equal(t, 0, env.q.Len())
+				assert.Equal(t, int64(1), w.Counters().Errors)
+			})
+		})
+	}
+}
+
+// A negative ShutdownTimeout hands running messages back as soon as Run's
+// context ends.
+func testWorkerShutdownAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		h := newBlocking()
+		w, stop := env.start(WorkerOptions[string]{ShutdownTimeout: -1}, h.handle)
+		env.post("job")
+		ctx := <-h.started
+		stopped := make(chan error, 1)
+		go func() { stopped <- stop() }()
+		env.next(EventReleased)
+		require.ErrorIs(t, context.Cause(ctx), ErrShutdown)
+		assert.Equal(t, 1, env.q.Stats().Free, "claimable again, with no time passed")
+		h.finish <- ctx.Err()
+		require.NoError(t, <-stopped)
+		c := w.Counters()
+		assert.Equal(t, int64(1), c.Released)
+		assert.Equal(t, int64(0), c.Retried, "a released message is not retried as well")
+		assert.Equal(t, int64(0), c.Lost)
+	})
+}
+
+// With the system clock inside a synctest bubble, a worker keeps the same
+// exact time: a job of ten minutes and ten seconds on a one-minute claim
+// is renewed thirty times (at 20 s, 40 s, … 10 min) and never loses its
+// claim.
+func TestWorkerSystemClockInBubble(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := New(Options[string]{})
+		t.Cleanup(func() { require.NoError(t, q.checkInvariants()) })
+		var took time.Duration
+		h := func(ctx context.Context, m Delivery[string]) error {
+			began := time.Now()
+			select {
+			case <-time.After(10*time.Minute + 10*time.Second):
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+			took = time.Since(began)
+			return nil
+		}
+		w, err := NewWorker(Local(q), h, WorkerOptions[string]{ClaimTTL: time.Minute})
+		require.NoError(t, err)
+		_, err = q.Post(Post[string]{Body: "job"})
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- w.Run(ctx) }()
+		require.NoError(t, q.Drain(ctx))
+		cancel()
+		require.NoError(t, <-done)
+		assert.Equal(t, 10*time.Minute+10*time.Second, took)
+		c := w.Counters()
+		assert.Equal(t, int64(1), c.Handled)
+		assert.Equal(t, int64(30), c.Renewed)
+		assert.Equal(t, int64(0), c.Lost)
+	})
+}
+
+// A claim request the engine refuses is a configuration error: Run stops
+// and returns it.
+func TestWorkerRunReturnsRefusedClaim(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		w, err := NewWorker(env.engine, func(context.Context, Delivery[string]) error { return nil },
+			WorkerOptions[string]{ClaimTTL: 13 * time.Hour}) // the queue allows 12 h at most
+		require.NoError(t, err)
+		err = w.Run(context.Background())
+		require.ErrorIs(t, err, ErrInvalid)
+		var le *LimitError
+		require.ErrorAs(t, err, &le)
+		assert.Equal(t, "claim ttl", le.Field)
+	})
 }

@@ -61,8 +61,9 @@
 //
 // # Differences from Zaqar
 //
-// Where Zaqar's drivers disagree this package follows DESIGN.md; where it
-// departs from both on purpose:
+// Where Zaqar's drivers disagree this package follows the choices listed
+// in the repository's ARCHITECTURE.md; where it departs from both on
+// purpose:
 //   - a message href carries ?claim_id= only while a live claim holds the
 //     message (Zaqar keeps a stale claim ID until the message is claimed
 //     again or released);
@@ -71,9 +72,9 @@
 //   - expiry is exact, with no garbage-collection delay;
 //   - claim_count counts every claim, with or without a dead-letter queue;
 //   - purge removes claimed messages too (Zaqar pops, skipping them);
-//   - a dead-lettered message goes to the tail of the dead-letter queue
-//     with no claim and the TTL of _dead_letter_queue_messages_ttl (or the
-//     time it had left); that queue is created by the first claim on a queue that names it, and its
+//   - a dead-lettered message moves to the dead-letter queue with its ID
+//     and creation time, no claim, and the TTL of
+//     _dead_letter_queue_messages_ttl (or the time it had left); that queue is created by the first claim on a queue that names it, and its
 //     name must be a valid queue name; _max_claim_count 0 disables
 //     dead-lettering;
 //   - a reserved numeric metadata value of 0 or null means "not set"
