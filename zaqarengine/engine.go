@@ -139,12 +139,13 @@ func (e *Engine[T]) Queue() string { return e.queue }
 // it early), and returns their IDs in input order. TTL and Delay are sent
 // in whole seconds, rounded up; zero takes the queue's default, and
 // claimq.NoDelay sends a delay of 0. Zaqar honours a message's Delay only
-// in a queue whose _default_message_delay is set. ClientID is not sent per message: Zaqar records the Client-ID
-// of the service client.
+// in a queue whose _default_message_delay is set. ClientID is not sent
+// per message: Zaqar records the Client-ID of the service client.
 //
 // Errors: claimq.ErrInvalid when a body does not encode to a JSON object,
-// for a negative TTL or Delay (but NoDelay), or when the server refuses the post (400: a TTL or delay out of its range,
-// a post over its size limit).
+// for a negative TTL or Delay (but NoDelay), or when the server refuses
+// the post (400: a TTL or delay out of its range, a post over its size
+// limit).
 func (e *Engine[T]) Post(ctx context.Context, msgs ...claimq.Post[T]) ([]string, error) {
 	if len(msgs) == 0 {
 		return nil, nil
@@ -269,21 +270,30 @@ func (e *Engine[T]) claimOnce(ctx context.Context, opts claims.CreateOpts, now t
 		if err == nil && (ref.Message == "" || ref.Claim == "") {
 			err = fmt.Errorf("claimed message href %q lacks a message ID or claim_id", m.Href)
 		}
-		id, claim := ref.Message, ref.Claim
 		if err != nil {
-			return claimq.Lease[T]{}, fmt.Errorf("zaqarengine: claim: %w", err)
+			return claimq.Lease[T]{}, e.abandon(ctx, l.ID, fmt.Errorf("zaqarengine: claim: %w", err))
 		}
 		if l.ID == "" {
-			l.ID = claim
+			l.ID = ref.Claim
 		}
 		d := &l.Messages[i]
-		d.ID = id
+		d.ID = ref.Message
 		d.Created = now.Add(-time.Duration(m.Age * float64(time.Second))).Truncate(time.Second)
 		if err := json.Unmarshal(m.Body, &d.Body); err != nil {
-			return claimq.Lease[T]{}, fmt.Errorf("zaqarengine: claim: message %s: body does not decode into %T: %w", id, d.Body, err)
+			return claimq.Lease[T]{}, e.abandon(ctx, l.ID, fmt.Errorf("zaqarengine: claim: message %s: body does not decode into %T: %w", d.ID, d.Body, err))
 		}
 	}
 	return l, nil
+}
+
+// abandon releases a claim the engine cannot hand out, so that its
+// messages are not held for a TTL with nobody working on them (each such
+// claim still counts for the server's dead-lettering), and returns err.
+func (e *Engine[T]) abandon(ctx context.Context, claim string, err error) error {
+	if claim != "" {
+		_ = e.release(context.WithoutCancel(ctx), claim)
+	}
+	return err
 }
 
 // sleep waits d on the engine's clock, so that a FakeClock drives polls.

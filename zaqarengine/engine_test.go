@@ -207,3 +207,22 @@ func TestRetryApproximation(t *testing.T) {
 	clock.Advance(time.Second)
 	claimOne(t, eng)
 }
+
+// A body that does not decode into T fails the claim, and the claim is
+// released, not left holding the message for its TTL.
+func TestUndecodableBodyReleased(t *testing.T) {
+	sc, clock := newFront(t)
+	raw, err := zaqarengine.New[map[string]any](sc, "jobs", zaqarengine.Options{Project: "p", Clock: clock})
+	require.NoError(t, err)
+	_, err = raw.Post(t.Context(), claimq.Post[map[string]any]{Body: map[string]any{"n": "not a number"}})
+	require.NoError(t, err)
+
+	eng, err := zaqarengine.New[job](sc, "jobs", zaqarengine.Options{Project: "p", Clock: clock})
+	require.NoError(t, err)
+	_, err = eng.Claim(t.Context(), claimq.ClaimRequest{Limit: 1, TTL: time.Minute})
+	require.Error(t, err)
+	l, err := raw.Claim(t.Context(), claimq.ClaimRequest{Limit: 1, TTL: time.Minute})
+	require.NoError(t, err)
+	require.Len(t, l.Messages, 1, "the failed claim was released")
+	assert.Equal(t, "not a number", l.Messages[0].Body["n"])
+}
