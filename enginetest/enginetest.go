@@ -9,7 +9,10 @@
 // An engine's test supplies a [Harness]: a way to make a fresh engine over
 // an empty queue, bodies of its message type, and the claim TTL to test
 // with. The suite posts, claims, renews, deletes, releases and retries
-// through the [claimq.Engine] methods only.
+// through the [claimq.Engine] methods only, and runs the worker's
+// scenarios (success, retries, permanent failures with and without a
+// dead letter, an attempt limit, a panic) through a [claimq.Worker] on
+// the engine.
 //
 // # Time
 //
@@ -18,7 +21,11 @@
 // blocked when the engine has armed a timer on that clock (see
 // [claimq.FakeClock.PendingTimers]): an engine on a FakeClock must wait
 // through Clock.AfterFunc, never through time.Sleep or a context
-// deadline, or the suite reports that it did not wait on its clock.
+// deadline, or the suite reports that it did not wait on its clock. The
+// worker's scenarios cannot know when a worker is idle, so they move a
+// FakeClock a step at a time while no event comes, at the pace of a
+// real-time ticker; they assert the order of events and, on the engine's
+// clock, that no retry comes before its backoff, never a real duration.
 //
 // An engine on real time (a redis-server, a real Zaqar) keeps its own
 // clock; the suite then lets time pass by waiting on the engine's
