@@ -186,16 +186,24 @@ func expiryHandsOn[T any](t *testing.T, e *env[T]) {
 	e.del(b.ID, ids...)
 }
 
+// takenOver posts a message that claim a holds until it expires and
+// claim b then takes.
+func (e *env[T]) takenOver() (ids []string, a, b claimq.Lease[T]) {
+	e.t.Helper()
+	ids = e.post(0)
+	a = e.claim(1)
+	e.pastClaim()
+	b = e.claim(1)
+	e.wantIndexes(b, "claim after expiry", 0)
+	return ids, a, b
+}
+
 // lateDeleteHeld: A's claim expired and B holds the message when A
 // deletes. Every engine must keep B's hold: either A's delete fails with
 // the race signal, or (an unfenced engine) it may delete, and then the
 // message is gone for B too; it never stays half deleted.
 func lateDeleteHeld[T any](t *testing.T, e *env[T]) {
-	ids := e.post(0)
-	a := e.claim(1)
-	e.pastClaim()
-	b := e.claim(1)
-	e.wantIndexes(b, "claim after expiry", 0)
+	ids, a, b := e.takenOver()
 	err := e.eng.Delete(e.ctx, a.ID, ids...)
 	switch {
 	case e.caps.Fenced:
@@ -235,11 +243,7 @@ func lateDeleteUnclaimed[T any](t *testing.T, e *env[T]) {
 // lateDeleteGone: A's claim expired, B took the message and deleted it,
 // then A deletes.
 func lateDeleteGone[T any](t *testing.T, e *env[T]) {
-	ids := e.post(0)
-	a := e.claim(1)
-	e.pastClaim()
-	b := e.claim(1)
-	e.wantIndexes(b, "claim after expiry", 0)
+	ids, a, b := e.takenOver()
 	e.del(b.ID, ids...)
 	err := e.eng.Delete(e.ctx, a.ID, ids...)
 	switch {

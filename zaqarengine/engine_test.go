@@ -38,8 +38,9 @@ func (f *fault) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.next.ServeHTTP(w, r)
 }
 
-// newFaulty starts the front behind a fault and returns an engine on it.
-func newFaulty(t *testing.T, method, part string, status int) (*zaqarengine.Engine[job], *claimq.FakeClock, *fault) {
+// claimedBehind starts the front behind a fault (not armed yet), posts a
+// message through an engine on it and claims it.
+func claimedBehind(t *testing.T, method, part string, status int) (*zaqarengine.Engine[job], claimq.Lease[job], *fault) {
 	t.Helper()
 	clock := claimq.NewFakeClock(epoch)
 	f := &fault{method: method, part: part, status: status,
@@ -50,7 +51,9 @@ func newFaulty(t *testing.T, method, part string, status int) (*zaqarengine.Engi
 	require.NoError(t, err)
 	eng, err := zaqarengine.New[job](sc, "jobs", zaqarengine.Options{Project: "p", Clock: clock})
 	require.NoError(t, err)
-	return eng, clock, f
+	_, err = eng.Post(t.Context(), claimq.Post[job]{Body: job{1}})
+	require.NoError(t, err)
+	return eng, claimOne(t, eng), f
 }
 
 func claimOne(t *testing.T, eng *zaqarengine.Engine[job]) claimq.Lease[job] {
@@ -65,12 +68,9 @@ func claimOne(t *testing.T, eng *zaqarengine.Engine[job]) claimq.Lease[job] {
 // delete then answers 403, which must read as "someone else has it" and
 // not as an expired claim, since this claim is live.
 func TestDelete403IsClaimedByOther(t *testing.T) {
-	eng, _, f := newFaulty(t, http.MethodDelete, "/messages/", http.StatusForbidden)
-	_, err := eng.Post(t.Context(), claimq.Post[job]{Body: job{1}})
-	require.NoError(t, err)
-	l := claimOne(t, eng)
+	eng, l, f := claimedBehind(t, http.MethodDelete, "/messages/", http.StatusForbidden)
 	f.armed.Store(true)
-	err = eng.Delete(t.Context(), l.ID, l.Messages[0].ID)
+	err := eng.Delete(t.Context(), l.ID, l.Messages[0].ID)
 	require.ErrorIs(t, err, claimq.ErrClaimedByOther)
 	assert.NotErrorIs(t, err, claimq.ErrClaimExpired, "the claim is live")
 }
@@ -96,12 +96,9 @@ func TestExpiredClaim503(t *testing.T) {
 		}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			eng, _, f := newFaulty(t, tt.method, tt.part, http.StatusServiceUnavailable)
-			_, err := eng.Post(t.Context(), claimq.Post[job]{Body: job{1}})
-			require.NoError(t, err)
-			l := claimOne(t, eng)
+			eng, l, f := claimedBehind(t, tt.method, tt.part, http.StatusServiceUnavailable)
 			f.armed.Store(true)
-			err = tt.call(eng, l)
+			err := tt.call(eng, l)
 			if tt.want == nil {
 				require.NoError(t, err)
 				return
@@ -113,12 +110,9 @@ func TestExpiredClaim503(t *testing.T) {
 
 // A transport failure is not a claim that ended.
 func TestDelete500IsNotARace(t *testing.T) {
-	eng, _, f := newFaulty(t, http.MethodDelete, "/messages/", http.StatusInternalServerError)
-	_, err := eng.Post(t.Context(), claimq.Post[job]{Body: job{1}})
-	require.NoError(t, err)
-	l := claimOne(t, eng)
+	eng, l, f := claimedBehind(t, http.MethodDelete, "/messages/", http.StatusInternalServerError)
 	f.armed.Store(true)
-	err = eng.Delete(t.Context(), l.ID, l.Messages[0].ID)
+	err := eng.Delete(t.Context(), l.ID, l.Messages[0].ID)
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, claimq.ErrClaimExpired)
 	assert.NotErrorIs(t, err, claimq.ErrClaimedByOther)
