@@ -18,9 +18,11 @@ import (
 // the two.
 //
 // Ring positions are absolute: position p lives at ring[p&mask] and the
-// live span is [head, tail). A message in the index records its position
-// in m.pos[slot], or -1 when it is in the tree; growing the ring keeps
-// positions, so only squeezing out holes rewrites them. The queue's
+// live span is [head, tail). A message in the index records the low 32
+// bits of its position in m.pos[slot], which is all ring[p&mask] needs as
+// long as the ring has fewer than 2³¹ entries, and its bit in m.inTree
+// when it is in the tree instead; growing the ring keeps positions, so
+// only squeezing out holes rewrites them. The queue's
 // indexes use three slots: the claimable and pending indexes share
 // slotState (a message is in at most one of them), the index of all
 // messages has slotAll, and the expiry lanes slotLane.
@@ -31,7 +33,8 @@ import (
 //	ids in [head, tail) strictly increase (holes keep their IDs)
 //	the entries at head and tail-1 are live
 //	holes == number of nil entries in [head, tail)
-//	ring[p&mask].m.pos[slot] == p for live entries; tree entries have -1
+//	ring[p&mask].m.pos[slot] == int32(p) for live entries, whose inTree
+//	bit is clear; tree entries have it set
 type seqIndex[T any] struct {
 	ring       []seqEntry[T]
 	head, tail int
@@ -64,7 +67,7 @@ func (s *seqIndex[T]) len() int { return s.tail - s.head - s.holes + s.tree.Len(
 
 func (s *seqIndex[T]) insert(m *message[T]) {
 	if m.id <= s.last {
-		m.pos[s.slot] = -1
+		m.inTree |= 1 << s.slot
 		s.tree.ReplaceOrInsert(m)
 		return
 	}
@@ -72,7 +75,8 @@ func (s *seqIndex[T]) insert(m *message[T]) {
 		s.grow()
 	}
 	*s.at(s.tail) = seqEntry[T]{m.id, m}
-	m.pos[s.slot] = s.tail
+	m.inTree &^= 1 << s.slot
+	m.pos[s.slot] = int32(s.tail)
 	s.tail++
 	s.last = m.id
 }
@@ -92,12 +96,11 @@ func (s *seqIndex[T]) grow() {
 }
 
 func (s *seqIndex[T]) remove(m *message[T]) {
-	p := m.pos[s.slot]
-	if p < 0 {
+	if m.inTree&(1<<s.slot) != 0 {
 		s.tree.Delete(m)
 		return
 	}
-	s.at(p).m = nil
+	s.at(int(m.pos[s.slot])).m = nil
 	s.holes++
 	s.trim()
 }
@@ -125,7 +128,7 @@ func (s *seqIndex[T]) squeeze() {
 	w := s.head
 	for r := s.head; r < s.tail; r++ {
 		if e := *s.at(r); e.m != nil {
-			e.m.pos[s.slot] = w
+			e.m.pos[s.slot] = int32(w)
 			*s.at(w) = e
 			w++
 		}
@@ -251,7 +254,7 @@ func (s *seqIndex[T]) check() ([]*message[T], error) {
 		switch {
 		case e.m == nil:
 			holes++
-		case e.m.id != e.id || e.m.pos[s.slot] != p:
+		case e.m.id != e.id || e.m.pos[s.slot] != int32(p) || e.m.inTree&(1<<s.slot) != 0:
 			return nil, fmt.Errorf("entry %d: message %v, pos %d, want id %v", p, e.m.id, e.m.pos[s.slot], e.id)
 		}
 	}
@@ -264,8 +267,8 @@ func (s *seqIndex[T]) check() ([]*message[T], error) {
 	var all []*message[T]
 	var err error
 	s.tree.Ascend(func(m *message[T]) bool {
-		if m.pos[s.slot] != -1 {
-			err = fmt.Errorf("tree message %v has pos %d", m.id, m.pos[s.slot])
+		if m.inTree&(1<<s.slot) == 0 {
+			err = fmt.Errorf("tree message %v has its ring position %d", m.id, m.pos[s.slot])
 		}
 		return err == nil
 	})

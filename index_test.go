@@ -131,3 +131,39 @@ func TestSeqIndexSqueeze(t *testing.T) {
 		t.Fatalf("after removing all: len %d, %v", s.len(), err)
 	}
 }
+
+// TestSeqIndexPositionsWrap runs a ring whose absolute positions cross
+// 2³¹ and 2³², where the 32 bits a message keeps wrap around.
+func TestSeqIndexPositionsWrap(t *testing.T) {
+	for _, start := range []int{1<<31 - 5, 1<<32 - 5} {
+		s := newSeqIndex[int](slotState)
+		s.head, s.tail = start, start
+		var ms []*message[int]
+		for i := range 100 {
+			m := &message[int]{id: MessageID(i + 1)}
+			ms = append(ms, m)
+			s.insert(m)
+		}
+		for i := 1; i < 99; i++ {
+			if i%3 != 0 {
+				s.remove(ms[i]) // enough holes to squeeze
+			}
+		}
+		var probe message[int]
+		for i, m := range ms {
+			want := m
+			if i%3 != 0 && i > 0 && i < 99 {
+				want = nil
+			}
+			if got := s.find(m.id, &probe); got != want {
+				t.Fatalf("start %d: find(%v) = %v, want %v", start, m.id, got, want)
+			}
+		}
+		if _, err := s.check(); err != nil {
+			t.Fatalf("start %d: %v", start, err)
+		}
+		if s.tail-s.head >= 100 {
+			t.Fatalf("start %d: span %d, never squeezed", start, s.tail-s.head)
+		}
+	}
+}

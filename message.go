@@ -134,12 +134,13 @@ type message[T any] struct {
 	// claim is the live claim holding the message, nil if none: a claim
 	// that ends lets go of its messages.
 	claim      *claim[T]
-	pos        [slots]int // places in the seqIndexes, by slot (see seqIndex)
-	claimPos   int32      // index in claim.msgs while a claim holds it
-	heapIdx    int32      // index in the queue's late heap when lane < 0
-	delayIdx   int32      // index in the queue's delays heap, -1 when not delayed
+	pos        [slots]int32 // places in the seqIndexes, by slot (see seqIndex)
+	claimPos   int32        // index in claim.msgs while a claim holds it
+	heapIdx    int32        // index in the queue's late heap when lane < 0
+	delayIdx   int32        // index in the queue's delays heap, -1 when not delayed
 	claimCount int32
-	lane       int8 // expiry lane, -1 for the late heap
+	lane       int8  // expiry lane, -1 for the late heap
+	inTree     uint8 // bit 1<<slot: in that seqIndex's tree rather than its ring
 }
 
 // held reports whether a live claim holds the message. Claims end as soon

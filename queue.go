@@ -82,7 +82,9 @@ type Queue[T any] struct {
 	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
-	probe      message[T] // search key for the trees, reused under the lock
+	block      []message[T] // fresh messages not handed out yet
+	blockLen   int          // length of the last block allocated
+	probe      message[T]   // search key for the trees, reused under the lock
 
 	last      int64 // latest clock reading, in Unix nanoseconds
 	expired   int64
@@ -297,9 +299,8 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
 	woken := false
 	delayEnd := int64(math.MaxInt64)
-	var block []message[T]
 	for i := range msgs {
-		p, m := &msgs[i], q.allocMessageLocked(&block, len(msgs)-i)
+		p, m := &msgs[i], q.allocMessageLocked(len(msgs)-i)
 		ttl := p.TTL
 		if ttl == 0 {
 			ttl = defTTL
@@ -352,12 +353,11 @@ func (q *Queue[T]) idsLocked(n int) []MessageID {
 func (q *Queue[T]) postDead(dead []deadMessage[T]) {
 	now := q.lock()
 	defer q.mu.Unlock()
-	var block []message[T]
 	for i, d := range dead {
 		if q.opts.MaxMessages > 0 && q.messages.len() >= q.opts.MaxMessages {
 			q.overLimit++
 		}
-		m := q.allocMessageLocked(&block, len(dead)-i)
+		m := q.allocMessageLocked(len(dead) - i)
 		initMessage(m, d.id, d.body, d.client, d.created, max(d.expires, now+1), d.ttl)
 		q.messages.insert(m)
 		q.scheduleLocked(m, false)

@@ -1,6 +1,9 @@
 package claimq
 
-import "time"
+import (
+	"time"
+	"unsafe"
+)
 
 // Free lists keep the structs of deleted messages and ended claims for
 // reuse, so that a steady flow of posts and claims allocates only what it
@@ -48,22 +51,27 @@ func (q *Queue[T]) recycleMessageLocked(m *message[T]) {
 	}
 }
 
-// allocMessageLocked returns a cleared message, from the free list if it
-// can; otherwise it carves one from *block, which it fills with the
-// remaining messages of the batch when empty, so that a batch costs at
-// most one allocation.
-func (q *Queue[T]) allocMessageLocked(block *[]message[T], remaining int) *message[T] {
+// allocMessageLocked returns a message to fill, from the free list if it
+// can; otherwise it carves one from the queue's block of fresh messages.
+// A new block holds at least the rest of the batch (remaining), so that a
+// batch costs at most one allocation; blocks double from there up to
+// 8 KiB, a size class of Go's allocator that they fill, so that a queue
+// posted to once stays small and a large backlog wastes no memory to
+// rounding.
+func (q *Queue[T]) allocMessageLocked(remaining int) *message[T] {
 	if n := len(q.freeMsgs); n > 0 {
 		m := q.freeMsgs[n-1]
 		q.freeMsgs[n-1] = nil
 		q.freeMsgs = q.freeMsgs[:n-1]
 		return m
 	}
-	if len(*block) == 0 {
-		*block = make([]message[T], remaining)
+	if len(q.block) == 0 {
+		largest := max(1, 8192/int(unsafe.Sizeof(message[T]{})))
+		n := max(remaining, min(2*q.blockLen, largest))
+		q.block, q.blockLen = make([]message[T], n), n
 	}
-	m := &(*block)[0]
-	*block = (*block)[1:]
+	m := &q.block[0]
+	q.block = q.block[1:]
 	return m
 }
 
