@@ -16,16 +16,17 @@ import (
 )
 
 // BenchmarkEngineCycle measures the per-message cost of a worker's round
-// trip through an engine: post a batch, claim it, delete it with the
-// claim. The in-process engine is the baseline the Zaqar engine (over
+// trip through an engine (enginetest.BenchCycle: post a batch, claim it,
+// delete it with the claim). The in-process engine is the baseline the Zaqar engine (over
 // loopback HTTP to the zaqar front, as `claimq serve` runs it) is compared
 // with in the same run; where CLAIMQ_ZAQAR_URL names a real Zaqar, it is
 // measured too.
 func BenchmarkEngineCycle(b *testing.B) {
-	engines := []struct {
+	type maker struct {
 		name string
 		make func(b *testing.B) claimq.Engine[enginetest.Job]
-	}{
+	}
+	engines := []maker{
 		{"engine=local", func(b *testing.B) claimq.Engine[enginetest.Job] {
 			q := claimq.New(claimq.Options[enginetest.Job]{})
 			b.Cleanup(q.Close)
@@ -46,10 +47,7 @@ func BenchmarkEngineCycle(b *testing.B) {
 		}},
 	}
 	if url := os.Getenv("CLAIMQ_ZAQAR_URL"); url != "" {
-		engines = append(engines, struct {
-			name string
-			make func(b *testing.B) claimq.Engine[enginetest.Job]
-		}{"engine=zaqar-real", func(b *testing.B) claimq.Engine[enginetest.Job] {
+		engines = append(engines, maker{"engine=zaqar-real", func(b *testing.B) claimq.Engine[enginetest.Job] {
 			sc, err := zaqarengine.NewClient(url, "", os.Getenv("CLAIMQ_ZAQAR_TOKEN"))
 			if err != nil {
 				b.Fatal(err)
@@ -66,34 +64,7 @@ func BenchmarkEngineCycle(b *testing.B) {
 	for _, en := range engines {
 		for _, batch := range []int{1, 10} {
 			b.Run(en.name+"/batch="+strconv.Itoa(batch), func(b *testing.B) {
-				eng := en.make(b)
-				ctx := context.Background()
-				posts := make([]claimq.Post[enginetest.Job], batch)
-				for i := range posts {
-					posts[i] = claimq.Post[enginetest.Job]{Body: enginetest.Job{N: i}}
-				}
-				req := claimq.ClaimRequest{Limit: batch, TTL: time.Minute, Grace: time.Minute}
-				ids := make([]string, 0, batch)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := eng.Post(ctx, posts...); err != nil {
-						b.Fatal(err)
-					}
-					l, err := eng.Claim(ctx, req)
-					if err != nil || len(l.Messages) != batch {
-						b.Fatalf("Claim = %d messages, %v; want %d", len(l.Messages), err, batch)
-					}
-					ids = ids[:0]
-					for _, d := range l.Messages {
-						ids = append(ids, d.ID)
-					}
-					if err := eng.Delete(ctx, l.ID, ids...); err != nil {
-						b.Fatal(err)
-					}
-				}
-				perMsg := float64(b.Elapsed().Nanoseconds()) / float64(b.N*batch)
-				b.ReportMetric(perMsg, "ns/msg")
-				b.ReportMetric(1e9/perMsg, "msgs/s")
+				enginetest.BenchCycle(b, en.make(b), batch, func(i int) enginetest.Job { return enginetest.Job{N: i} })
 			})
 		}
 	}
