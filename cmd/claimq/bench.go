@@ -142,17 +142,19 @@ func measure(parent context.Context, cfg benchConfig, prog *progress) (result, e
 	runtime.ReadMemStats(&before)
 	peak := heapNow()
 
+	// The start is read before the timeout is armed, so that a duration
+	// run lasts at least -duration by construction.
+	r.start = time.Now()
 	var ctx context.Context
 	if cfg.messages > 0 {
 		ctx, r.cancel = context.WithCancel(parent)
 	} else {
-		ctx, r.cancel = context.WithTimeout(parent, cfg.duration)
+		ctx, r.cancel = context.WithDeadline(parent, r.start.Add(cfg.duration))
 	}
 	defer r.cancel()
 	stopGate := context.AfterFunc(ctx, r.gate.close)
 	defer stopGate()
 	var workers sync.WaitGroup
-	r.start = time.Now()
 	for range cfg.producers {
 		p := drv.newProducer()
 		workers.Go(func() { r.produce(ctx, p) })

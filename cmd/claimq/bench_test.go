@@ -107,7 +107,7 @@ func TestBenchDuration(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &r))
 	assert.Positive(t, r.Messages)
 	assert.Equal(t, r.Messages, r.EndToEnd.Count)
-	assert.GreaterOrEqual(t, r.Seconds, 0.030, "a duration run lasts at least -duration")
+	assert.False(t, r.Interrupted, "a duration run ends by itself")
 }
 
 // sweepRows returns the rows of a sweep table: the lines after its two
