@@ -4,27 +4,55 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
-	"github.com/claimq/claimq"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// bench runs runBench and returns its stdout and stderr.
+// bench runs runBench without a warm-up unless args ask for one (the last
+// of repeated flags wins) and returns its stdout and stderr.
 func bench(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return benchCtx(t.Context(), args...)
+}
+
+func benchCtx(ctx context.Context, args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
-	err = runBench(t.Context(), args, &out, &errOut)
+	err = runBench(ctx, append([]string{"-warmup", "0"}, args...), &out, &errOut)
 	return out.String(), errOut.String(), err
+}
+
+// jsonReport is the document -format json prints.
+type jsonReport struct {
+	Meta   runMeta       `json:"meta"`
+	Sweep  string        `json:"sweep"`
+	Points []pointResult `json:"points"`
+}
+
+func decodeReport(t *testing.T, out string) jsonReport {
+	t.Helper()
+	var rep jsonReport
+	require.NoError(t, json.Unmarshal([]byte(out), &rep), "stdout is not one JSON document: %s", out)
+	require.NotEmpty(t, rep.Points)
+	return rep
+}
+
+// benchOne runs a single point once with -json and returns its run.
+func benchOne(t *testing.T, args ...string) result {
+	t.Helper()
+	out, errOut, err := bench(t, append([]string{"-json"}, args...)...)
+	require.NoError(t, err, "stderr: %s", errOut)
+	rep := decodeReport(t, out)
+	require.Len(t, rep.Points, 1)
+	require.Len(t, rep.Points[0].Runs, 1)
+	return rep.Points[0].Runs[0]
 }
 
 // requireMonotone checks that a latency summary is ordered as percentiles
@@ -40,7 +68,7 @@ func requireMonotone(t *testing.T, name string, l latency) {
 }
 
 // progressRE matches the plain progress lines, sweep label optional.
-var progressRE = regexp.MustCompile(`(?m)^((backlog|held)=\d+: )?(done: )?\d+\.\ds \d+ msgs \d+ msgs/s( average)?$`)
+var progressRE = regexp.MustCompile(`(?m)^([a-z-]+=\d+(/s)?(#\d+)?: |#\d+: )?(done: )?\d+\.\ds \d+ msgs \d+ msgs/s( average)?$`)
 
 func TestBenchJSON(t *testing.T) {
 	tests := []struct {
@@ -51,28 +79,32 @@ func TestBenchJSON(t *testing.T) {
 		{"many workers", []string{"-producers", "3", "-consumers", "4", "-batch", "7"}},
 		{"batch 1", []string{"-batch", "1"}},
 		{"batch 20 with backlog and held", []string{"-batch", "20", "-backlog", "150", "-held", "100"}},
+		{"large bodies", []string{"-body-size", "4096"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, errOut, err := bench(t, append([]string{"-messages", "200", "-json"}, tt.args...)...)
 			require.NoError(t, err)
-			var r result
-			require.NoError(t, json.Unmarshal([]byte(out), &r), "stdout is not one JSON object: %s", out)
+			r := decodeReport(t, out).Points[0].Runs[0]
 
-			assert.Equal(t, "in-process", r.Mode)
+			assert.Equal(t, "inproc", r.Engine)
 			assert.EqualValues(t, 200, r.Messages, "messages done")
 			assert.Positive(t, r.Seconds)
-			assert.Positive(t, r.Throughput)
 			assert.InDelta(t, float64(r.Messages)/r.Seconds, r.Throughput, 1e-6*r.Throughput)
 			requireMonotone(t, "end_to_end_ns", r.EndToEnd)
-			requireMonotone(t, "claim_call_ns", r.Claim)
+			requireMonotone(t, "claim_call_ns", r.ClaimCall)
 			// Claims take the oldest messages first, so the backlog,
 			// posted before the run and not timed, goes first.
 			assert.EqualValues(t, 200-r.Backlog, r.EndToEnd.Count)
-			assert.GreaterOrEqual(t, r.ClaimCalls, r.Claim.Count)
+			// Every claim that returned messages is in one of the two
+			// claim rows: at least one claim per batch deleted.
+			assert.GreaterOrEqual(t, r.ClaimCall.Count+r.ClaimWaited.Count, int64((200+r.Batch-1)/r.Batch))
 			assert.Zero(t, r.Lost)
+			assert.Nil(t, r.SendLag, "a closed loop has no schedule to lag behind")
 			assert.Positive(t, r.AllocsPerMessage)
-			assert.Positive(t, r.PeakHeapBytes)
+			assert.Equal(t, "queue", r.AllocsScope)
+			assert.Positive(t, r.Memory.LiveHeapBytes)
+			assert.Positive(t, r.Memory.PeakRSSBytes)
 			assert.False(t, r.Interrupted)
 
 			assert.Regexp(t, progressRE, errOut)
@@ -82,32 +114,186 @@ func TestBenchJSON(t *testing.T) {
 }
 
 func TestBenchJSONEchoesSettings(t *testing.T) {
-	out, _, err := bench(t, "-messages", "50", "-json", "-producers", "2", "-consumers", "3",
-		"-batch", "5", "-backlog", "1e2", "-held", "20", "-claim-ttl", "90s")
+	r := benchOne(t, "-messages", "50", "-producers", "2", "-consumers", "3",
+		"-batch", "5", "-backlog", "1e2", "-held", "20", "-claim-ttl", "90s", "-body-size", "100", "-warmup", "10ms")
+	assert.Equal(t,
+		result{Engine: "inproc", Producers: 2, Consumers: 3, Batch: 5, Backlog: 100, Held: 20, BodySize: 100, ClaimTTL: "1m30s", Warmup: "10ms"},
+		result{Engine: r.Engine, Producers: r.Producers, Consumers: r.Consumers, Batch: r.Batch, Backlog: r.Backlog, Held: r.Held, BodySize: r.BodySize, ClaimTTL: r.ClaimTTL, Warmup: r.Warmup})
+}
+
+func TestBenchMetadata(t *testing.T) {
+	args := []string{"-messages", "20", "-json", "-batch", "2"}
+	out, _, err := bench(t, args...)
 	require.NoError(t, err)
-	var r result
-	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	assert.Equal(t, result{Mode: "in-process", Producers: 2, Consumers: 3, Batch: 5, Backlog: 100, Held: 20, ClaimTTL: "1m30s"},
-		result{Mode: r.Mode, Producers: r.Producers, Consumers: r.Consumers, Batch: r.Batch, Backlog: r.Backlog, Held: r.Held, ClaimTTL: r.ClaimTTL})
+	m := decodeReport(t, out).Meta
+	assert.Equal(t, append([]string{"-warmup", "0"}, args...), m.Args)
+	assert.Equal(t, runtime.Version(), m.GoVersion)
+	assert.Equal(t, runtime.GOMAXPROCS(0), m.GOMAXPROCS)
+	assert.Equal(t, runtime.GOOS, m.GOOS)
+	assert.NotEmpty(t, m.Module)
+	_, err = time.Parse(time.RFC3339, m.Time)
+	assert.NoError(t, err, "time %q", m.Time)
 }
 
 func TestBenchTable(t *testing.T) {
 	out, _, err := bench(t, "-messages", "100")
 	require.NoError(t, err)
-	for _, want := range []string{"claimq bench: in-process, 1 producer, 1 consumer, batch 10",
-		"messages     100 in ", "throughput", "allocs/msg", "peak heap", "post→delete", "claim call", "p99.9"} {
+	for _, want := range []string{"claimq bench: inproc, 1 producer, 1 consumer, batch 10, body 64 B",
+		"throughput", "allocs/msg", "(queue)", "live heap", "after a GC at the end",
+		"peak RSS", "this process", "end-to-end  ", "claim call  ", "claim call, waited", "p99.9", "closed loop"} {
 		assert.Contains(t, out, want)
 	}
+	assert.Regexp(t, `(?m)^messages +100 in `, out)
+	assert.NotContains(t, out, "bytes/msg queued", "too few messages queued to say")
+	assert.NotContains(t, out, "send lag", "only an open loop has a schedule")
 }
 
+// TestBenchDuration checks a closed-loop run bounded by -duration. Its
+// length is real time, so only what does not depend on it is asserted;
+// TestBenchOpenLoopDuration checks the length itself, in a bubble.
 func TestBenchDuration(t *testing.T) {
-	out, _, err := bench(t, "-duration", "30ms", "-json", "-consumers", "2")
-	require.NoError(t, err)
-	var r result
-	require.NoError(t, json.Unmarshal([]byte(out), &r))
+	r := benchOne(t, "-duration", "30ms", "-consumers", "2")
 	assert.Positive(t, r.Messages)
-	assert.Equal(t, r.Messages, r.EndToEnd.Count)
+	assert.Equal(t, r.Messages, r.EndToEnd.Count,
+		"a run cut short in the middle of a batch counts each delete it timed")
 	assert.False(t, r.Interrupted, "a duration run ends by itself")
+}
+
+// In a synctest bubble time moves only when every goroutine waits, so an
+// open-loop run, whose producers wait for their schedule, is exact.
+func TestBenchOpenLoopDuration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := benchOne(t, "-rate", "1000/s", "-duration", "1s", "-batch", "1", "-producers", "2")
+		assert.Equal(t, 1.0, r.Seconds, "a duration run lasts -duration")
+		assert.Equal(t, 1000, r.Rate)
+		// Sends are due at 0, 1, …, 1000 ms; the one due at the
+		// deadline may or may not go.
+		assert.InDelta(t, 1000, r.Messages, 1)
+		require.NotNil(t, r.SendLag)
+		assert.Equal(t, int64(histMin), r.SendLag.Max, "no send was late: time stands still while the load runs")
+	})
+}
+
+// stallingProducer makes the post of number `at` (from 1) take `stall`.
+type stallingDriver struct {
+	driver
+	at    int
+	stall time.Duration
+	posts int
+}
+
+func (d *stallingDriver) newProducer() producer {
+	return &stallingProducer{d: d, producer: d.driver.newProducer()}
+}
+
+type stallingProducer struct {
+	producer
+	d *stallingDriver
+}
+
+func (p *stallingProducer) post(ctx context.Context, stamps []int64) error {
+	if p.d.posts++; p.d.posts == p.d.at {
+		time.Sleep(p.d.stall) // in a bubble: fake time
+	}
+	return p.producer.post(ctx, stamps)
+}
+
+// stalled runs one point of args with the at-th post stalled.
+func stalled(t *testing.T, at int, stall time.Duration, args ...string) result {
+	t.Helper()
+	cfg, err := parseBenchFlags(append([]string{"-warmup", "0"}, args...), &bytes.Buffer{})
+	require.NoError(t, err)
+	cfg.wrap = func(d driver) driver { return &stallingDriver{driver: d, at: at, stall: stall} }
+	r, err := measure(t.Context(), cfg, newProgress(&bytes.Buffer{}, false))
+	require.NoError(t, err)
+	return r
+}
+
+// TestBenchOpenLoopCountsStalls: one post stalled by 100 ms delays the
+// hundred messages due during the stall. Latency from the due time counts
+// each of them (100 ms, 99 ms, … 1 ms late); latency from the actual send
+// time, coordinated omission, would show one slow message and call p99
+// fast.
+func TestBenchOpenLoopCountsStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := stalled(t, 500, 100*time.Millisecond, "-rate", "1000/s", "-messages", "1000", "-batch", "1")
+		require.EqualValues(t, 1000, r.EndToEnd.Count)
+		assert.GreaterOrEqual(t, r.EndToEnd.Max, int64(100*time.Millisecond), "the stalled message")
+		// p99 is the 10th slowest of 1000: 91 ms late.
+		assert.InDelta(t, float64(91*time.Millisecond), float64(r.EndToEnd.P99), float64(time.Millisecond))
+		// p90 is the 100th slowest: the last delayed message, ≤ 1 ms.
+		assert.LessOrEqual(t, r.EndToEnd.P90, int64(time.Millisecond))
+		require.NotNil(t, r.SendLag)
+		// The stalled post went on time; the 99 after it were 99, 98, …
+		// 1 ms late, and p99 is the 11th latest of 1000.
+		assert.InDelta(t, float64(89*time.Millisecond), float64(r.SendLag.P99), float64(time.Millisecond),
+			"the producer knows how late it was")
+	})
+}
+
+// TestBenchClosedLoopHidesStalls is the contrast: in a closed loop the
+// same stall delays one message, as nothing else was due.
+func TestBenchClosedLoopHidesStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := stalled(t, 50, 100*time.Millisecond, "-messages", "1000", "-batch", "1")
+		require.EqualValues(t, 1000, r.EndToEnd.Count)
+		assert.Less(t, r.EndToEnd.P99, int64(time.Millisecond))
+	})
+}
+
+// TestBenchWarmupExcluded stalls a post during the warm-up: the measured
+// figures must not see it.
+func TestBenchWarmupExcluded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := stalled(t, 100, 200*time.Millisecond, "-rate", "1000/s", "-messages", "500", "-batch", "1", "-warmup", "500ms")
+		require.EqualValues(t, 500, r.Messages)
+		assert.EqualValues(t, 500, r.EndToEnd.Count, "messages sent in the measurement")
+		assert.Less(t, r.EndToEnd.Max, int64(time.Millisecond), "the warm-up's stall is not measured")
+		// 500 sends due from 0 to 499 ms; one due at the end of the
+		// warm-up may have gone then, as its timer and the deadline
+		// fire at the same instant.
+		assert.InDelta(t, 0.4985, r.Seconds, 0.0006)
+	})
+}
+
+// TestBenchBytesPerMessage checks the memory figure against what a
+// message must cost: its body, and the queue's bookkeeping, which is a
+// few hundred bytes.
+func TestBenchBytesPerMessage(t *testing.T) {
+	small := benchOne(t, "-backlog", "2e4", "-messages", "100", "-body-size", "18")
+	large := benchOne(t, "-backlog", "2e4", "-messages", "100", "-body-size", "1042")
+	for _, r := range []result{small, large} {
+		// The backlog, less the 100 deleted, plus what was posted, at
+		// most a window of 40.
+		assert.InDelta(t, 2e4, r.Memory.QueuedMessages, 100)
+	}
+	assert.Greater(t, small.Memory.BytesPerQueuedMessage, 18.0+48, "the body and at least its slice header")
+	assert.Less(t, small.Memory.BytesPerQueuedMessage, 1000.0, "a small message costs hundreds of bytes")
+	// 1024 more bytes of body (a batch's slab of 20·1042 bytes rounds up
+	// to a size class of the allocator, hence the margin).
+	assert.InDelta(t, 1024, large.Memory.BytesPerQueuedMessage-small.Memory.BytesPerQueuedMessage, 150)
+	assert.Greater(t, large.Memory.LiveHeapBytes, uint64(2e4*1042), "the bodies are live")
+}
+
+func TestBenchCount(t *testing.T) {
+	out, errOut, err := bench(t, "-messages", "50", "-count", "3", "-json")
+	require.NoError(t, err)
+	rep := decodeReport(t, out)
+	p := rep.Points[0]
+	require.Len(t, p.Runs, 3)
+	var ths []float64
+	for _, r := range p.Runs {
+		ths = append(ths, r.Throughput)
+	}
+	assert.LessOrEqual(t, p.Throughput.Min, p.Throughput.Median)
+	assert.LessOrEqual(t, p.Throughput.Median, p.Throughput.Max)
+	assert.Contains(t, ths, p.Throughput.Median, "the median of three is one of them")
+	assert.Equal(t, p.Throughput.Median, p.Median.Throughput)
+	assert.Contains(t, errOut, "#3: ")
+
+	out, _, err = bench(t, "-messages", "50", "-count", "3")
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^runs +3; each figure is the median over them$`, out)
 }
 
 // sweepRows returns the rows of a sweep table: the lines after its two
@@ -119,7 +305,7 @@ func sweepRows(t *testing.T, out string) []string {
 	var rows []string
 	for _, l := range lines[2:] {
 		if f := strings.Fields(l); len(f) > 0 {
-			if _, err := strconv.Atoi(f[0]); err == nil {
+			if _, err := strconv.Atoi(strings.TrimSuffix(f[0], "/s")); err == nil {
 				rows = append(rows, l)
 			}
 		}
@@ -131,15 +317,21 @@ func TestBenchSweep(t *testing.T) {
 	tests := []struct {
 		param  string
 		values []int
+		get    func(result) int
 	}{
-		{"backlog", []int{0, 10, 1000}},
-		{"held", []int{0, 100}},
+		{"backlog", []int{0, 10, 1000}, func(r result) int { return r.Backlog }},
+		{"held", []int{0, 100}, func(r result) int { return r.Held }},
+		{"producers", []int{1, 3}, func(r result) int { return r.Producers }},
+		{"consumers", []int{1, 2}, func(r result) int { return r.Consumers }},
+		{"batch", []int{1, 20}, func(r result) int { return r.Batch }},
+		{"body-size", []int{18, 1000}, func(r result) int { return r.BodySize }},
+		{"rate", []int{100000, 200000}, func(r result) int { return r.Rate }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.param, func(t *testing.T) {
 			var spec []string
 			for _, v := range tt.values {
-				spec = append(spec, strconv.Itoa(v))
+				spec = append(spec, formatValue(tt.param, v))
 			}
 			sweepArg := tt.param + "=" + strings.Join(spec, ",")
 
@@ -148,8 +340,7 @@ func TestBenchSweep(t *testing.T) {
 			rows := sweepRows(t, out)
 			require.Len(t, rows, len(tt.values), "one row per value in:\n%s", out)
 			for i, row := range rows {
-				fields := strings.Fields(row)
-				assert.Equal(t, spec[i], fields[0], "row %d", i)
+				assert.Equal(t, spec[i], strings.Fields(row)[0], "row %d", i)
 			}
 			assert.Contains(t, out, "sweeping "+tt.param)
 			assert.Regexp(t, progressRE, errOut)
@@ -157,20 +348,13 @@ func TestBenchSweep(t *testing.T) {
 
 			out, _, err = bench(t, "-messages", "100", "-json", "-sweep", sweepArg)
 			require.NoError(t, err)
-			var got struct {
-				Sweep string   `json:"sweep"`
-				Runs  []result `json:"runs"`
-			}
-			require.NoError(t, json.Unmarshal([]byte(out), &got))
-			assert.Equal(t, tt.param, got.Sweep)
-			require.Len(t, got.Runs, len(tt.values))
-			for i, r := range got.Runs {
-				v := r.Backlog
-				if tt.param == "held" {
-					v = r.Held
-				}
-				assert.Equal(t, tt.values[i], v, "run %d", i)
-				assert.EqualValues(t, 100, r.Messages, "run %d", i)
+			rep := decodeReport(t, out)
+			assert.Equal(t, tt.param, rep.Sweep)
+			require.Len(t, rep.Points, len(tt.values))
+			for i, p := range rep.Points {
+				assert.Equal(t, tt.values[i], p.Value, "point %d", i)
+				assert.Equal(t, tt.values[i], tt.get(p.Runs[0]), "point %d", i)
+				assert.EqualValues(t, 100, p.Runs[0].Messages, "point %d", i)
 			}
 		})
 	}
@@ -185,6 +369,41 @@ func TestBenchScientificSweepValues(t *testing.T) {
 	assert.Equal(t, "200", strings.Fields(rows[1])[0])
 }
 
+// benchLineRE is a line of the Go benchmark format: a name, an iteration
+// count, then value-unit pairs.
+var benchLineRE = regexp.MustCompile(`^Benchmark\S+-\d+\t\d+(\t[0-9.e+-]+ \S+)+$`)
+
+func TestBenchBenchstatFormat(t *testing.T) {
+	out, _, err := bench(t, "-messages", "100", "-count", "2", "-format", "benchstat", "-sweep", "batch=5,10")
+	require.NoError(t, err)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(l, "Benchmark") {
+			lines = append(lines, l)
+			assert.Regexp(t, benchLineRE, l)
+		} else {
+			assert.Regexp(t, `^[a-z]+: \S`, l, "configuration line")
+		}
+	}
+	require.Len(t, lines, 4, "a line per run")
+	assert.Contains(t, out, "goos: "+runtime.GOOS+"\n")
+	assert.Contains(t, lines[0], "BenchmarkBench/engine=inproc/producers=1/consumers=1/batch=5/body=64/backlog=0/held=0/rate=closed-")
+	assert.Contains(t, lines[3], "/batch=10/")
+	f := strings.Split(lines[0], "\t")
+	assert.Equal(t, "100", f[1], "iterations are the messages")
+	units := map[string]float64{}
+	for _, vu := range f[2:] {
+		v, u, _ := strings.Cut(vu, " ")
+		x, err := strconv.ParseFloat(v, 64)
+		require.NoError(t, err)
+		units[u] = x
+	}
+	for _, u := range []string{"ns/msg", "msgs/s", "end-to-end-p50-ns", "end-to-end-p99-ns", "claim-call-p99-ns", "allocs/msg", "live-heap-B"} {
+		assert.Contains(t, units, u)
+	}
+	assert.InDelta(t, 1e9, units["ns/msg"]*units["msgs/s"], 1e4, "ns/msg and msgs/s are one figure")
+}
+
 func TestBenchBadFlags(t *testing.T) {
 	tests := []struct {
 		name string
@@ -195,6 +414,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"batch above the claim limit", []string{"-batch", "21"}, "above the claim limit of 20"},
 		{"negative duration", []string{"-duration", "-1s"}, "-duration -1s: want a positive duration"},
 		{"zero duration", []string{"-duration", "0"}, "want a positive duration"},
+		{"negative warm-up", []string{"-warmup", "-1s"}, "-warmup -1s: want 0 or a positive duration"},
 		{"messages and duration", []string{"-messages", "10", "-duration", "1s"}, "exclude each other"},
 		{"zero messages", []string{"-messages", "0"}, "-messages 0: want at least 1"},
 		{"negative messages", []string{"-messages", "-5"}, "want 0 to"},
@@ -203,16 +423,28 @@ func TestBenchBadFlags(t *testing.T) {
 		{"no consumers", []string{"-consumers", "-1"}, "-consumers -1"},
 		{"negative backlog", []string{"-backlog", "-1"}, "want 0 to"},
 		{"huge held", []string{"-held", "1e12"}, "want 0 to 10000000"},
+		{"tiny body", []string{"-body-size", "10"}, "-body-size 10: want 18 to 262144"},
+		{"huge body", []string{"-body-size", "1e6"}, "want 0 to 262144"},
+		{"bad rate", []string{"-rate", "fast"}, `rate "fast": want a whole number`},
+		{"rate below a message per producer", []string{"-rate", "2", "-producers", "3"}, "below one message per second per producer"},
 		{"short claim TTL", []string{"-claim-ttl", "500ms"}, "-claim-ttl 500ms: want 1s to 12h"},
 		{"long claim TTL", []string{"-claim-ttl", "13h"}, "want 1s to 12h"},
-		{"HTTP claim TTL in fractions", []string{"-http", "-claim-ttl", "1500ms"}, "whole seconds"},
+		{"HTTP claim TTL in fractions", []string{"-engine", "http", "-claim-ttl", "1500ms"}, "whole seconds"},
 		{"HTTP claim TTL below Zaqar's", []string{"-http", "-claim-ttl", "10s"}, "the Zaqar API takes 60s to 12h"},
-		{"sweep without =", []string{"-sweep", "backlog"}, "want backlog=N,N,… or held=N,N,…"},
-		{"sweep of an unknown parameter", []string{"-sweep", "consumers=1,2"}, "want backlog=N"},
-		{"sweep with no values", []string{"-sweep", "held="}, "want backlog=N"},
+		{"unknown engine", []string{"-engine", "kafka"}, `-engine "kafka": want inproc, http`},
+		{"engine and its alias", []string{"-engine", "inproc", "-http"}, "-engine, -http and -url exclude each other"},
+		{"token without a URL", []string{"-token", "t"}, "-token goes with a Zaqar URL engine"},
+		{"bad format", []string{"-format", "xml"}, `-format "xml": want table, json or benchstat`},
+		{"json and another format", []string{"-json", "-format", "benchstat"}, "-json and -format benchstat exclude each other"},
+		{"zero count", []string{"-count", "0"}, "-count 0: want 1 to 100"},
+		{"sweep without =", []string{"-sweep", "backlog"}, "want param=v,v,… with param one of backlog, batch, body-size, consumers, held, producers, rate"},
+		{"sweep of an unknown parameter", []string{"-sweep", "claim-ttl=1,2"}, "want param=v,v,…"},
+		{"sweep with no values", []string{"-sweep", "held="}, "want param=v,v,…"},
 		{"sweep with a bad value", []string{"-sweep", "backlog=1e3,x"}, `"x": want a whole number`},
 		{"sweep with an empty value", []string{"-sweep", "backlog=1,,2"}, "want a whole number"},
 		{"sweep with a negative value", []string{"-sweep", "held=-1"}, "want 0 to"},
+		{"sweep to a bad point", []string{"-sweep", "consumers=1,0"}, "-sweep consumers=0: -consumers 0: want 1 to 10000"},
+		{"sweep of batch beyond the limit", []string{"-sweep", "batch=10,30"}, "want 0 to 20"},
 		{"sweep and its flag", []string{"-sweep", "backlog=1,2", "-backlog", "5"}, "-backlog and -sweep backlog exclude each other"},
 		{"unknown flag", []string{"-nope"}, "flag provided but not defined: -nope"},
 		{"bad number", []string{"-batch", "ten"}, "invalid value"},
@@ -253,43 +485,43 @@ func TestRunExitCodes(t *testing.T) {
 func TestBenchHelp(t *testing.T) {
 	out, _, err := bench(t, "-h")
 	require.NoError(t, err)
-	for _, flag := range []string{"-producers", "-consumers", "-batch", "-messages", "-duration", "-backlog", "-held", "-claim-ttl", "-http", "-json", "-sweep"} {
+	for _, flag := range []string{"-producers", "-consumers", "-batch", "-messages", "-duration", "-warmup", "-backlog", "-held",
+		"-body-size", "-rate", "-claim-ttl", "-engine", "-http", "-url", "-token", "-project", "-format", "-json", "-count", "-out", "-sweep"} {
 		assert.Contains(t, out, flag)
 	}
-}
-
-func TestBenchInterrupted(t *testing.T) {
-	// The fake server cancels the run at its fifth post, well inside the
-	// hour the run asks for.
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	fz := newFakeZaqar()
-	posts := 0
-	fz.onPost = func() {
-		if posts++; posts == 5 {
-			cancel()
-		}
-	}
-	srv := httptest.NewServer(fz)
-	defer srv.Close()
-
-	var out, errOut bytes.Buffer
-	err := runBench(ctx, []string{"-url", srv.URL, "-duration", "1h", "-json"}, &out, &errOut)
-	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 1, exitCode(err))
-	var r result
-	require.NoError(t, json.Unmarshal(out.Bytes(), &r), "an interrupted run still prints what it measured")
-	assert.True(t, r.Interrupted)
-	assert.Less(t, r.Seconds, 60.0)
+	assert.Contains(t, out, "(default 64)", "-body-size shows its default")
 }
 
 func TestBenchInterruptedBeforeStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	var out, errOut bytes.Buffer
-	err := runBench(ctx, []string{"-backlog", "100"}, &out, &errOut)
+	out, _, err := benchCtx(ctx, "-backlog", "100")
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Empty(t, out.String())
+	assert.Empty(t, out)
+}
+
+func TestBenchRedisEngineElsewhere(t *testing.T) {
+	_, _, err := bench(t, "-engine", "redis://127.0.0.1:6379", "-messages", "10")
+	require.ErrorIs(t, err, errEngineElsewhere)
+	assert.Contains(t, err.Error(), "redisengine")
+	assert.Equal(t, 1, exitCode(err), "a valid command line that cannot run")
+}
+
+func TestBody(t *testing.T) {
+	for _, stamp := range []int64{0, 1, 123456789, unstamped, int64(time.Hour)} {
+		for _, size := range []int{minBodySize, 64, 1000} {
+			b := appendBody(nil, stamp, size)
+			assert.Len(t, b, size)
+			assert.True(t, json.Valid(b), "%q is JSON", b)
+			got, err := parseStamp(b)
+			require.NoError(t, err)
+			assert.Equal(t, stamp, got, "parseStamp(appendBody(%d, %d))", stamp, size)
+		}
+	}
+	for _, bad := range []string{"", `"0123"`, `"0123456789abcdeg"`, `{"0123456789abcdef"}`} {
+		_, err := parseStamp([]byte(bad))
+		assert.Error(t, err, "parseStamp(%q)", bad)
+	}
 }
 
 func TestProgressPlain(t *testing.T) {
@@ -321,291 +553,4 @@ func TestProgressLive(t *testing.T) {
 	p.report(10, 200*time.Millisecond)
 	p.finish(20, 400*time.Millisecond)
 	assert.Equal(t, "\r\x1b[K0.2s 10 msgs 50 msgs/s\r\x1b[Kdone: 0.4s 20 msgs 50 msgs/s average\n", buf.String())
-}
-
-// TestBenchHTTP runs -http against the HTTP front of this module.
-func TestBenchHTTP(t *testing.T) {
-	out, errOut, err := bench(t, "-http", "-messages", "200", "-json", "-consumers", "2", "-backlog", "20", "-held", "20")
-	require.NoError(t, err, "stderr: %s", errOut)
-	var r result
-	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	assert.Equal(t, "http", r.Mode)
-	assert.EqualValues(t, 200, r.Messages)
-	assert.EqualValues(t, 200-20, r.EndToEnd.Count)
-	requireMonotone(t, "end_to_end_ns", r.EndToEnd)
-	requireMonotone(t, "claim_call_ns", r.Claim)
-	assert.Zero(t, r.Lost)
-}
-
-func TestBenchHTTPURL(t *testing.T) {
-	fz := newFakeZaqar()
-	srv := httptest.NewServer(fz)
-	defer srv.Close()
-
-	out, errOut, err := bench(t, "-url", srv.URL, "-messages", "200", "-json",
-		"-producers", "2", "-consumers", "2", "-backlog", "40", "-held", "30")
-	require.NoError(t, err, "stderr: %s", errOut)
-	var r result
-	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	assert.Equal(t, "http", r.Mode)
-	assert.EqualValues(t, 200, r.Messages)
-	requireMonotone(t, "end_to_end_ns", r.EndToEnd)
-	requireMonotone(t, "claim_call_ns", r.Claim)
-	assert.EqualValues(t, 200-40, r.EndToEnd.Count, "the backlog goes first, untimed")
-	assert.Zero(t, r.Lost)
-
-	s := fz.stats()
-	assert.Equal(t, 40, s.Free, "the backlog is left in the queue")
-	assert.Equal(t, 30, s.Claimed, "the held messages stay claimed")
-	assert.Empty(t, fz.badRequests(), "requests the fake refused")
-}
-
-func TestBenchHTTPURLDuration(t *testing.T) {
-	srv := httptest.NewServer(newFakeZaqar())
-	defer srv.Close()
-	out, errOut, err := bench(t, "-url", srv.URL, "-duration", "30ms", "-json", "-consumers", "3")
-	require.NoError(t, err, "stderr: %s", errOut)
-	var r result
-	require.NoError(t, json.Unmarshal([]byte(out), &r))
-	assert.Positive(t, r.Messages)
-	assert.Equal(t, r.Messages, r.EndToEnd.Count,
-		"a run cut short in the middle of a batch counts each delete it timed")
-}
-
-func TestHTTPDeleteLost(t *testing.T) {
-	fz := newFakeZaqar()
-	srv := httptest.NewServer(fz)
-	defer srv.Close()
-	d, err := newHTTPDriver(benchConfig{url: srv.URL, producers: 1, consumers: 1})
-	require.NoError(t, err)
-	defer d.close()
-
-	require.NoError(t, d.newProducer().post(t.Context(), []int64{1, 2}))
-	c := d.newConsumer()
-	ds, took, waited, err := c.claim(t.Context(), 2, time.Minute)
-	require.NoError(t, err)
-	require.Len(t, ds, 2)
-	assert.False(t, waited)
-	assert.Positive(t, took)
-	assert.Equal(t, []int64{1, 2}, []int64{ds[0].stamp, ds[1].stamp})
-
-	require.NoError(t, fz.release())
-	require.ErrorIs(t, c.delete(t.Context(), ds[0]), errLost)
-	other := d.newConsumer()
-	ds2, _, _, err := other.claim(t.Context(), 2, time.Minute)
-	require.NoError(t, err)
-	require.Len(t, ds2, 2)
-	require.ErrorIs(t, c.delete(t.Context(), ds[1]), errLost, "claimed by another")
-	require.NoError(t, other.delete(t.Context(), ds2[1]))
-}
-
-func TestHTTPClaimWaitsForPost(t *testing.T) {
-	fz := newFakeZaqar()
-	srv := httptest.NewServer(fz)
-	defer srv.Close()
-	d, err := newHTTPDriver(benchConfig{url: srv.URL, producers: 1, consumers: 1})
-	require.NoError(t, err)
-	defer d.close()
-
-	// The post happens once the consumer has polled an empty queue, so
-	// the claim must have waited, whatever the scheduling.
-	var posted sync.WaitGroup
-	defer posted.Wait()
-	fz.onEmptyClaim = func() {
-		posted.Go(func() { assert.NoError(t, d.newProducer().post(t.Context(), []int64{7})) })
-	}
-	ds, took, waited, err := d.newConsumer().claim(t.Context(), 5, time.Minute)
-	require.NoError(t, err)
-	require.Len(t, ds, 1)
-	assert.True(t, waited)
-	assert.Positive(t, took, "the HTTP call that found the message is timed on its own")
-}
-
-// fakeZaqar serves the three calls of the Zaqar v2 API that the bench
-// uses, over claimq queues, as spec/zaqar-v2.md section 6 describes them:
-// enough to test the HTTP driver before package zaqar exists. It refuses
-// requests without the headers Zaqar requires.
-type fakeZaqar struct {
-	mux *http.ServeMux
-
-	mu           sync.Mutex
-	queues       map[string]*claimq.Queue[json.RawMessage]
-	refused      []string
-	onEmptyClaim func() // called once, when a claim first finds nothing
-	onPost       func() // called at each post, under mu
-}
-
-func newFakeZaqar() *fakeZaqar {
-	f := &fakeZaqar{mux: http.NewServeMux(), queues: map[string]*claimq.Queue[json.RawMessage]{}}
-	f.mux.HandleFunc("POST /v2/queues/{q}/messages", f.post)
-	f.mux.HandleFunc("POST /v2/queues/{q}/claims", f.claim)
-	f.mux.HandleFunc("DELETE /v2/queues/{q}/messages/{id}", f.delete)
-	return f
-}
-
-func (f *fakeZaqar) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if len(r.Header.Get("Client-ID")) != 36 || r.Header.Get("X-Project-Id") == "" {
-		f.refuse(w, r.Method+" "+r.URL.String()+": missing Client-ID or X-Project-Id")
-		return
-	}
-	f.mux.ServeHTTP(w, r)
-}
-
-func (f *fakeZaqar) refuse(w http.ResponseWriter, why string) {
-	f.mu.Lock()
-	f.refused = append(f.refused, why)
-	f.mu.Unlock()
-	http.Error(w, `{"title":"Bad request","description":"`+why+`"}`, http.StatusBadRequest)
-}
-
-func (f *fakeZaqar) badRequests() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.refused
-}
-
-// only returns the single queue the driver used.
-func (f *fakeZaqar) only() *claimq.Queue[json.RawMessage] {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, q := range f.queues {
-		return q
-	}
-	return nil
-}
-
-func (f *fakeZaqar) stats() claimq.Stats { return f.only().Stats() }
-
-// release ends every live claim, as their expiry would.
-func (f *fakeZaqar) release() error {
-	q := f.only()
-	msgs, _ := q.List(claimq.ListOptions{IncludeClaimed: true, Limit: 20})
-	for _, m := range msgs {
-		if err := q.Release(m.ClaimID); err != nil && !errors.Is(err, claimq.ErrClaimNotFound) {
-			return err
-		}
-	}
-	return nil
-}
-
-func (f *fakeZaqar) queue(name string) *claimq.Queue[json.RawMessage] {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	q := f.queues[name]
-	if q == nil {
-		q = claimq.New(claimq.Options[json.RawMessage]{})
-		f.queues[name] = q
-	}
-	return q
-}
-
-func (f *fakeZaqar) post(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Messages []struct {
-			TTL  int64           `json:"ttl"`
-			Body json.RawMessage `json:"body"`
-		} `json:"messages"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || len(in.Messages) == 0 {
-		f.refuse(w, "bad post body")
-		return
-	}
-	posts := make([]claimq.Post[json.RawMessage], len(in.Messages))
-	for i, m := range in.Messages {
-		posts[i] = claimq.Post[json.RawMessage]{Body: m.Body, TTL: time.Duration(m.TTL) * time.Second}
-	}
-	f.mu.Lock()
-	if f.onPost != nil {
-		f.onPost()
-	}
-	f.mu.Unlock()
-	q := r.PathValue("q")
-	ids, err := f.queue(q).Post(posts...)
-	if err != nil {
-		f.refuse(w, err.Error())
-		return
-	}
-	var out struct {
-		Resources []string `json:"resources"`
-	}
-	for _, id := range ids {
-		out.Resources = append(out.Resources, "/v2/queues/"+q+"/messages/"+id.String())
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(out)
-}
-
-func (f *fakeZaqar) claim(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		TTL   int64 `json:"ttl"`
-		Grace int64 `json:"grace"`
-	}
-	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
-	if err != nil || json.NewDecoder(r.Body).Decode(&in) != nil {
-		f.refuse(w, "bad claim")
-		return
-	}
-	q := r.PathValue("q")
-	c, err := f.queue(q).Claim(claimq.ClaimOptions{Limit: limit, TTL: time.Duration(in.TTL) * time.Second, Grace: time.Duration(in.Grace) * time.Second})
-	if err != nil {
-		f.refuse(w, err.Error())
-		return
-	}
-	if len(c.Messages) == 0 {
-		f.mu.Lock()
-		hook := f.onEmptyClaim
-		f.onEmptyClaim = nil
-		f.mu.Unlock()
-		if hook != nil {
-			hook()
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	type message struct {
-		ID   string          `json:"id"`
-		Href string          `json:"href"`
-		TTL  int64           `json:"ttl"`
-		Age  int64           `json:"age"`
-		Body json.RawMessage `json:"body"`
-	}
-	var out struct {
-		Messages []message `json:"messages"`
-	}
-	for _, m := range c.Messages {
-		out.Messages = append(out.Messages, message{
-			ID:   m.ID.String(),
-			Href: "/v2/queues/" + q + "/messages/" + m.ID.String() + "?claim_id=" + c.ID.String(),
-			TTL:  int64(m.TTL / time.Second),
-			Body: m.Body,
-		})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Location", "/v2/queues/"+q+"/claims/"+c.ID.String())
-	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(out)
-}
-
-func (f *fakeZaqar) delete(w http.ResponseWriter, r *http.Request) {
-	id, err := claimq.ParseMessageID(r.PathValue("id"))
-	if err != nil {
-		f.refuse(w, err.Error())
-		return
-	}
-	var cid claimq.ClaimID
-	if s := r.URL.Query().Get("claim_id"); s != "" {
-		if cid, err = claimq.ParseClaimID(s); err != nil {
-			f.refuse(w, err.Error())
-			return
-		}
-	}
-	switch err := f.queue(r.PathValue("q")).Delete(id, cid); {
-	case err == nil, errors.Is(err, claimq.ErrMessageNotFound):
-		w.WriteHeader(http.StatusNoContent)
-	case errors.Is(err, claimq.ErrNotClaimed):
-		http.Error(w, `{"title":"Bad request","description":"claim expired"}`, http.StatusBadRequest)
-	default:
-		http.Error(w, `{"title":"Forbidden","description":"claimed"}`, http.StatusForbidden)
-	}
 }

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// writeOut writes -out: per point, the percentile distribution of each
+// latency in HdrHistogram's .hgrm text form (runs of a point merged), and
+// charts of the percentile spectrum with one line per point; for a
+// sweep, also throughput and p99 against the swept value. It returns the
+// files written.
+func writeOut(dir string, rep report) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("bench: -out: %w", err)
+	}
+	var files []string
+	write := func(name string, data []byte) error {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("bench: -out: %w", err)
+		}
+		files = append(files, path)
+		return nil
+	}
+	kinds := []struct {
+		name string
+		get  func(histograms) *hdrhistogram.Histogram
+	}{
+		{nameEndToEnd, func(h histograms) *hdrhistogram.Histogram { return h.endToEnd }},
+		{nameClaimCall, func(h histograms) *hdrhistogram.Histogram { return h.claimCall }},
+		{nameClaimWaited, func(h histograms) *hdrhistogram.Histogram { return h.claimWaited }},
+		{nameSendLag, func(h histograms) *hdrhistogram.Histogram { return h.sendLag }},
+	}
+	names := make([]string, len(rep.points))
+	for i, p := range rep.points {
+		names[i] = p.label
+		if names[i] == "" {
+			names[i] = "run"
+		}
+	}
+	for _, k := range kinds {
+		file := fileName(k.name)
+		var hs []*hdrhistogram.Histogram
+		for i, p := range rep.points {
+			h := k.get(p.Median.hist)
+			hs = append(hs, h)
+			if h.TotalCount() == 0 {
+				continue
+			}
+			var b strings.Builder
+			// Values in microseconds, the unit HdrHistogram's plotter
+			// expects by default.
+			if _, err := h.PercentilesPrint(&b, 5, 1e3); err != nil {
+				return files, err
+			}
+			if err := write(names[i]+"."+file+".hgrm", []byte(b.String())); err != nil {
+				return files, err
+			}
+		}
+		if !hasSamples(hs) {
+			continue
+		}
+		c := spectrumChart(k.name+" latency, "+describe(rep.points[0].Median, rep.sweep), names, hs)
+		if err := write(file+".svg", c.svg()); err != nil {
+			return files, err
+		}
+	}
+	if rep.sweep == "" {
+		return files, nil
+	}
+	values := make([]string, len(rep.points))
+	thr := series{name: "throughput (median)"}
+	e2e := series{name: nameEndToEnd + " p99"}
+	claim := series{name: nameClaimCall + " p99"}
+	for i, p := range rep.points {
+		values[i] = formatValue(rep.sweep, p.Value)
+		thr.pts = append(thr.pts, [2]float64{float64(i), p.Median.Throughput})
+		if l := p.Median.EndToEnd; l.Count > 0 {
+			e2e.pts = append(e2e.pts, [2]float64{float64(i), float64(l.P99)})
+		}
+		if l := p.Median.ClaimCall; l.Count > 0 {
+			claim.pts = append(claim.pts, [2]float64{float64(i), float64(l.P99)})
+		}
+	}
+	desc := describe(rep.points[0].Median, rep.sweep)
+	c := sweepChart("throughput against "+rep.sweep+", "+desc, rep.sweep, "throughput (msgs/s)", values, []series{thr}, false, rateText)
+	if err := write("throughput.svg", c.svg()); err != nil {
+		return files, err
+	}
+	c = sweepChart("p99 latency against "+rep.sweep+", "+desc, rep.sweep, "p99 latency (log scale)", values, []series{e2e, claim}, true,
+		func(v float64) string { return durText(int64(v)) })
+	return files, write("p99.svg", c.svg())
+}
+
+// fileName turns a figure's name into a file name: "claim call, waited"
+// into "claim-call-waited".
+func fileName(figure string) string {
+	return strings.NewReplacer(", ", "-", " ", "-").Replace(figure)
+}
+
+func hasSamples(hs []*hdrhistogram.Histogram) bool {
+	for _, h := range hs {
+		if h.TotalCount() > 0 {
+			return true
+		}
+	}
+	return false
+}
