@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,7 @@ func writeOut(dir string, rep report) ([]string, error) {
 		if !hasSamples(hs) {
 			continue
 		}
-		c := spectrumChart(k.name+" latency, "+describe(rep.points[0].Median, rep.sweep), names, hs)
+		c := spectrumChart(k.name+" latency: percentile spectrum", describe(rep.points[0].Median, rep.sweep), names, hs)
 		if err := write(file+".svg", c.svg()); err != nil {
 			return files, err
 		}
@@ -88,12 +89,12 @@ func writeOut(dir string, rep report) ([]string, error) {
 		}
 	}
 	desc := describe(rep.points[0].Median, rep.sweep)
-	c := sweepChart("throughput against "+rep.sweep+", "+desc, rep.sweep, "throughput (msgs/s)", values, []series{thr}, false, rateText)
+	c := sweepChart("throughput against "+rep.sweep, desc, rep.sweep, "throughput (msgs/s)", values, []series{thr}, false, rateText)
 	if err := write("throughput.svg", c.svg()); err != nil {
 		return files, err
 	}
-	c = sweepChart("p99 latency against "+rep.sweep+", "+desc, rep.sweep, "p99 latency (log scale)", values, []series{e2e, claim}, true,
-		func(v float64) string { return durText(int64(v)) })
+	c = sweepChart("p99 latency against "+rep.sweep, desc, rep.sweep, "p99 latency (log scale)", values, []series{e2e, claim}, true,
+		func(v float64) string { return decadeText(int64(math.Round(v))) })
 	return files, write("p99.svg", c.svg())
 }
 

@@ -14,9 +14,9 @@ import (
 // SVG) would bring its font, image and vector packages into the module
 // for them.
 const (
-	svgWidth, svgHeight = 760, 460
-	plotLeft, plotRight = 90, 200 // margins; the legend is on the right
-	plotTop, plotBottom = 50, 60
+	svgWidth, svgHeight = 860, 480
+	plotLeft, plotRight = 90, 250 // margins; the legend is on the right
+	plotTop, plotBottom = 64, 60
 )
 
 // palette tells the lines apart; it repeats beyond eight.
@@ -25,7 +25,8 @@ var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#
 // chart is a line chart in data coordinates that the caller has already
 // transformed (log10 for log scales), with the ticks to label.
 type chart struct {
-	title, xLabel, yLabel  string
+	title, subtitle        string // the subtitle gives the settings
+	xLabel, yLabel         string
 	xMin, xMax, yMin, yMax float64
 	xTicks, yTicks         []tick
 	series                 []series
@@ -56,7 +57,8 @@ func (c *chart) svg() []byte {
 		`<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n",
 		svgWidth, svgHeight, svgWidth, svgHeight)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", svgWidth, svgHeight)
-	fmt.Fprintf(&b, `<text x="%d" y="28" font-size="15" font-weight="bold">%s</text>`+"\n", plotLeft, esc(c.title))
+	fmt.Fprintf(&b, `<text class="title" x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", plotLeft, esc(c.title))
+	fmt.Fprintf(&b, `<text class="subtitle" x="%d" y="44" font-size="11" fill="#444">%s</text>`+"\n", plotLeft, esc(c.subtitle))
 	x0, y0 := c.px(c.xMin, c.yMin)
 	x1, y1 := c.px(c.xMax, c.yMax)
 	for _, t := range c.xTicks {
@@ -103,14 +105,14 @@ func esc(s string) string {
 // 99.9%… are evenly spaced and the tail gets the room it needs; y is the
 // latency, also on a log scale, as a stall is orders of magnitude above
 // the median.
-func spectrumChart(title string, names []string, hs []*hdrhistogram.Histogram) *chart {
-	c := &chart{title: title, xLabel: "percentile (log scale of 1/(1−p))", yLabel: "latency (log scale)"}
+func spectrumChart(title, subtitle string, names []string, hs []*hdrhistogram.Histogram) *chart {
+	c := &chart{title: title, subtitle: subtitle, xLabel: "percentile (log scale of 1/(1−p))", yLabel: "latency (log scale)"}
 	lo, hi, xmax := math.Inf(1), math.Inf(-1), 1.0
 	for i, h := range hs {
 		if h.TotalCount() == 0 {
 			continue
 		}
-		s := series{name: fmt.Sprintf("%s (%d samples)", names[i], h.TotalCount())}
+		s := series{name: fmt.Sprintf("%s (%s samples)", names[i], rateText(float64(h.TotalCount())))}
 		// The last percentile the samples resolve: 100% would be at
 		// infinity, so the maximum is drawn at 1 - 1/count.
 		last := math.Log10(float64(h.TotalCount()))
@@ -130,7 +132,7 @@ func spectrumChart(title string, names []string, hs []*hdrhistogram.Histogram) *
 		lo, hi = 0, 1
 	}
 	c.xMin, c.xMax = 0, math.Ceil(xmax)
-	c.xTicks = append(c.xTicks, tick{0, "0%"}, tick{math.Log10(2), "50%"})
+	c.xTicks = append(c.xTicks, tick{math.Log10(2), "50%"})
 	for d := 1; d <= int(c.xMax); d++ {
 		c.xTicks = append(c.xTicks, tick{float64(d), percentText(d)})
 	}
@@ -139,7 +141,7 @@ func spectrumChart(title string, names []string, hs []*hdrhistogram.Histogram) *
 		c.yMax++
 	}
 	for d := c.yMin; d <= c.yMax; d++ {
-		c.yTicks = append(c.yTicks, tick{d, durText(int64(math.Pow(10, d)))})
+		c.yTicks = append(c.yTicks, tick{d, decadeText(int64(math.Round(math.Pow(10, d))))})
 	}
 	return c
 }
@@ -153,8 +155,8 @@ func percentText(d int) string {
 // evenly spaced as given (a sweep's values are often powers of ten with
 // a zero among them, which no one scale shows well). logY puts y on a
 // log scale, for latencies.
-func sweepChart(title, param, yLabel string, values []string, ss []series, logY bool, label func(float64) string) *chart {
-	c := &chart{title: title, xLabel: param + " (the values swept, evenly spaced)", yLabel: yLabel, markers: true}
+func sweepChart(title, subtitle, param, yLabel string, values []string, ss []series, logY bool, label func(float64) string) *chart {
+	c := &chart{title: title, subtitle: subtitle, xLabel: param + " (the values swept, evenly spaced)", yLabel: yLabel, markers: true}
 	c.xMin, c.xMax = -0.5, float64(len(values))-0.5
 	for i, v := range values {
 		c.xTicks = append(c.xTicks, tick{float64(i), v})
@@ -193,6 +195,19 @@ func sweepChart(title, param, yLabel string, values []string, ss []series, logY 
 	return c
 }
 
+// decadeText labels a power of ten of nanoseconds: 100ns, 1µs, 10ms.
+func decadeText(ns int64) string {
+	for _, u := range []struct {
+		size int64
+		name string
+	}{{1e9, "s"}, {1e6, "ms"}, {1e3, "µs"}} {
+		if ns >= u.size {
+			return strconv.FormatInt(ns/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(ns, 10) + "ns"
+}
+
 // niceStep rounds v up to 1, 2 or 5 times a power of ten.
 func niceStep(v float64) float64 {
 	if v <= 0 {
@@ -211,9 +226,9 @@ func niceStep(v float64) float64 {
 func rateText(v float64) string {
 	switch {
 	case v >= 1e6:
-		return strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
+		return strconv.FormatFloat(math.Round(v/1e5)/10, 'f', -1, 64) + "M"
 	case v >= 1e3:
-		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
+		return strconv.FormatFloat(math.Round(v/1e2)/10, 'f', -1, 64) + "k"
 	default:
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
