@@ -93,10 +93,11 @@ func measure(ctx context.Context, cfg benchConfig, prog *progress) (result, erro
 	t := newTrial(cfg, drv)
 	// The baseline is taken with the driver and the histograms allocated
 	// and the queue empty, so that what grows after it is the queue.
-	base := liveHeap()
+	mem := newMemoryGauge(cfg.engine.local())
 	if err := t.fill(ctx, prog); err != nil {
 		return result{}, err
 	}
+	mem.filled(t.filled)
 	if cfg.warmup > 0 {
 		prog.note("warming up for %v", cfg.warmup)
 		if _, err := t.run(ctx, cfg.warmup, 0, false, prog); err != nil {
@@ -115,7 +116,7 @@ func measure(ctx context.Context, cfg benchConfig, prog *progress) (result, erro
 	if ph.deleted > 0 {
 		r.AllocsPerMessage = float64(allocs) / float64(ph.deleted)
 	}
-	r.Memory = measureMemory(base, t.queued(), cfg.engine.local())
+	r.Memory = mem.end(t.queued())
 	r.Interrupted = ctx.Err() != nil
 	return r, nil
 }

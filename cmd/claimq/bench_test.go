@@ -285,6 +285,15 @@ func TestBenchBytesPerMessage(t *testing.T) {
 	// to a size class of the allocator, hence the margin).
 	assert.InDelta(t, 1024, large.Memory.BytesPerQueuedMessage-small.Memory.BytesPerQueuedMessage, 150)
 	assert.Greater(t, large.Memory.LiveHeapBytes, uint64(2e4*1042), "the bodies are live")
+
+	// The points of a sweep are measured alike: what the previous point
+	// left (in pools, say) is not charged to the next.
+	out, _, err := bench(t, "-json", "-messages", "100", "-sweep", "backlog=2e4,2e4")
+	require.NoError(t, err)
+	ps := decodeReport(t, out).Points
+	require.Len(t, ps, 2)
+	first, second := ps[0].Runs[0].Memory.BytesPerQueuedMessage, ps[1].Runs[0].Memory.BytesPerQueuedMessage
+	assert.InEpsilon(t, first, second, 0.05, "bytes/msg of two equal points: %v, %v", first, second)
 }
 
 func TestBenchCount(t *testing.T) {

@@ -11,9 +11,21 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// heldTTL is the claim TTL of the messages held by -held, the longest the
-// queue allows, so that they stay held whatever the run's length.
-const heldTTL = 12 * time.Hour
+const (
+	// heldTTL is the claim TTL of the messages held by -held, the
+	// longest the queue allows, so that they stay held whatever the
+	// run's length.
+	heldTTL = 12 * time.Hour
+	// maxOpenLoopQueued bounds the queue in an open loop, where nothing
+	// else does: beyond it the consumers have fallen hopelessly behind
+	// the rate, and the run ends with errOverloaded rather than use
+	// gigabytes to say so.
+	maxOpenLoopQueued = maxCount
+)
+
+// errOverloaded ends an open-loop run whose queue grew past
+// maxOpenLoopQueued.
+var errOverloaded = errors.New("the consumers fell behind the offered rate")
 
 // trial is one run of the load against one driver: the queue filled to
 // the state measured, an optional warm-up phase, then the measured phase.
@@ -239,6 +251,10 @@ func (ph *phase) produce(ctx, parent context.Context, p producer, i int, s *prod
 		}
 		var due time.Duration
 		if cfg.rate > 0 {
+			if q := ph.t.queued(); q > maxOpenLoopQueued {
+				ph.fail(ctx, fmt.Errorf("post: %w: %d messages queued at %d msgs/s; try a lower -rate", errOverloaded, q, cfg.rate))
+				return
+			}
 			at := sched.at(k)
 			if !sched.wait(ctx, at) {
 				return

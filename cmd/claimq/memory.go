@@ -14,14 +14,16 @@ const minQueuedForPerMessage = 1000
 // means it.
 type memory struct {
 	// LiveHeapBytes is the heap still reachable after a GC at the end of
-	// the run, with the queue still full: what the process needs, not
+	// the run, with the queue still full: what the process holds, not
 	// the garbage a heap sample would count.
 	LiveHeapBytes uint64 `json:"live_heap_bytes,omitempty"`
 	// QueuedMessages is how many messages the queue held then: backlog,
 	// held and those in flight.
 	QueuedMessages int64 `json:"queued_messages"`
 	// BytesPerQueuedMessage is the live heap's growth from the empty
-	// queue to the end of the run, per queued message, body included.
+	// queue to the queue filled with the backlog and the held messages,
+	// per message, body included; measured before the load runs, so that
+	// nothing the run leaves (ended claims, buffers) is counted.
 	BytesPerQueuedMessage float64 `json:"bytes_per_queued_message,omitempty"`
 	// PeakRSSBytes is the most memory the process had resident since it
 	// started, so in a sweep the largest point so far: what the kernel
@@ -31,25 +33,50 @@ type memory struct {
 
 // liveHeap collects garbage and returns the bytes of heap objects left,
 // which after runtime.GC (it finishes sweeping before it returns) are the
-// live ones.
+// live ones. It collects twice: objects in a sync.Pool outlive one
+// collection, and those of the previous run of a sweep would pass for
+// this one's.
 func liveHeap() uint64 {
+	runtime.GC()
 	runtime.GC()
 	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
 
-// measureMemory fills in m at the end of a run, from the live heap of the
-// empty queue, base. local is false when the queue lives in another
-// process, whose heap this one cannot see.
-func measureMemory(base uint64, queued int64, local bool) memory {
-	m := memory{QueuedMessages: queued, PeakRSSBytes: peakRSS()}
-	if !local {
-		return m
+// memoryGauge measures the queue's heap across a run: empty, filled, and
+// at the end. It measures nothing but RSS when the queue lives in
+// another process, whose heap this one cannot see.
+type memoryGauge struct {
+	local      bool
+	empty      uint64 // live heap with the queue empty
+	perMessage float64
+}
+
+func newMemoryGauge(local bool) *memoryGauge {
+	g := &memoryGauge{local: local}
+	if local {
+		g.empty = liveHeap()
 	}
-	m.LiveHeapBytes = liveHeap()
-	if queued >= minQueuedForPerMessage && m.LiveHeapBytes > base {
-		m.BytesPerQueuedMessage = float64(m.LiveHeapBytes-base) / float64(queued)
+	return g
+}
+
+// filled records the cost of the filled messages, if there are enough
+// of them for the harness's own few KiB not to pass for the queue's.
+func (g *memoryGauge) filled(n int64) {
+	if !g.local || n < minQueuedForPerMessage {
+		return
+	}
+	if h := liveHeap(); h > g.empty {
+		g.perMessage = float64(h-g.empty) / float64(n)
+	}
+}
+
+// end returns the figures at the end of the run, with queued messages.
+func (g *memoryGauge) end(queued int64) memory {
+	m := memory{QueuedMessages: queued, BytesPerQueuedMessage: g.perMessage, PeakRSSBytes: peakRSS()}
+	if g.local {
+		m.LiveHeapBytes = liveHeap()
 	}
 	return m
 }

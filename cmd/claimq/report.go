@@ -291,7 +291,7 @@ func writeTable(w io.Writer, p pointResult) error {
 		fmt.Fprintf(tw, "live heap\t- (the queue is in another process)\n")
 	}
 	if m.BytesPerQueuedMessage > 0 {
-		fmt.Fprintf(tw, "bytes/msg queued\t%.0f B (live heap over the empty queue's, body included)\n", m.BytesPerQueuedMessage)
+		fmt.Fprintf(tw, "bytes/msg queued\t%.0f B (live heap of the filled queue over the empty one's, per message, body included)\n", m.BytesPerQueuedMessage)
 	}
 	if m.PeakRSSBytes > 0 {
 		fmt.Fprintf(tw, "peak RSS\t%s (this process, since it started)\n", bytesText(m.PeakRSSBytes))
@@ -345,7 +345,8 @@ func writeSweep(w io.Writer, rep report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	first := rep.points[0].Median
 	fmt.Fprintf(tw, "claimq bench: %s, sweeping %s\n", describe(first, rep.sweep), rep.sweep)
-	fmt.Fprintln(tw, rep.sweep+"\tmsgs/s\t±stddev\te2e p50\te2e p99\tclaim p50\tclaim p99\tclaim p99.9\twaited\tallocs/msg\tlive heap\tB/msg queued\t")
+	fmt.Fprintf(tw, "%s\tmsgs/s\t±stddev\t%[2]s p50\t%[2]s p99\t%[3]s p50\t%[3]s p99\t%[3]s p99.9\t%[4]s\tallocs/msg\tlive heap\tbytes/msg queued\t\n",
+		rep.sweep, nameEndToEnd, nameClaimCall, strings.ReplaceAll(nameClaimWaited, ",", ""))
 	emptyE2E := false
 	for _, p := range rep.points {
 		r := p.Median
@@ -371,9 +372,9 @@ func writeSweep(w io.Writer, rep report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "e2e = %s; claim = %s; waited = claims that found the queue empty; allocs: %s\n", nameEndToEnd, nameClaimCall, first.AllocsScope)
+	fmt.Fprintf(w, "%s: the count of claims that found the queue empty; allocs/msg counts the %s\n", strings.ReplaceAll(nameClaimWaited, ",", ""), first.AllocsScope)
 	if emptyE2E {
-		fmt.Fprintln(w, "e2e -: the run ended before the backlog was worked through, so no message sent during it was deleted")
+		fmt.Fprintf(w, "%s -: the run ended before the backlog was worked through, so no message sent during it was deleted\n", nameEndToEnd)
 	}
 	return nil
 }
