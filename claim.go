@@ -1,10 +1,13 @@
 package claimq
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -16,6 +19,28 @@ type ClaimID [16]byte
 
 // String returns the ID as 32 lowercase hexadecimal digits.
 func (id ClaimID) String() string { return hex.EncodeToString(id[:]) }
+
+// AppendText appends the form of [ClaimID.String] to b, without allocating
+// when b has room: it implements encoding.TextAppender. It never fails.
+func (id ClaimID) AppendText(b []byte) ([]byte, error) { return hex.AppendEncode(b, id[:]), nil }
+
+// MarshalText returns the form of [ClaimID.String]: it implements
+// encoding.TextMarshaler. It never fails.
+func (id ClaimID) MarshalText() ([]byte, error) {
+	return hex.AppendEncode(make([]byte, 0, 2*len(id)), id[:]), nil
+}
+
+// UnmarshalText parses text as [ParseClaimID] does: it implements
+// encoding.TextUnmarshaler. Errors match [ErrInvalid]; id is unchanged
+// then.
+func (id *ClaimID) UnmarshalText(text []byte) error {
+	v, err := ParseClaimID(string(text))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
 
 // IsZero reports whether id is the zero ClaimID.
 func (id ClaimID) IsZero() bool { return id == ClaimID{} }
@@ -66,6 +91,7 @@ func (c Claim[T]) Age(now time.Time) time.Duration { return now.Sub(c.Renewed) }
 // claim is the stored form of a claim.
 type claim[T any] struct {
 	id      ClaimID
+	seq     uint64 // creation order within the queue
 	client  string
 	ttl     time.Duration
 	grace   time.Duration
@@ -179,13 +205,13 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 	case NoGrace:
 		grace = 0
 	}
-	if err = checkCount("limit", limit, 1, l.MaxClaimLimit); err != nil {
+	if err = checkCount("claim limit", limit, 1, l.MaxClaimLimit); err != nil {
 		return
 	}
-	if err = checkDuration("ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+	if err = checkDuration("claim ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
 		return
 	}
-	err = checkDuration("grace", grace, l.MinGrace, l.MaxGrace)
+	err = checkDuration("claim grace", grace, l.MinGrace, l.MaxGrace)
 	return
 }
 
@@ -223,7 +249,7 @@ func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 		out = c.export(false)
 	}
 	q.mu.Unlock()
-	q.deadLetter(dead)
+	q.deadLetter(now, dead)
 	return out, nil
 }
 
@@ -239,7 +265,8 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 			break
 		}
 		if q.opts.MaxClaimCount > 0 && int(m.claimCount) >= q.opts.MaxClaimCount {
-			dead = append(dead, deadMessage[T]{body: m.body, client: m.client, ttl: time.Duration(m.expires - now)})
+			dead = append(dead, deadMessage[T]{id: m.id, body: m.body, client: m.client,
+				created: m.created, expires: m.expires, ttl: m.ttl})
 			q.removeLocked(m)
 			continue
 		}
@@ -258,6 +285,8 @@ func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client st
 	c.client, c.ttl, c.grace = client, ttl, grace
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
 	c.msgs = c.inline[:0]
+	q.claimSeq++
+	c.seq = q.claimSeq
 	// 128 random bits do not repeat in practice (2^-64 after 2^32
 	// claims), so no lookup guards against a duplicate.
 	for c.id.IsZero() {
@@ -297,7 +326,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		if c != nil {
 			out := c.export(false)
 			q.mu.Unlock()
-			q.deadLetter(dead)
+			q.deadLetter(now, dead)
 			return out, nil
 		}
 		if q.wait == nil {
@@ -307,7 +336,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		q.waiters++
 		q.armTimerLocked()
 		q.mu.Unlock()
-		q.deadLetter(dead)
+		q.deadLetter(now, dead)
 
 		select {
 		case <-wake:
@@ -359,7 +388,7 @@ func (q *Queue[T]) armTimerLocked() {
 // deadlineAddedLocked re-arms the wake-up timer when a deadline earlier
 // than the armed one appears while ClaimWait calls wait.
 func (q *Queue[T]) deadlineAddedLocked(at int64) {
-	if q.waiters > 0 && (q.timer == nil || at < q.timerAt) {
+	if q.needTimerLocked() && (q.timer == nil || at < q.timerAt) {
 		q.armTimerLocked()
 	}
 }
@@ -371,9 +400,16 @@ func (q *Queue[T]) onTimer(gen uint64) {
 		return // a timer replaced after it had started to fire
 	}
 	q.timer = nil
-	if q.waiters > 0 && !q.closed {
+	if q.needTimerLocked() {
 		q.armTimerLocked()
 	}
+}
+
+// needTimerLocked reports whether someone waits for a deadline: a
+// ClaimWait for a message to become claimable (none once the queue is
+// closed), or a Drain for the last message to expire.
+func (q *Queue[T]) needTimerLocked() bool {
+	return (q.waiters > 0 && !q.closed) || q.drainers > 0
 }
 
 // GetClaim returns the live claim id with the messages it still holds, in
@@ -389,41 +425,63 @@ func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
 	q.lock()
 	defer q.mu.Unlock()
 	e, ok := q.claims[id]
-	switch {
-	case !ok:
+	if !ok {
 		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
-	case e.c != nil:
-		return e.c.export(false), nil
 	}
-	return Claim[T]{ID: id, ClientID: e.empty.client, TTL: e.empty.ttl, Grace: e.empty.grace,
-		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}, nil
+	return q.exportEntryLocked(id, e), nil
 }
 
-// Renew restarts the live claim id with a new ttl (which may be shorter
+// exportEntryLocked copies out the live claim id stored as e.
+func (q *Queue[T]) exportEntryLocked(id ClaimID, e claimEntry[T]) Claim[T] {
+	if e.c != nil {
+		return e.c.export(false)
+	}
+	return Claim[T]{ID: id, ClientID: e.empty.client, TTL: e.empty.ttl, Grace: e.empty.grace,
+		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}
+}
+
+// RenewOptions are the arguments of [Queue.Renew]. Zero fields take the
+// queue's [Limits] defaults, as in [ClaimOptions].
+type RenewOptions struct {
+	TTL time.Duration // the claim's new TTL from now: MinClaimTTL..MaxClaimTTL, 0 for DefaultClaimTTL
+	// Grace is the lifetime extension applied again: up to MaxGrace, 0
+	// for DefaultGrace, NoGrace for none. As in Zaqar, it is not held to
+	// MinGrace.
+	Grace time.Duration
+}
+
+// Renew restarts the live claim id with a new TTL (which may be shorter
 // than before) and grace: its age restarts at zero, its messages' idle
 // time too, and lifetime extension is applied again with the new values.
-// As in Zaqar, grace is not held to MinGrace here: any value from 0 to
-// MaxGrace is accepted.
 //
-// Errors: [ErrInvalid] for ttl or grace outside the limits (checked before
-// the claim is looked up), [ErrClaimNotFound] if the claim was released,
-// expired or never existed, [ErrClosed] after Close. Cost:
-// O(m·log n) for m messages in the claim.
-func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
+// Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
+// checked before the claim is looked up; [ErrClaimNotFound] if the claim is
+// not live, also matching [ErrClaimExpired] when the queue issued it (it
+// expired, was released, completed, or emptied by deletes). Renew works
+// after Close, so that holders can finish their work. Cost: O(m) for m
+// messages in the claim.
+func (q *Queue[T]) Renew(id ClaimID, opts RenewOptions) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
-	if err := checkDuration("ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
+	ttl, grace := opts.TTL, opts.Grace
+	if ttl == 0 {
+		ttl = q.limits.DefaultClaimTTL
+	}
+	switch grace {
+	case 0:
+		grace = q.limits.DefaultGrace
+	case NoGrace:
+		grace = 0
+	}
+	if err := checkDuration("claim ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
 		return err
 	}
-	if err := checkDuration("grace", grace, 0, q.limits.MaxGrace); err != nil {
+	if err := checkDuration("claim grace", grace, 0, q.limits.MaxGrace); err != nil {
 		return err
 	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	if q.closed {
-		return ErrClosed
-	}
 	e, ok := q.claims[id]
 	if !ok {
 		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
@@ -518,4 +576,130 @@ func (q *Queue[T]) Complete(id ClaimID) (int, error) {
 	delete(q.claims, id)
 	q.staleClaimDueLocked()
 	return n, nil
+}
+
+// Claims returns an iterator over the live claims in the order they were
+// created, each with the messages it holds (as [Queue.GetClaim] returns
+// them).
+//
+// The set of claims is the live ones when the loop starts; their state is
+// copied under the lock in chunks of 64 and yielded with the lock
+// released, so the loop body may call the queue. Each chunk is a snapshot
+// at one instant: a claim that ends before its chunk is read is skipped,
+// one created during the loop is not yielded. Cost: O(c) for c live
+// claims to start, then O(m) per claim for its m messages.
+func (q *Queue[T]) Claims() iter.Seq[Claim[T]] {
+	return func(yield func(Claim[T]) bool) {
+		if q.usable() != nil {
+			return
+		}
+		q.lock()
+		order := make([]claimOrder, 0, len(q.claims))
+		for id, e := range q.claims {
+			order = append(order, claimOrder{e.seq(), id})
+		}
+		q.mu.Unlock()
+		slices.SortFunc(order, func(a, b claimOrder) int { return cmp.Compare(a.seq, b.seq) })
+		chunk := make([]Claim[T], 0, min(len(order), inspectChunk))
+		for len(order) > 0 {
+			n := min(len(order), inspectChunk)
+			chunk = q.claimChunk(order[:n], chunk[:0])
+			order = order[n:]
+			for _, c := range chunk {
+				if !yield(c) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// claimOrder places a claim in the order of [Queue.Claims].
+type claimOrder struct {
+	seq uint64
+	id  ClaimID
+}
+
+// claimChunk appends to out the claims of ids that are still live.
+func (q *Queue[T]) claimChunk(ids []claimOrder, out []Claim[T]) []Claim[T] {
+	q.lock()
+	defer q.mu.Unlock()
+	for _, o := range ids {
+		if e, ok := q.claims[o.id]; ok && e.seq() == o.seq {
+			out = append(out, q.exportEntryLocked(o.id, e))
+		}
+	}
+	return out
+}
+
+// Retry hands the listed messages of the live claim back to the queue: each
+// leaves the claim and becomes claimable once delay has passed (at once
+// for 0), back at its place in ID order ahead of newer messages. The
+// delivery it had counts: ClaimCount keeps the increment of its claim, so
+// Options.MaxClaimCount still bounds a message retried over and over.
+// The rest of the claim stays held, and a claim that loses its last
+// message to Retry ends, as one emptied by Delete does. A retried message
+// with a delay reads DelayedUntil as the end of it. It is all-or-nothing:
+// if any listed message cannot be retried, nothing changes.
+//
+// Errors: [ErrInvalid] (a [*LimitError]) for a delay outside 0 to
+// Limits.MaxDelay; [ErrClaimNotFound] when claim is not live (also
+// matching [ErrClaimExpired], since the claim may have ended and another
+// worker may hold the messages); for an ID, those of [Queue.Delete] with
+// a claim: [ErrMessageNotFound], [ErrNotClaimed] or [ErrClaimedByOther].
+// Cost: O(k·log n) for k IDs; no allocation on success for up to 32 IDs.
+func (q *Queue[T]) Retry(claim ClaimID, delay time.Duration, ids ...MessageID) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	if err := checkDuration("retry delay", delay, 0, q.limits.MaxDelay); err != nil {
+		return err
+	}
+	now := q.lock()
+	defer q.mu.Unlock()
+	if !q.liveLocked(claim) {
+		return fmt.Errorf("%w: %v", errClaimGone, claim)
+	}
+	var buf [32]*message[T]
+	found := buf[:0]
+	for _, id := range ids {
+		m := q.lookupLocked(id)
+		if m == nil {
+			return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+		}
+		if err := q.deletableLocked(m, claim); err != nil {
+			return err
+		}
+		found = append(found, m)
+	}
+	woken := false
+	for _, m := range found {
+		if !m.held() {
+			continue // listed twice
+		}
+		c := m.claim
+		q.pending.remove(m)
+		c.msgs[m.claimPos] = nil
+		c.n--
+		q.claimed--
+		m.claim = nil // as after Release: a later Delete with the claim is plain ErrNotClaimed
+		if c.n == 0 {
+			delete(q.claims, c.id)
+			q.staleClaimDueLocked()
+			q.recycleClaimLocked(c)
+		}
+		if delay == 0 {
+			q.claimable.insert(m)
+			woken = true
+			continue
+		}
+		m.delay, m.delayed = now+int64(delay), true
+		q.delayed++
+		q.heap.fix(int(m.heapIdx), m.deadline())
+		q.deadlineAddedLocked(m.delay)
+	}
+	if woken {
+		q.wakeLocked()
+	}
+	return nil
 }

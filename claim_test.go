@@ -31,7 +31,7 @@ func TestClaimLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 30*time.Second, got.Age(clock.Now()))
 
-	require.NoError(t, q.Renew(c.ID, 100*time.Second, 60*time.Second))
+	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 100 * time.Second, Grace: 60 * time.Second}))
 	got, err = q.GetClaim(c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 100*time.Second, got.TTL)
@@ -80,7 +80,7 @@ func TestRenew(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{TTL: 600 * time.Second})
-		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: NoGrace}))
 		clock.Advance(60 * time.Second)
 		_, err := q.GetClaim(c.ID)
 		require.ErrorIs(t, err, ErrClaimNotFound)
@@ -91,27 +91,46 @@ func TestRenew(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{TTL: 60 * time.Second})
 		for range 5 {
 			clock.Advance(50 * time.Second)
-			require.NoError(t, q.Renew(c.ID, 60*time.Second, 60*time.Second))
+			require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: 60 * time.Second}))
 		}
 		require.NoError(t, q.Delete(id, c.ID))
 	})
 	t.Run("unknown, released or expired claim", func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		postN(t, q, 2, 0)
-		require.ErrorIs(t, q.Renew(ClaimID{1}, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(ClaimID{1}, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
 		c := mustClaim(t, q, ClaimOptions{Limit: 1})
 		require.NoError(t, q.Release(c.ID))
-		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
 		c = mustClaim(t, q, ClaimOptions{Limit: 1, TTL: time.Minute})
 		clock.Advance(time.Minute)
-		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
+	})
+	t.Run("one convention with ClaimOptions: 0 is the default, NoGrace none", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{Limits: DefaultLimits()})
+		ids := postN(t, q, 2, time.Minute)
+		c := mustClaim(t, q, ClaimOptions{Limit: 1, TTL: time.Minute, Grace: NoGrace})
+		clock.Advance(30 * time.Second)
+		require.NoError(t, q.Renew(c.ID, RenewOptions{}))
+		got, err := q.GetClaim(c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, q.limits.DefaultClaimTTL, got.TTL, "TTL 0 is the default claim TTL")
+		assert.Equal(t, q.limits.DefaultGrace, got.Grace, "Grace 0 is the default grace")
+		m, err := q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, clock.Now().Add(q.limits.DefaultClaimTTL+q.limits.DefaultGrace), m.Expires)
+
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Hour, Grace: NoGrace}))
+		m, err = q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, clock.Now().Add(time.Hour), m.Expires, "NoGrace extends to the claim's expiry only")
 	})
 	t.Run("invalid values are checked before the claim", func(t *testing.T) {
-		q, _ := newTestQueue(t, Options[string]{})
+		q, _ := newTestQueue(t, Options[string]{Limits: ZaqarLimits()})
 		for _, tt := range []struct{ ttl, grace time.Duration }{
-			{59 * time.Second, 0}, {43201 * time.Second, 0}, {time.Minute, -1}, {time.Minute, 43201 * time.Second},
+			{59 * time.Second, 0}, {43201 * time.Second, 0}, {time.Minute, -2}, {time.Minute, 43201 * time.Second},
 		} {
-			err := q.Renew(ClaimID{1}, tt.ttl, tt.grace)
+			err := q.Renew(ClaimID{1}, RenewOptions{TTL: tt.ttl, Grace: tt.grace})
 			require.ErrorIs(t, err, ErrInvalid, "Renew(%v, %v)", tt.ttl, tt.grace)
 		}
 	})
@@ -147,7 +166,7 @@ func TestRelease(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, got.Messages)
 		assert.Equal(t, 1, q.Stats().Claims)
-		require.NoError(t, q.Renew(c.ID, time.Minute, time.Minute))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: time.Minute}))
 		require.NoError(t, q.Release(c.ID))
 	})
 }
@@ -267,7 +286,7 @@ func TestClaimWait(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
-		require.NoError(t, q.Close())
+		q.Close()
 		r := <-ch
 		require.ErrorIs(t, r.err, ErrClosed)
 	})
@@ -379,7 +398,7 @@ func TestClaimWaitLaterDeadlines(t *testing.T) {
 		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{TTL: 300 * time.Second})
 		ch := wait(q)
-		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: NoGrace}))
 		clock.Advance(60 * time.Second)
 		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
 	})
@@ -391,7 +410,7 @@ func TestManyRenewals(t *testing.T) {
 	postN(t, q, 1, 0)
 	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
 	for i := range 200 {
-		require.NoError(t, q.Renew(c.ID, time.Minute+time.Duration(i)*time.Second, 0))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute + time.Duration(i)*time.Second, Grace: NoGrace}))
 		require.NoError(t, q.checkInvariants(), "after renewal %d", i)
 	}
 	clock.Advance(time.Minute + 199*time.Second - 1)

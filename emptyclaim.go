@@ -20,10 +20,18 @@ type claimEntry[T any] struct {
 
 // emptyClaim is a live claim that holds no message.
 type emptyClaim struct {
+	seq     uint64
 	client  string
 	ttl     time.Duration
 	grace   time.Duration
 	renewed int64
+}
+
+func (e claimEntry[T]) seq() uint64 {
+	if e.c != nil {
+		return e.c.seq
+	}
+	return e.empty.seq
 }
 
 func (e claimEntry[T]) expires() int64 {
@@ -124,7 +132,7 @@ func (q *Queue[T]) staleClaimDueLocked() {
 // an emptyClaim and recycles its struct: no message points to it any more
 // (they were deleted or moved to another claim).
 func (q *Queue[T]) emptiedLocked(c *claim[T]) {
-	q.claims[c.id] = claimEntry[T]{empty: emptyClaim{client: c.client, ttl: c.ttl, grace: c.grace, renewed: c.renewed}}
+	q.claims[c.id] = claimEntry[T]{empty: emptyClaim{seq: c.seq, client: c.client, ttl: c.ttl, grace: c.grace, renewed: c.renewed}}
 	q.recycleClaimLocked(c)
 }
 

@@ -66,10 +66,11 @@ var (
 // LimitError reports an argument outside its allowed range. It matches
 // [ErrInvalid] under [errors.Is]; use [errors.As] to read its fields.
 type LimitError struct {
-	// Field names the argument, as the Zaqar API does where it has one:
-	// "ttl", "grace", "delay", "limit", "n" (Pop), "count", "idle",
-	// "min idle", "retry count", "default TTL", "default delay",
-	// "dead-letter TTL".
+	// Field names the argument in full: "message ttl", "message delay",
+	// "claim ttl", "claim grace", "claim limit", "pop count", "retry
+	// delay", "min idle", "reclaim idle", "reclaim retry count",
+	// "autoclaim count", "default message ttl", "default message delay",
+	// "dead-letter ttl".
 	Field string
 	Value int64 // the value given
 	Min   int64 // smallest allowed value

@@ -76,7 +76,7 @@ func ExampleQueue_Renew() {
 	c, _ := q.Claim(claimq.ClaimOptions{TTL: time.Minute})
 	for range 3 {
 		clock.Advance(50 * time.Second)
-		if err := q.Renew(c.ID, time.Minute, time.Minute); err != nil {
+		if err := q.Renew(c.ID, claimq.RenewOptions{TTL: time.Minute, Grace: time.Minute}); err != nil {
 			panic(err)
 		}
 	}
@@ -118,20 +118,21 @@ func ExampleQueue_ClaimWait() {
 // Limits can be widened for an in-process work queue that wants short
 // claims.
 func ExampleLimits() {
-	l := claimq.ZaqarLimits()
-	l.MinClaimTTL = time.Second
-	q := claimq.New(claimq.Options[int]{Limits: l})
+	// The zero Limits accept any positive duration.
+	q := claimq.New(claimq.Options[int]{})
+	_, err := q.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
+	fmt.Println("in process, 500ms claim:", err)
 
-	_, err := q.Claim(claimq.ClaimOptions{TTL: 2 * time.Second})
-	fmt.Println("2s claim:", err)
-	_, err = q.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
+	// Behind the HTTP front, or to test against Zaqar's ranges.
+	z := claimq.New(claimq.Options[int]{Limits: claimq.ZaqarLimits()})
+	_, err = z.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
 	fmt.Println(err)
 	var le *claimq.LimitError
 	fmt.Println(errors.As(err, &le), le.Field, errors.Is(err, claimq.ErrInvalid))
 	// Output:
-	// 2s claim: <nil>
-	// claimq: ttl 500ms out of range [1s, 12h0m0s]
-	// true ttl true
+	// in process, 500ms claim: <nil>
+	// claimq: claim ttl 500ms out of range [1m0s, 12h0m0s]
+	// true claim ttl true
 }
 
 func runtimeYield() { runtime.Gosched() }

@@ -20,12 +20,36 @@ var lastMessageID atomic.Uint64
 // text sorts as the ID does.
 func (id MessageID) String() string {
 	var b [16]byte
-	const digits = "0123456789abcdef"
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[id&0xf]
-		id >>= 4
+	return string(id.appendHex(b[:0]))
+}
+
+// AppendText appends the form of [MessageID.String] to b, without
+// allocating when b has room: it implements encoding.TextAppender. It
+// never fails.
+func (id MessageID) AppendText(b []byte) ([]byte, error) { return id.appendHex(b), nil }
+
+// MarshalText returns the form of [MessageID.String]: it implements
+// encoding.TextMarshaler. It never fails.
+func (id MessageID) MarshalText() ([]byte, error) { return id.appendHex(make([]byte, 0, 16)), nil }
+
+// UnmarshalText parses text as [ParseMessageID] does: it implements
+// encoding.TextUnmarshaler. Errors match [ErrInvalid]; id is unchanged
+// then.
+func (id *MessageID) UnmarshalText(text []byte) error {
+	v, err := ParseMessageID(string(text))
+	if err != nil {
+		return err
 	}
-	return string(b[:])
+	*id = v
+	return nil
+}
+
+func (id MessageID) appendHex(b []byte) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[(id>>shift)&0xf])
+	}
+	return b
 }
 
 // ParseMessageID parses the form produced by [MessageID.String]. Any other

@@ -218,10 +218,10 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 	if err != nil {
 		return Claim[T]{}, err
 	}
-	if err := checkDuration("idle", opts.Idle, 0, maxIdle); err != nil {
+	if err := checkDuration("reclaim idle", opts.Idle, 0, maxIdle); err != nil {
 		return Claim[T]{}, err
 	}
-	if err := checkCount("retry count", opts.RetryCount, ZeroRetryCount, math.MaxInt32); err != nil {
+	if err := checkCount("reclaim retry count", opts.RetryCount, ZeroRetryCount, math.MaxInt32); err != nil {
 		return Claim[T]{}, err
 	}
 	if opts.Idle != 0 && !opts.Time.IsZero() {
@@ -294,7 +294,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 	if count == 0 {
 		count = DefaultAutoClaimCount
 	}
-	if err := checkCount("count", count, 1, math.MaxInt/autoClaimScan); err != nil {
+	if err := checkCount("autoclaim count", count, 1, math.MaxInt/autoClaimScan); err != nil {
 		return Claim[T]{}, 0, err
 	}
 	now := q.lock()

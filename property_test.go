@@ -49,7 +49,7 @@ type queueMachine struct {
 	nextBod       int
 	dlq           *Queue[int] // where MaxClaimCount sends messages
 	maxClaimCount int
-	dead          []int // bodies expected in dlq, in order
+	dead          []MessageID // IDs expected in dlq: they keep theirs, so in ID order
 }
 
 // newQueueMachine builds the queue under test; with maxClaimCount > 0 it
@@ -200,7 +200,7 @@ func (s *queueMachine) Claim(t *rapid.T) {
 		}
 		if s.maxClaimCount > 0 && m.count >= s.maxClaimCount {
 			dead = append(dead, m.id)
-			s.dead = append(s.dead, m.body)
+			s.dead = append(s.dead, m.id)
 			continue
 		}
 		m.claim = mc
@@ -239,7 +239,11 @@ func (s *queueMachine) Renew(t *rapid.T) {
 	c := s.drawClaim(t)
 	ttl := seconds(t, 1, 30, "ttl")
 	grace := seconds(t, 0, 20, "grace")
-	err := s.q.Renew(c.id, ttl, grace)
+	opts := RenewOptions{TTL: ttl, Grace: grace}
+	if grace == 0 {
+		opts.Grace = NoGrace
+	}
+	err := s.q.Renew(c.id, opts)
 	s.expire()
 	if !s.live(c) {
 		if !errors.Is(err, ErrClaimNotFound) {
@@ -496,12 +500,13 @@ func (s *queueMachine) Advance(t *rapid.T) {
 
 func (s *queueMachine) Check(t *rapid.T) {
 	s.expire()
-	var moved []int
+	var moved []MessageID
 	var dlqMarker MessageID
+	slices.Sort(s.dead)
 	for {
 		page, next := s.dlq.List(ListOptions{Marker: dlqMarker, IncludeClaimed: true, IncludeDelayed: true})
 		for _, m := range page {
-			moved = append(moved, m.Body)
+			moved = append(moved, m.ID)
 		}
 		if next == 0 {
 			break

@@ -1,8 +1,10 @@
 package claimq
 
 import (
+	"context"
 	crand "crypto/rand"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -12,13 +14,13 @@ import (
 )
 
 // Options configures a [Queue]. T is the queue's body type, needed for
-// DeadLetter. The zero Options gives Zaqar's defaults and
-// the system clock.
+// DeadLetter. The zero Options gives [DefaultLimits] (any positive
+// duration, Zaqar's defaults) and the system clock.
 type Options[T any] struct {
 	// Clock is the queue's source of time; nil means SystemClock.
 	Clock Clock
 	// Limits bounds the arguments callers may pass; the zero Limits
-	// means ZaqarLimits().
+	// means DefaultLimits().
 	Limits Limits
 	// DefaultTTL is the TTL of a message posted without one, within the
 	// limits' message TTL range; 0 means Limits.DefaultMessageTTL.
@@ -30,9 +32,12 @@ type Options[T any] struct {
 	// claimed this many times is moved to DeadLetter by the claim that
 	// would take it next.
 	MaxClaimCount int
-	// DeadLetter receives the messages moved by MaxClaimCount, appended
-	// at its tail with no claim and no delay. nil means they are dropped
-	// and counted in Stats.Dropped.
+	// DeadLetter receives the messages moved by MaxClaimCount with their
+	// ID, body, client and creation time, unclaimed, undelayed and with a
+	// claim count of zero, as Zaqar moves them. The move is never refused:
+	// a dead-letter queue that is closed or full (MaxMessages) takes the
+	// message all the same and counts it in its Stats.OverLimit. nil means
+	// the messages are dropped and counted in Stats.Dropped.
 	DeadLetter *Queue[T]
 	// DeadLetterTTL is the TTL of a dead-lettered message; 0 keeps the
 	// time it had left.
@@ -75,19 +80,21 @@ type Queue[T any] struct {
 	heap       deadlines[T]              // message deadlines
 	claims     map[ClaimID]claimEntry[T] // live claims
 	claimDue   claimDeadlines
-	claimStale int // entries of claimDue that no longer match their claim
+	claimStale int    // entries of claimDue that no longer match their claim
+	claimSeq   uint64 // claims created so far
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
 
-	last     int64 // latest clock reading, in Unix nanoseconds
-	claimed  int   // messages held by live claims
-	delayed  int   // messages whose delay has not passed
-	expired  int64
-	deadLtrs int64
-	dropped  int64
-	ids      []MessageID // carved into Post results, one allocation per many posts
-	rng      *rand.ChaCha8
+	last      int64 // latest clock reading, in Unix nanoseconds
+	claimed   int   // messages held by live claims
+	delayed   int   // messages whose delay has not passed
+	expired   int64
+	deadLtrs  int64
+	dropped   int64
+	overLimit int64
+	ids       []MessageID // carved into Post results, one allocation per many posts
+	rng       *rand.ChaCha8
 
 	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters  int
@@ -95,6 +102,9 @@ type Queue[T any] struct {
 	timerAt  int64
 	timerGen uint64 // tells the armed timer from ones replaced while firing
 	closed   bool
+
+	drained  chan struct{} // closed when the last message leaves; nil when nobody drains
+	drainers int
 }
 
 // btreeDegree trades node size against depth; see bench_test.go.
@@ -108,7 +118,7 @@ func New[T any](opts Options[T]) *Queue[T] {
 		opts.Clock = SystemClock{}
 	}
 	if opts.Limits == (Limits{}) {
-		opts.Limits = ZaqarLimits()
+		opts.Limits = DefaultLimits()
 	}
 	if err := opts.check(); err != nil {
 		panic(err)
@@ -140,14 +150,14 @@ func (o *Options[T]) check() error {
 	}
 	l := &o.Limits
 	if o.DefaultTTL != 0 {
-		if err := checkDuration("default TTL", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+		if err := checkDuration("default message ttl", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 			return err
 		}
 	}
-	if err := checkDuration("dead-letter TTL", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
+	if err := checkDuration("dead-letter ttl", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
 		return err
 	}
-	return checkDuration("default delay", o.DefaultDelay, 0, l.MaxDelay)
+	return checkDuration("default message delay", o.DefaultDelay, 0, l.MaxDelay)
 }
 
 // SetOptions changes the queue's options for the operations that follow,
@@ -238,6 +248,9 @@ func (q *Queue[T]) forgetLocked(m *message[T]) {
 	q.deleteItemLocked(m)
 	q.heap.remove(int(m.heapIdx))
 	q.recycleMessageLocked(m)
+	if q.drained != nil && q.messages.Len() == 0 {
+		q.emptiedQueueLocked()
+	}
 }
 
 // deleteItemLocked takes m out of the tree of all messages. In a FIFO flow
@@ -279,12 +292,12 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	for i := range msgs {
 		p := &msgs[i]
 		if p.TTL != 0 {
-			if err := checkDuration("ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+			if err := checkDuration("message ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 				return nil, err
 			}
 		}
 		if p.Delay != 0 && p.Delay != NoDelay {
-			if err := checkDuration("delay", p.Delay, 0, l.MaxDelay); err != nil {
+			if err := checkDuration("message delay", p.Delay, 0, l.MaxDelay); err != nil {
 				return nil, err
 			}
 		}
@@ -342,52 +355,60 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	return ids, nil
 }
 
+// idsLocked carves n IDs from the shared block, allocating a new block
+// when it runs out. Blocks double from 8 to 512 IDs, so that a queue
+// posted to once costs 64 bytes, not 4 KiB, and a busy one allocates once
+// per 512 IDs.
 func (q *Queue[T]) idsLocked(n int) []MessageID {
 	if cap(q.ids)-len(q.ids) < n {
-		q.ids = make([]MessageID, 0, max(512, n))
+		q.ids = make([]MessageID, 0, max(min(2*cap(q.ids), 512), 8, n))
 	}
 	start := len(q.ids)
 	q.ids = q.ids[:start+n]
 	return q.ids[start : start+n : start+n]
 }
 
-// postDead appends dead-lettered messages, bypassing the limits since
-// their remaining TTL may be below the minimum of a fresh post.
+// postDead adds dead-lettered messages with their IDs and creation times,
+// bypassing the limits (their remaining TTL may be below the minimum of a
+// fresh post), Close and MaxMessages: a move that nobody can refuse loses
+// no message. IDs are unique across queues, so an ID never collides; it
+// may lie below the queue's newest, which the indexes take in O(log n).
 func (q *Queue[T]) postDead(dead []deadMessage[T]) {
-	if q.usable() != nil {
-		return
-	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	first := MessageID(lastMessageID.Add(uint64(len(dead))) - uint64(len(dead)) + 1)
 	var block []message[T]
 	for i, d := range dead {
-		if q.closed || (q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages) || d.ttl <= 0 {
-			q.dropped++
-			continue
+		if q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages {
+			q.overLimit++
 		}
 		m := q.allocMessageLocked(&block, len(dead)-i)
-		m.id = first + MessageID(i)
-		m.body, m.client = d.body, d.client
-		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
+		m.id, m.body, m.client = d.id, d.body, d.client
+		m.created, m.ttl, m.expires = d.created, d.ttl, d.expires
+		if d.expires <= now { // only with a clock far behind the source's
+			m.expires = now + 1
+		}
 		q.claimable.insert(m)
 		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
 		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
+	q.deadlineAddedLocked(math.MaxInt64)
 }
 
 // deadMessage is a message on its way to the dead-letter queue.
 type deadMessage[T any] struct {
-	body   T
-	client string
-	ttl    time.Duration
+	id      MessageID
+	body    T
+	client  string
+	created int64
+	expires int64
+	ttl     time.Duration
 }
 
 // deadLetter moves messages taken out by a claim to Options.DeadLetter.
 // It runs after the source queue's lock is released, so that two queues
 // that dead-letter into each other cannot deadlock.
-func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
+func (q *Queue[T]) deadLetter(now int64, dead []deadMessage[T]) {
 	if len(dead) == 0 {
 		return
 	}
@@ -403,7 +424,7 @@ func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
 	}
 	if ttl > 0 {
 		for i := range dead {
-			dead[i].ttl = ttl
+			dead[i].ttl, dead[i].expires = ttl, now+int64(ttl)
 		}
 	}
 	dlq.postDead(dead)
@@ -599,7 +620,7 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	if err := q.usable(); err != nil {
 		return nil, err
 	}
-	if err := checkCount("n", n, 1, q.limits.MaxClaimLimit); err != nil {
+	if err := checkCount("pop count", n, 1, q.limits.MaxClaimLimit); err != nil {
 		return nil, err
 	}
 	q.lock()
@@ -619,6 +640,55 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	return out, nil
 }
 
+// inspectChunk is how many messages or claims All and Claims copy per
+// lock: few enough that the lock is never held long, many enough that
+// the lock and clock cost little per item.
+const inspectChunk = 64
+
+// All returns an iterator over every live message, claimed and delayed
+// ones included, in ID order, with its state (ClaimID, ClaimCount,
+// DelayedUntil, Expires): the inspection a test makes of a fake.
+//
+// The iterator takes the lock once per chunk of 64 messages, copies them
+// and yields them with the lock released, so the loop body may call the
+// queue. Each chunk is a snapshot at one instant, not the whole: a
+// message live throughout the loop is yielded exactly once, one posted
+// during it is yielded when its ID comes after the chunks already read,
+// and one deleted or changed after its chunk was copied is yielded as it
+// was. Cost: O(log n) per chunk plus the copies.
+func (q *Queue[T]) All() iter.Seq[Message[T]] {
+	return func(yield func(Message[T]) bool) {
+		if q.usable() != nil {
+			return
+		}
+		var chunk []Message[T]
+		for from := MessageID(1); ; {
+			chunk = q.chunkAfter(from, chunk[:0])
+			for _, m := range chunk {
+				if !yield(m) {
+					return
+				}
+			}
+			if len(chunk) < inspectChunk || chunk[len(chunk)-1].ID == math.MaxUint64 {
+				return
+			}
+			from = chunk[len(chunk)-1].ID + 1
+		}
+	}
+}
+
+// chunkAfter appends to out copies of up to inspectChunk live messages
+// with IDs of at least from.
+func (q *Queue[T]) chunkAfter(from MessageID, out []Message[T]) []Message[T] {
+	q.lock()
+	defer q.mu.Unlock()
+	q.messages.AscendGreaterOrEqual(msgItem[T]{id: from}, func(it msgItem[T]) bool {
+		out = append(out, it.m.export())
+		return len(out) < inspectChunk
+	})
+	return out
+}
+
 // Stats describes a queue at one moment; see [Queue.Stats].
 type Stats struct {
 	Total   int // live messages
@@ -632,10 +702,12 @@ type Stats struct {
 	// Counters since the queue was created.
 	Expired      int64 // messages that reached their expiry
 	DeadLettered int64 // messages moved out by MaxClaimCount
-	// Dropped counts messages lost on the way to a dead-letter queue: the
-	// source counts those with no dead-letter queue, the dead-letter
-	// queue those it refused (closed, full, or no time left).
+	// Dropped counts the messages MaxClaimCount removed with no
+	// dead-letter queue to take them.
 	Dropped int64
+	// OverLimit counts the dead-lettered messages this queue took beyond
+	// its MaxMessages, as a dead-letter queue never refuses them.
+	OverLimit int64
 }
 
 // MessageStat identifies a message in [Stats].
@@ -660,6 +732,7 @@ func (q *Queue[T]) Stats() Stats {
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
 		Dropped:      q.dropped,
+		OverLimit:    q.overLimit,
 	}
 	s.Free = s.Total - s.Claimed
 	stat := func(m *message[T]) MessageStat {
@@ -708,24 +781,78 @@ func (q *Queue[T]) Purge() int {
 	clear(q.heap)
 	q.heap = q.heap[:0]
 	q.claimed, q.delayed = 0, 0
+	q.emptiedQueueLocked()
 	return n
 }
 
-// Close stops the queue from taking new work: Post, Claim, ClaimWait,
-// Renew, Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on,
-// and waiting ClaimWait calls return it. Reads, Delete and Release keep working so that workers
-// can finish what they hold. Close always returns nil.
-func (q *Queue[T]) Close() error {
-	if q.usable() != nil {
+// Drain waits until the queue holds no live message: every message has
+// been deleted, completed, popped, purged or has expired. It returns nil
+// at once if the queue is empty, and otherwise once it has been empty at
+// some instant since the call (a Post right after may fill it again). It does not poll: deletions wake it, and
+// a clock timer at the next deadline lets it see expiry, with a
+// [FakeClock] when the clock is moved past it.
+//
+// Close does not end a Drain: closing a queue and then draining it is how
+// a service stops taking work and waits for the holders of claims to
+// finish theirs. Messages nobody claims any more keep a closed queue from
+// draining until they expire, so bound the wait with ctx.
+//
+// Errors: ctx.Err() when ctx ends first; [ErrInvalid] for a nil or zero
+// Queue. Cost: O(1) per wake-up; no allocation when the queue is empty.
+func (q *Queue[T]) Drain(ctx context.Context) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	q.lock()
+	if q.messages.Len() == 0 {
+		q.mu.Unlock()
 		return nil
+	}
+	if q.drained == nil {
+		q.drained = make(chan struct{})
+	}
+	done := q.drained
+	q.drainers++
+	q.armTimerLocked()
+	q.mu.Unlock()
+
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	q.mu.Lock()
+	q.drainers--
+	q.mu.Unlock()
+	return err
+}
+
+// emptiedQueueLocked wakes every Drain: the queue holds no message.
+func (q *Queue[T]) emptiedQueueLocked() {
+	if q.drained != nil {
+		close(q.drained)
+		q.drained = nil
+	}
+}
+
+// Close stops the queue from taking new work: Post, Claim, ClaimWait,
+// Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on, and
+// waiting ClaimWait calls return it. Reads, Renew, Retry, Delete, Release
+// and Complete keep working, so that holders of claims can finish what
+// they hold, and [Queue.Drain] keeps waiting for them. Close cannot fail
+// and may be called more than once, so t.Cleanup(q.Close) is enough in a
+// test. Cost: O(1).
+func (q *Queue[T]) Close() {
+	if q.usable() != nil {
+		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true
 	q.wakeLocked()
-	if q.timer != nil {
+	if q.timer != nil && !q.needTimerLocked() {
 		q.timer.Stop()
 		q.timer = nil
 	}
-	return nil
 }

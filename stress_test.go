@@ -74,7 +74,7 @@ func TestStress(t *testing.T) {
 				case 0: // stalls: lets the claim expire, then tries
 					clock.Advance(6 * time.Second)
 				case 1: // renews before deleting
-					if err := q.Renew(c.ID, 5*time.Second, 0); err != nil {
+					if err := q.Renew(c.ID, RenewOptions{TTL: 5 * time.Second, Grace: NoGrace}); err != nil {
 						assert.ErrorIs(t, err, ErrClaimNotFound)
 					}
 				}

@@ -358,7 +358,7 @@ func TestQueueMetadataDrivesOptions(t *testing.T) {
 		f.clock.Advance(61 * time.Second)
 		assert.Equal(t, http.StatusNoContent, f.do(t, "POST", "/v2/queues/src/claims", `{"ttl":60}`, nil).Code, "moved, not claimed")
 		rec = f.do(t, "GET", "/v2/queues/dlq/messages?echo=true", "", nil)
-		assert.Contains(t, rec.Body.String(), `"ttl":120,"age":0,"body":"poison"`)
+		assert.Contains(t, rec.Body.String(), `"ttl":120,"age":61,"body":"poison"`, "moved with its ID and creation time")
 		rec = f.do(t, "GET", "/v2/queues/src/stats", "", nil)
 		assert.Contains(t, rec.Body.String(), `"total":0`)
 	})

@@ -62,7 +62,10 @@ func (h *handler) updateClaim(c *call, id string, ttl, grace time.Duration) erro
 	if err != nil {
 		return err
 	}
-	switch err := e.q.Renew(cid, ttl, grace); {
+	if grace == 0 {
+		grace = claimq.NoGrace // the front has applied its defaults: 0 is none
+	}
+	switch err := e.q.Renew(cid, claimq.RenewOptions{TTL: ttl, Grace: grace}); {
 	case err == nil:
 		return nil
 	case errors.Is(err, claimq.ErrInvalid):

@@ -126,7 +126,7 @@ func isReserved(key string) bool {
 func (h *handler) deleteQueue(c *call) {
 	if e := h.reg.remove(c.project, c.queue); e != nil {
 		e.q.Purge()
-		_ = e.q.Close()
+		e.q.Close()
 	}
 }
 

@@ -89,8 +89,6 @@ func newInProcess(bodySize int) *inProcess {
 func (d *inProcess) newProducer() producer { return &inProcessProducer{d: d} }
 func (d *inProcess) newConsumer() consumer { return &inProcessConsumer{q: d.q} }
 
-// close closes the queue; a queue has nothing to flush, so its result
-// says nothing a run needs.
 func (d *inProcess) close() { d.q.Close() }
 
 type inProcessProducer struct {
