@@ -452,7 +452,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{"long claim TTL", []string{"-claim-ttl", "13h"}, "want 1s to 12h"},
 		{"HTTP claim TTL in fractions", []string{"-engine", "http", "-claim-ttl", "1500ms"}, "whole seconds"},
 		{"HTTP claim TTL below Zaqar's", []string{"-http", "-claim-ttl", "10s"}, "the Zaqar API takes 60s to 12h"},
-		{"unknown engine", []string{"-engine", "kafka"}, `-engine "kafka": want inproc, http`},
+		{"unknown engine", []string{"-engine", "kafka"}, `-engine "kafka": want inproc, local, http`},
 		{"engine and its alias", []string{"-engine", "inproc", "-http"}, "-engine, -http and -url exclude each other"},
 		{"token without a URL", []string{"-token", "t"}, "-token goes with a Zaqar URL engine"},
 		{"bad format", []string{"-format", "xml"}, `-format "xml": want table, json or benchstat`},

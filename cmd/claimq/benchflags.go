@@ -135,7 +135,8 @@ message it delayed. Claims take the oldest first, so the backlog, posted
 before the run and not timed, is worked through first. The -warmup runs
 the same load unmeasured first.
 
-Engines (-engine): inproc, the claimq.Queue in this process; http, the
+Engines (-engine): inproc, the claimq.Queue in this process; local, the
+same queue through claimq.Local, the engine a Worker uses; http, the
 Zaqar v2 front of this module on a loopback port; http://host:port (or
 https://), a Zaqar v2 server such as claimq serve, with -token and
 -project; redis://host:port, the Redis Streams engine (see the README).
@@ -163,7 +164,7 @@ func parseBenchFlags(args []string, stdout io.Writer) (benchConfig, error) {
 	fs.Var(countFlag{&c.bodySize, maxBodySize}, "body-size", "`bytes` per message body, 18 to 262144 (the send time takes 18)")
 	fs.Var(rateFlag{&c.rate}, "rate", "open loop: offer `N/s` messages per second on a schedule, whatever the consumers do")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 5*time.Minute, "claim TTL, 1s to 12h; longer than the run so that claims do not expire")
-	engine := fs.String("engine", "inproc", "what to drive: inproc, http, a Zaqar `URL` (http://host:port) or redis://host:port")
+	engine := fs.String("engine", "inproc", "what to drive: inproc, local, http, a Zaqar `URL` (http://host:port) or redis://host:port")
 	httpAlias := fs.Bool("http", false, "same as -engine http")
 	urlAlias := fs.String("url", "", "same as -engine `URL`")
 	fs.StringVar(&c.token, "token", "", "X-Auth-Token sent to a Zaqar URL engine")

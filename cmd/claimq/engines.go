@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+
+	"github.com/claimq/claimq"
 )
 
 // engineKind is what -engine drives.
@@ -12,6 +14,7 @@ type engineKind int
 
 const (
 	engineInProcess engineKind = iota // the claimq.Queue in this process
+	engineLocal                       // the same through claimq.Local, the Engine a Worker uses
 	engineHTTP                        // this module's Zaqar front on a loopback port
 	engineZaqarURL                    // a Zaqar v2 server: claimq serve or OpenStack Zaqar
 	engineRedis                       // the Redis Streams engine against a redis-server
@@ -30,6 +33,8 @@ func parseEngine(s string) (engineSpec, error) {
 	switch s {
 	case "inproc", "":
 		return engineSpec{kind: engineInProcess}, nil
+	case "local":
+		return engineSpec{kind: engineLocal}, nil
 	case "http":
 		return engineSpec{kind: engineHTTP}, nil
 	}
@@ -42,7 +47,7 @@ func parseEngine(s string) (engineSpec, error) {
 			return engineSpec{kind: engineRedis, url: s}, nil
 		}
 	}
-	return engineSpec{}, fmt.Errorf("-engine %q: want inproc, http, a Zaqar URL such as http://127.0.0.1:8888 or redis://host:port", s)
+	return engineSpec{}, fmt.Errorf("-engine %q: want inproc, local, http, a Zaqar URL such as http://127.0.0.1:8888 or redis://host:port", s)
 }
 
 // String names the engine in reports; a URL is shown without its
@@ -51,6 +56,8 @@ func (e engineSpec) String() string {
 	switch e.kind {
 	case engineInProcess:
 		return "inproc"
+	case engineLocal:
+		return "local"
 	case engineHTTP:
 		return "http"
 	}
@@ -66,13 +73,15 @@ func (e engineSpec) zaqar() bool { return e.kind == engineHTTP || e.kind == engi
 
 // local reports whether the queue lives in this process, so that heap
 // figures measure it.
-func (e engineSpec) local() bool { return e.kind == engineInProcess || e.kind == engineHTTP }
+func (e engineSpec) local() bool { return e.kind != engineZaqarURL && e.kind != engineRedis }
 
 // allocScope says whose allocations allocs/msg counts.
 func (e engineSpec) allocScope() string {
 	switch e.kind {
 	case engineInProcess:
 		return "queue"
+	case engineLocal:
+		return "queue+engine"
 	case engineHTTP:
 		return "client+server"
 	default:
@@ -90,6 +99,9 @@ func openDriver(ctx context.Context, cfg benchConfig) (driver, error) {
 	switch cfg.engine.kind {
 	case engineInProcess:
 		d = newInProcess(cfg.bodySize)
+	case engineLocal:
+		q := newInProcess(cfg.bodySize).q
+		d, err = newEngineDriver(claimq.Local(q), cfg, q.Close)
 	case engineHTTP:
 		d, err = newHTTPDriver(cfg)
 	case engineZaqarURL:
