@@ -156,18 +156,18 @@ func TestRelease(t *testing.T) {
 		assert.True(t, m.ClaimID.IsZero())
 		require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound, "second Release")
 	})
-	t.Run("an emptied live claim still exists", func(t *testing.T) {
+	t.Run("a claim emptied by deletes has ended", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 2, 0)
 		c := mustClaim(t, q, ClaimOptions{})
 		require.NoError(t, q.Delete(ids[0], c.ID))
 		require.NoError(t, q.Delete(ids[1], c.ID))
-		got, err := q.GetClaim(c.ID)
-		require.NoError(t, err)
-		assert.Empty(t, got.Messages)
-		assert.Equal(t, 1, q.Stats().Claims)
-		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: time.Minute}))
-		require.NoError(t, q.Release(c.ID))
+		_, err := q.GetClaim(c.ID)
+		require.ErrorIs(t, err, ErrClaimNotFound)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.Equal(t, 0, q.Stats().Claims)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{}), ErrClaimExpired)
+		require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
 	})
 }
 
@@ -339,38 +339,71 @@ func TestComplete(t *testing.T) {
 		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Equal(t, 1, q.Len(), "Complete of an expired claim deleted its message")
 	})
-	t.Run("an emptied claim", func(t *testing.T) {
+	t.Run("an emptied claim has ended", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{})
 		require.NoError(t, q.Delete(ids[0], c.ID))
-		n, err := q.Complete(c.ID)
-		require.NoError(t, err)
-		assert.Zero(t, n)
+		_, err := q.Complete(c.ID)
+		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Zero(t, q.Stats().Claims)
+	})
+	t.Run("a claim released by its holder: ended, not expired", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Release(c.ID))
+		_, err := q.Complete(c.ID)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.NotContains(t, err.Error(), "expired", "the queue cannot tell how the claim ended")
+		assert.Equal(t, 1, q.Len())
+	})
+	t.Run("a claim never issued", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		mustClaim(t, q, ClaimOptions{})
+		other, _ := newTestQueue(t, Options[string]{})
+		postN(t, other, 1, 0)
+		foreign := mustClaim(t, other, ClaimOptions{}).ID
+		for _, id := range []ClaimID{{1, 2, 3}, foreign} {
+			_, err := q.Complete(id)
+			require.ErrorIs(t, err, ErrClaimNotFound)
+			require.NotErrorIs(t, err, ErrClaimExpired, "Complete(%v): a claim of another queue", id)
+		}
 	})
 }
 
-// Claims ended early leave entries in the claim timetable that would
-// otherwise wait out the claims' TTL; they must not pile up.
-func TestEndedClaimsDoNotAccumulate(t *testing.T) {
+// However a claim ends — Complete, Release, or emptied by Delete, Retry
+// or Reclaim — nothing of it stays in the queue's structures.
+func TestEndedClaimsLeaveNothing(t *testing.T) {
 	q, _ := newTestQueue(t, Options[string]{})
-	for range 10_000 {
-		postN(t, q, 1, 0)
+	for i := range 10_000 {
+		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{})
-		if c.Messages[0].ID%2 == 0 {
+		switch i % 5 {
+		case 0:
 			_, err := q.Complete(c.ID)
 			require.NoError(t, err)
-		} else {
+		case 1:
 			require.NoError(t, q.Release(c.ID))
 			_, err := q.Pop(1)
 			require.NoError(t, err)
+		case 2:
+			require.NoError(t, q.Delete(ids[0], c.ID))
+		case 3:
+			require.NoError(t, q.Retry(c.ID, 0, ids[0]))
+			require.Equal(t, 1, q.DeleteMany(ids[0]))
+		case 4:
+			_, err := q.Reclaim(ids, ReclaimOptions{})
+			require.NoError(t, err)
+			require.Equal(t, 1, q.DeleteMany(ids[0]))
 		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	assert.LessOrEqual(t, len(q.claimDue), 130, "claim timetable grew with ended claims")
-	assert.Empty(t, q.claims)
+	assert.Empty(t, q.claimDue, "claim timetable kept ended claims")
+	assert.Empty(t, q.claims, "claims map kept ended claims")
+	assert.LessOrEqual(t, len(q.freeClaims), maxFreeClaims)
 }
 
 // Deadlines that appear while ClaimWait waits must wake it at their time.

@@ -1,5 +1,7 @@
 package claimq
 
+import "math"
+
 // deadline is one entry of the messages' timetable: when message m
 // changes state (its delay ends or it expires). Entries are stored by
 // value and each message keeps its index, so removing or moving an entry
@@ -114,23 +116,23 @@ func (q *Queue[T]) expireLocked(now int64) {
 	}
 }
 
-// dropClaimLocked ends claim c (released or expired): its messages become
-// claimable at once, in their original order since the claimable index is
-// ordered by ID.
-func (q *Queue[T]) dropClaimLocked(c *claim[T]) {
-	delete(q.claims, c.id)
-	c.done = true
-	for _, m := range c.msgs {
-		if m != nil {
-			q.pending.remove(m)
-			q.claimable.insert(m)
-			q.claimed--
-		}
+// expiresChangedLocked moves m in the timetable after lifetime extension.
+func (q *Queue[T]) expiresChangedLocked(m *message[T]) {
+	q.heap.fix(int(m.heapIdx), m.deadline())
+}
+
+// delayLocked makes m, which is in no index, wait until at before it is
+// claimable again.
+func (q *Queue[T]) delayLocked(m *message[T], at int64) {
+	m.delay, m.delayed = at, true
+	q.delayed++
+	q.heap.fix(int(m.heapIdx), m.deadline())
+	q.deadlineAddedLocked(at)
+}
+
+func (q *Queue[T]) nextMessageDeadlineLocked() int64 {
+	if len(q.heap) == 0 {
+		return math.MaxInt64
 	}
-	if c.n > 0 {
-		q.wakeLocked()
-	}
-	clear(c.msgs)
-	c.msgs = nil
-	c.n = 0
+	return q.heap[0].at
 }

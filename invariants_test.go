@@ -11,12 +11,13 @@ import (
 //	messages:   strictly increasing IDs; each m has heap[m.heapIdx].m == m
 //	            and heap[m.heapIdx].at == m.deadline()
 //	claimable:  exactly the messages with !delayed && !held, in ID order
-//	heap:       heap[(i-1)/2].at <= heap[i].at; back-pointers exact; one
+//	heap:       heap[(i-1)/4].at <= heap[i].at; back-pointers exact; one
 //	            entry per message; none due at q.last
-//	claims:     every live claim has a claimDue entry at its expiry; one
-//	            with a struct holds c.n > 0 messages, its non-nil msgs, each
-//	            with m.claim == c and m.claimPos == its index
-//	counters:   claimed == held messages; delayed == delayed messages
+//	claims:     the map and the 4-ary claim timetable hold the same live
+//	            claims, none expired at q.last; each holds c.n > 0
+//	            messages, its non-nil msgs, each with m.claim == c and
+//	            m.claimPos == its index; a message's claim is in the map
+//	counters:   delayed == delayed messages
 //	pending:    exactly the held messages, in ID order (checkPendingLocked)
 func (q *Queue[T]) checkInvariants() error {
 	q.mu.Lock()
@@ -45,7 +46,7 @@ func (q *Queue[T]) checkInvariants() error {
 		}
 		if m.held() {
 			held++
-			if q.claims[m.claim.id].c != m.claim {
+			if q.claims[m.claim.id] != m.claim {
 				err = fmt.Errorf("message %v: held by a claim missing from the map", m.id)
 				return false
 			}
@@ -59,8 +60,8 @@ func (q *Queue[T]) checkInvariants() error {
 	if err != nil {
 		return err
 	}
-	if held != q.claimed || delayed != q.delayed {
-		return fmt.Errorf("counters: claimed %d (counted %d), delayed %d (counted %d)", q.claimed, held, q.delayed, delayed)
+	if delayed != q.delayed {
+		return fmt.Errorf("counters: delayed %d (counted %d)", q.delayed, delayed)
 	}
 	claimable, err := q.claimable.check()
 	if err != nil {
@@ -88,29 +89,26 @@ func (q *Queue[T]) checkInvariants() error {
 			return fmt.Errorf("heap entry %d: message %v back-pointer %d", i, d.m.id, d.m.heapIdx)
 		}
 	}
-	due := map[claimDeadline]bool{}
-	for i, d := range q.claimDue {
-		if i > 0 && q.claimDue[(i-1)/2].at > d.at {
-			return fmt.Errorf("claim heap order broken at %d", i)
-		}
-		if d.at <= q.last {
-			return fmt.Errorf("claim deadline %d not applied at %d", d.at, q.last)
-		}
-		due[d] = true
+	if len(q.claimDue) != len(q.claims) {
+		return fmt.Errorf("claim timetable has %d entries for %d claims", len(q.claimDue), len(q.claims))
 	}
-	if len(q.claimDue) != len(q.claims)+q.claimStale {
-		return fmt.Errorf("claim heap has %d entries for %d claims and %d stale", len(q.claimDue), len(q.claims), q.claimStale)
+	for i, c := range q.claimDue {
+		switch {
+		case i > 0 && q.claimDue[(i-1)/4].expires > c.expires:
+			return fmt.Errorf("claim timetable order broken at %d", i)
+		case c.dueIdx != i:
+			return fmt.Errorf("claim timetable entry %d: back-pointer %d", i, c.dueIdx)
+		case c.expires <= q.last:
+			return fmt.Errorf("claim %v expired at %d, still live at %d", c.id, c.expires, q.last)
+		case q.claims[c.id] != c:
+			return fmt.Errorf("claim %v in the timetable, not in the map", c.id)
+		case !q.claimIDs.issued(c.id):
+			return fmt.Errorf("claim %v not recognised as issued", c.id)
+		}
 	}
-	for id, e := range q.claims {
-		if !due[claimDeadline{e.expires(), id}] {
-			return fmt.Errorf("claim %v expires at %d, no deadline entry says so", id, e.expires())
-		}
-		c := e.c
-		if c == nil {
-			continue
-		}
-		if c.id != id || c.done {
-			return fmt.Errorf("claim %v: map key %v, done %v", c.id, id, c.done)
+	for id, c := range q.claims {
+		if c.id != id {
+			return fmt.Errorf("claim %v under map key %v", c.id, id)
 		}
 		live := 0
 		for i, m := range c.msgs {
@@ -126,7 +124,7 @@ func (q *Queue[T]) checkInvariants() error {
 			}
 		}
 		if live != c.n || live == 0 {
-			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim keeps no struct", c.id, c.n, live)
+			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim is not stored", c.id, c.n, live)
 		}
 	}
 	for _, m := range q.freeMsgs {
@@ -139,5 +137,5 @@ func (q *Queue[T]) checkInvariants() error {
 			return fmt.Errorf("free claim not cleared")
 		}
 	}
-	return q.checkPendingLocked()
+	return q.checkPendingLocked(held)
 }

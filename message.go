@@ -131,9 +131,8 @@ type message[T any] struct {
 	ttl     time.Duration
 	delay   int64 // delay end, 0 if posted without delay
 	client  string
-	// claim is the claim that last took the message: live while
-	// !claim.done, kept after it expires so that Delete can tell the
-	// expired-claim race apart, cleared on release.
+	// claim is the live claim holding the message, nil if none: a claim
+	// that ends lets go of its messages.
 	claim      *claim[T]
 	pos        int   // place in the claimable or pending index (see seqIndex)
 	claimPos   int32 // index in claim.msgs while the claim is live
@@ -142,12 +141,10 @@ type message[T any] struct {
 	delayed    bool // the delay has not passed yet
 }
 
-// held reports whether a live claim holds the message. Claims are marked
-// done as soon as expiry processing passes their deadline, which every
-// operation does first, so no time is needed here.
-func (m *message[T]) held() bool {
-	return m.claim != nil && !m.claim.done
-}
+// held reports whether a live claim holds the message. Claims end as soon
+// as expiry processing passes their deadline, which every operation does
+// first, so no time is needed here.
+func (m *message[T]) held() bool { return m.claim != nil }
 
 // claimable reports whether the message belongs in the claimable index.
 // It relies on expiry having been processed up to the current time.

@@ -12,17 +12,17 @@ import (
 )
 
 // checkPendingLocked verifies the pending index; checkInvariants calls it
-// with the lock held, after counting held messages into q.claimed:
+// with the lock held, passing the number of held messages it counted:
 //
 //	pending == { m in messages : m.held() }, ordered by ID
 //	m.claim.idleSince <= q.last for every pending m (idle times are not negative)
-func (q *Queue[T]) checkPendingLocked() error {
+func (q *Queue[T]) checkPendingLocked(held int) error {
 	all, err := q.pending.check()
 	if err != nil {
 		return fmt.Errorf("pending index: %w", err)
 	}
-	if len(all) != q.claimed {
-		return fmt.Errorf("pending index has %d messages, %d are held", len(all), q.claimed)
+	if len(all) != held {
+		return fmt.Errorf("pending index has %d messages, %d are held", len(all), held)
 	}
 	for _, m := range all {
 		switch got, ok := q.messages.Get(msgItem[T]{id: m.id}); {

@@ -2,11 +2,9 @@ package claimq
 
 import (
 	"context"
-	crand "crypto/rand"
 	"fmt"
 	"iter"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -77,24 +75,21 @@ type Queue[T any] struct {
 	messages   *btree.BTreeG[msgItem[T]]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]              // message deadlines
-	claims     map[ClaimID]claimEntry[T] // live claims
-	claimDue   claimDeadlines
-	claimStale int    // entries of claimDue that no longer match their claim
-	claimSeq   uint64 // claims created so far
+	heap       deadlines[T]          // message deadlines
+	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
+	claimDue   claimTimetable[T]
+	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
 	probe      message[T] // search key for the trees, reused under the lock
 
 	last      int64 // latest clock reading, in Unix nanoseconds
-	claimed   int   // messages held by live claims
 	delayed   int   // messages whose delay has not passed
 	expired   int64
 	deadLtrs  int64
 	dropped   int64
 	overLimit int64
 	ids       []MessageID // carved into Post results, one allocation per many posts
-	rng       *rand.ChaCha8
 
 	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters  int
@@ -123,8 +118,6 @@ func New[T any](opts Options[T]) *Queue[T] {
 	if err := opts.check(); err != nil {
 		panic(err)
 	}
-	var seed [32]byte
-	crand.Read(seed[:])
 	less := func(a, b *message[T]) bool { return a.id < b.id }
 	var base time.Time
 	if _, ok := opts.Clock.(SystemClock); ok {
@@ -138,8 +131,8 @@ func New[T any](opts Options[T]) *Queue[T] {
 		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
 		claimable: newSeqIndex(less),
 		pending:   newSeqIndex(less),
-		claims:    make(map[ClaimID]claimEntry[T]),
-		rng:       rand.NewChaCha8(seed),
+		claims:    make(map[ClaimID]*claim[T]),
+		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
 }
@@ -233,6 +226,7 @@ func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
 func (q *Queue[T]) removeLocked(m *message[T]) {
 	switch {
 	case m.held():
+		q.pending.remove(m)
 		q.leaveClaimLocked(m)
 	case m.delayed:
 		q.delayed--
@@ -502,17 +496,17 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 
 // Delete removes message id. Without a claim (the zero ClaimID) it
 // succeeds unless a live claim holds the message; with a claim it succeeds
-// only if that claim is live and holds the message. Once a claim expires
+// only if that claim is live and holds the message. Once a claim ends
 // anyone may delete its messages without a claim.
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it, also matching
-// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
-// when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired. ErrClaimExpired is thus the one
-// signal a worker needs: its claim ran out, someone else may have the
-// message, roll back. Cost: O(log n), no allocation on success.
+// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// when no live claim holds it. With a claim the queue issued that has
+// ended, each of these also matches [ErrClaimExpired], the one signal a
+// worker needs: its claim ran out, someone else may have (or have
+// finished) the message, roll back. With a claim it never issued, they
+// also match [ErrClaimNotFound]. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -520,33 +514,44 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	q.lock()
 	defer q.mu.Unlock()
 	m := q.lookupLocked(id)
-	if m == nil {
-		return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
-	}
-	if err := q.deletableLocked(m, claim); err != nil {
+	if err := q.deletableLocked(m, id, claim); err != nil {
 		return err
 	}
 	q.removeLocked(m)
 	return nil
 }
 
-// deletableLocked applies Delete's rules to live message m and claim.
-func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
-	switch held := m.held(); {
-	case claim.IsZero() && held:
-		return fmt.Errorf("%w: %v", ErrMessageClaimed, m.id)
-	case claim.IsZero():
-	case held && m.claim.id != claim && !q.liveLocked(claim):
-		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, m.id, claim)
-	case held && m.claim.id != claim:
-		return fmt.Errorf("%w: %v", ErrClaimedByOther, m.id)
-	case held:
-	case m.claim != nil && m.claim.id == claim:
-		return fmt.Errorf("%w: message %v, claim %v", errExpiredClaim, m.id, claim)
-	default:
-		return fmt.Errorf("%w: message %v, claim %v", ErrNotClaimed, m.id, claim)
+// deletableLocked applies Delete's rules to message id, found as m (nil if
+// it is not live), and claim.
+func (q *Queue[T]) deletableLocked(m *message[T], id MessageID, claim ClaimID) error {
+	if claim.IsZero() {
+		switch {
+		case m == nil:
+			return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+		case m.held():
+			return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
+		}
+		return nil
 	}
-	return nil
+	if m != nil && m.held() && m.claim.id == claim {
+		return nil
+	}
+	var err error
+	switch {
+	case m == nil:
+		err = ErrMessageNotFound
+	case m.held():
+		err = ErrClaimedByOther
+	default:
+		err = ErrNotClaimed
+	}
+	switch {
+	case q.claims[claim] != nil:
+		return fmt.Errorf("%w: message %v, claim %v", err, id, claim)
+	case q.claimIDs.issued(claim):
+		return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimExpired, id, claim)
+	}
+	return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimNotFound, id, claim)
 }
 
 // DeleteClaimed deletes the listed messages, each of which the live claim
@@ -554,13 +559,15 @@ func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
 // call (Zaqar's bulk delete with claim_ids). It is all-or-nothing: if Delete
 // would refuse any listed message, DeleteClaimed deletes none and returns
 // that error. Messages already gone are skipped, as Delete's
-// ErrMessageNotFound is harmless to a worker. It returns how many it
-// deleted.
+// ErrMessageNotFound is harmless to a worker whose claim is live. It
+// returns how many it deleted.
 //
-// Errors: [ErrInvalid] for the zero claim; otherwise those of
-// [Queue.Delete] with a claim, so [ErrClaimExpired] still tells a worker
-// that its claim ran out. Cost: O(k·log n) for k IDs, one clock read and
-// one lock for the whole batch, no allocation on success for up to 32 IDs.
+// Errors: [ErrInvalid] for the zero claim; [ErrClaimNotFound] when claim
+// is not live, also matching [ErrClaimExpired] when the queue issued it,
+// whether or not the messages still exist; otherwise those of
+// [Queue.Delete] with a live claim. Cost: O(k·log n) for k IDs, one clock
+// read and one lock for the whole batch, no allocation on success for up
+// to 32 IDs.
 func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	if err := q.usable(); err != nil {
 		return 0, err
@@ -570,6 +577,10 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
+	c := q.claims[claim]
+	if c == nil {
+		return 0, q.notLiveLocked(claim)
+	}
 	var buf [32]*message[T]
 	found := buf[:0]
 	for _, id := range ids {
@@ -577,7 +588,7 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 		if m == nil {
 			continue
 		}
-		if err := q.deletableLocked(m, claim); err != nil {
+		if err := q.deletableLocked(m, id, claim); err != nil {
 			return 0, err
 		}
 		found = append(found, m)
@@ -726,7 +737,7 @@ func (q *Queue[T]) Stats() Stats {
 	defer q.mu.Unlock()
 	s := Stats{
 		Total:        q.messages.Len(),
-		Claimed:      q.claimed,
+		Claimed:      q.pending.len(),
 		Delayed:      q.delayed,
 		Claims:       len(q.claims),
 		Expired:      q.expired,
@@ -766,21 +777,15 @@ func (q *Queue[T]) Purge() int {
 	q.lock()
 	defer q.mu.Unlock()
 	n := q.messages.Len()
-	for _, e := range q.claims {
-		if c := e.c; c != nil {
-			c.done = true
-			clear(c.msgs)
-			c.msgs = nil
-		}
+	for _, c := range q.claims {
+		q.endClaimLocked(c, discarded)
 	}
-	clear(q.claims)
-	q.claimDue, q.claimStale = q.claimDue[:0], 0
 	q.messages.Clear(false)
 	q.claimable.clear()
 	q.pending.clear()
 	clear(q.heap)
 	q.heap = q.heap[:0]
-	q.claimed, q.delayed = 0, 0
+	q.delayed = 0
 	q.emptiedQueueLocked()
 	return n
 }
@@ -826,14 +831,6 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 	q.drainers--
 	q.mu.Unlock()
 	return err
-}
-
-// emptiedQueueLocked wakes every Drain: the queue holds no message.
-func (q *Queue[T]) emptiedQueueLocked() {
-	if q.drained != nil {
-		close(q.drained)
-		q.drained = nil
-	}
 }
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,

@@ -443,22 +443,41 @@ func TestDeleteRules(t *testing.T) {
 			postN(t, s.q, 1, 0)
 			return mustClaim(t, s.q, ClaimOptions{}).ID
 		}, ErrClaimedByOther, false},
-		{"held, given claim unknown or expired", func(t *testing.T, s setup) ClaimID {
+		{"held, given claim never issued", func(t *testing.T, s setup) ClaimID {
 			mustClaim(t, s.q, ClaimOptions{})
 			return ClaimID{1, 2, 3}
+		}, ErrClaimedByOther, false},
+		{"held by another, given claim ended", func(t *testing.T, s setup) ClaimID {
+			postN(t, s.q, 1, 0)
+			ended := mustClaim(t, s.q, ClaimOptions{Limit: 2})
+			require.NoError(t, s.q.Release(ended.ID))
+			mustClaim(t, s.q, ClaimOptions{})
+			return ended.ID
 		}, ErrClaimedByOther, true},
-		{"never claimed, claim given", func(*testing.T, setup) ClaimID { return ClaimID{9} }, ErrNotClaimed, false},
+		{"never claimed, claim never issued", func(*testing.T, setup) ClaimID { return ClaimID{9} }, ErrNotClaimed, false},
 		{"released claim", func(t *testing.T, s setup) ClaimID {
 			c := mustClaim(t, s.q, ClaimOptions{})
 			require.NoError(t, s.q.Release(c.ID))
 			return c.ID
-		}, ErrNotClaimed, false},
+		}, ErrNotClaimed, true},
 		{"own claim expired: the race", func(t *testing.T, s setup) ClaimID {
 			c := mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
 			s.clock.Advance(61 * time.Second)
 			return c.ID
 		}, ErrNotClaimed, true},
-		{"another claim expired", func(t *testing.T, s setup) ClaimID {
+		{"own claim expired and the message deleted since: still the race", func(t *testing.T, s setup) ClaimID {
+			c := mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
+			s.clock.Advance(61 * time.Second)
+			require.NoError(t, s.q.Delete(s.id, ClaimID{}))
+			return c.ID
+		}, ErrMessageNotFound, true},
+		{"retried by a live claim", func(t *testing.T, s setup) ClaimID {
+			postN(t, s.q, 1, 0)
+			c := mustClaim(t, s.q, ClaimOptions{Limit: 2})
+			require.NoError(t, s.q.Retry(c.ID, 0, s.id))
+			return c.ID
+		}, ErrNotClaimed, false},
+		{"another claim expired, a claim never issued given", func(t *testing.T, s setup) ClaimID {
 			mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
 			s.clock.Advance(61 * time.Second)
 			return ClaimID{7}
@@ -473,7 +492,7 @@ func TestDeleteRules(t *testing.T) {
 			s := prepare(t)
 			claim := tt.act(t, s)
 			id := s.id
-			if errors.Is(tt.want, ErrMessageNotFound) {
+			if errors.Is(tt.want, ErrMessageNotFound) && !tt.expiry {
 				id += 1000
 			}
 			err := s.q.Delete(id, claim)
@@ -486,6 +505,8 @@ func TestDeleteRules(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.want)
 			assert.Equal(t, tt.expiry, errors.Is(err, ErrClaimExpired), "errors.Is(%v, ErrClaimExpired)", err)
+			assert.Equal(t, !tt.expiry && !claim.IsZero() && !s.q.claimIDs.issued(claim), errors.Is(err, ErrClaimNotFound),
+				"errors.Is(%v, ErrClaimNotFound): only for a claim never issued", err)
 			if !errors.Is(tt.want, ErrMessageNotFound) {
 				_, err = s.q.Get(id)
 				require.NoError(t, err, "a refused Delete removed the message")
@@ -742,9 +763,12 @@ func TestDeleteClaimed(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
 		clock.Advance(time.Minute)
 		_, err := q.DeleteClaimed(c.ID, ids...)
-		require.ErrorIs(t, err, ErrNotClaimed)
 		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Equal(t, 2, q.Len())
+		require.Equal(t, 2, q.DeleteMany(ids...))
+		n, err := q.DeleteClaimed(c.ID, ids...)
+		require.ErrorIs(t, err, ErrClaimExpired, "messages gone: the race is reported all the same")
+		assert.Zero(t, n)
 	})
 	t.Run("zero claim is invalid", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
@@ -756,34 +780,52 @@ func TestDeleteClaimed(t *testing.T) {
 }
 
 func TestEmptiedClaim(t *testing.T) {
-	q, clock := newTestQueue(t, Options[string]{})
-	ids := postN(t, q, 2, 0)
-	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute, ClientID: "w"})
-	_, err := q.DeleteClaimed(c.ID, ids...)
-	require.NoError(t, err)
-	got, err := q.GetClaim(c.ID)
-	require.NoError(t, err)
-	assert.Equal(t, Claim[string]{ID: c.ID, ClientID: "w", TTL: time.Minute, Grace: time.Minute,
-		Renewed: start, Expires: start.Add(time.Minute), Messages: []Message[string]{}}, got)
-	assert.Equal(t, 1, q.Stats().Claims)
-
-	clock.Advance(50 * time.Second)
-	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 2 * time.Minute, Grace: NoGrace}))
-	clock.Advance(time.Minute)
-	got, err = q.GetClaim(c.ID)
-	require.NoError(t, err, "renewed empty claim expired on its old deadline")
-	assert.Equal(t, start.Add(50*time.Second), got.Renewed)
-	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}), "a shorter renewal")
-	clock.Advance(time.Minute)
-	_, err = q.GetClaim(c.ID)
-	require.ErrorIs(t, err, ErrClaimNotFound)
-	assert.Equal(t, 0, q.Stats().Claims)
-
-	ids = postN(t, q, 1, 0)
-	c = mustClaim(t, q, ClaimOptions{})
-	require.NoError(t, q.Delete(ids[0], c.ID))
-	require.NoError(t, q.Release(c.ID))
-	require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
+	for _, tt := range []struct {
+		name  string
+		empty func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID)
+	}{
+		{"by Delete", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			for _, id := range ids {
+				require.NoError(t, q.Delete(id, c))
+			}
+		}},
+		{"by DeleteClaimed", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			_, err := q.DeleteClaimed(c, ids...)
+			require.NoError(t, err)
+		}},
+		{"by DeleteMany", func(t *testing.T, q *Queue[string], _ ClaimID, ids []MessageID) {
+			require.Equal(t, len(ids), q.DeleteMany(ids...))
+		}},
+		{"by Retry", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			require.NoError(t, q.Retry(c, 0, ids...))
+		}},
+		{"by Reclaim", func(t *testing.T, q *Queue[string], _ ClaimID, ids []MessageID) {
+			got, err := q.Reclaim(ids, ReclaimOptions{})
+			require.NoError(t, err)
+			require.Len(t, got.Messages, len(ids))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q, _ := newTestQueue(t, Options[string]{})
+			ids := postN(t, q, 2, 0)
+			c := mustClaim(t, q, ClaimOptions{TTL: time.Minute, ClientID: "w"})
+			tt.empty(t, q, c.ID, ids)
+			_, err := q.GetClaim(c.ID)
+			require.ErrorIs(t, err, ErrClaimNotFound)
+			require.ErrorIs(t, err, ErrClaimExpired)
+			for got := range q.Claims() {
+				require.NotEqual(t, c.ID, got.ID, "Claims lists an emptied claim")
+			}
+			require.ErrorIs(t, q.Renew(c.ID, RenewOptions{}), ErrClaimExpired)
+			require.ErrorIs(t, q.Release(c.ID), ErrClaimExpired)
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			assert.Nil(t, q.claims[c.ID], "an emptied claim is still stored")
+			for _, d := range q.claimDue {
+				assert.NotEqual(t, c.ID, d.id, "an emptied claim is still in the timetable")
+			}
+		})
+	}
 }
 
 func TestEdgeValues(t *testing.T) {

@@ -126,8 +126,10 @@ const (
 //
 // Errors: 403 when a live claim other than the one given holds it (or any
 // live claim, when none is given); 400 when the given claim does not hold
-// it, worded as Zaqar words ClaimDoesNotExist when the claim expired or is
-// malformed and MessageNotClaimed otherwise.
+// it, worded as Zaqar words ClaimDoesNotExist when the claim has ended
+// (expired or released: the core cannot tell which), is malformed, or is
+// unknown while another claim holds the message, and MessageNotClaimed
+// otherwise.
 func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) error {
 	mid, err := claimq.ParseMessageID(id)
 	e := h.reg.get(c.project, c.queue)
@@ -146,7 +148,8 @@ func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) erro
 	switch err := e.q.Delete(mid, cid); {
 	case err == nil, errors.Is(err, claimq.ErrMessageNotFound):
 		return nil
-	case errors.Is(err, claimq.ErrClaimExpired):
+	case errors.Is(err, claimq.ErrClaimExpired), // the claim given has ended
+		errors.Is(err, claimq.ErrClaimedByOther) && errors.Is(err, claimq.ErrClaimNotFound):
 		return errorf(http.StatusBadRequest, titleUnableDelete, descClaimNotFound)
 	case errors.Is(err, claimq.ErrNotClaimed):
 		return errorf(http.StatusBadRequest, titleUnableDelete, descNotClaimed)
