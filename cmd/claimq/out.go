@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -19,13 +20,13 @@ func writeOut(dir string, rep report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bench: -out: %w", err)
 	}
-	var files []string
+	var written []string
 	write := func(name string, data []byte) error {
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("bench: -out: %w", err)
 		}
-		files = append(files, path)
+		written = append(written, path)
 		return nil
 	}
 	kinds := []struct {
@@ -37,11 +38,14 @@ func writeOut(dir string, rep report) ([]string, error) {
 		{nameClaimWaited, func(h histograms) *hdrhistogram.Histogram { return h.claimWaited }},
 		{nameSendLag, func(h histograms) *hdrhistogram.Histogram { return h.sendLag }},
 	}
+	// Legends name a point as the command line does (rate=1000/s); file
+	// names by its bare value (rate=1000), as a slash would be a folder.
 	names := make([]string, len(rep.points))
+	files := make([]string, len(rep.points))
 	for i, p := range rep.points {
-		names[i] = p.label
-		if names[i] == "" {
-			names[i] = "run"
+		names[i], files[i] = p.label, rep.sweep+"="+strconv.Itoa(p.Value)
+		if p.label == "" {
+			names[i], files[i] = "run", "run"
 		}
 	}
 	for _, k := range kinds {
@@ -57,10 +61,10 @@ func writeOut(dir string, rep report) ([]string, error) {
 			// Values in microseconds, the unit HdrHistogram's plotter
 			// expects by default.
 			if _, err := h.PercentilesPrint(&b, 5, 1e3); err != nil {
-				return files, err
+				return written, err
 			}
-			if err := write(names[i]+"."+file+".hgrm", []byte(b.String())); err != nil {
-				return files, err
+			if err := write(files[i]+"."+file+".hgrm", []byte(b.String())); err != nil {
+				return written, err
 			}
 		}
 		if !hasSamples(hs) {
@@ -68,11 +72,11 @@ func writeOut(dir string, rep report) ([]string, error) {
 		}
 		c := spectrumChart(k.name+" latency: percentile spectrum", describe(rep.points[0].Median, rep.sweep), names, hs)
 		if err := write(file+".svg", c.svg()); err != nil {
-			return files, err
+			return written, err
 		}
 	}
 	if rep.sweep == "" {
-		return files, nil
+		return written, nil
 	}
 	values := make([]string, len(rep.points))
 	thr := series{name: "throughput (median)"}
@@ -91,11 +95,11 @@ func writeOut(dir string, rep report) ([]string, error) {
 	desc := describe(rep.points[0].Median, rep.sweep)
 	c := sweepChart("throughput against "+rep.sweep, desc, rep.sweep, "throughput (msgs/s)", values, []series{thr}, false, rateText)
 	if err := write("throughput.svg", c.svg()); err != nil {
-		return files, err
+		return written, err
 	}
 	c = sweepChart("p99 latency against "+rep.sweep, desc, rep.sweep, "p99 latency (log scale)", values, []series{e2e, claim}, true,
 		func(v float64) string { return decadeText(int64(math.Round(v))) })
-	return files, write("p99.svg", c.svg())
+	return written, write("p99.svg", c.svg())
 }
 
 // fileName turns a figure's name into a file name: "claim call, waited"

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,6 +111,22 @@ func TestBenchOut(t *testing.T) {
 
 	_, lines = readSVG(t, filepath.Join(dir, "p99.svg"))
 	require.Len(t, lines, 2, "end-to-end and claim call")
+}
+
+// TestBenchOutOpenLoop: a rate's label has a slash, which a file name
+// must not.
+func TestBenchOutOpenLoop(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		_, _, err := bench(t, "-messages", "100", "-sweep", "rate=1000,2000", "-out", dir)
+		require.NoError(t, err)
+	})
+	for _, f := range []string{"rate=1000.end-to-end.hgrm", "rate=2000.send-lag.hgrm", "send-lag.svg", "end-to-end.svg"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	doc, lines := readSVG(t, filepath.Join(dir, "end-to-end.svg"))
+	require.Len(t, lines, 2)
+	assert.Contains(t, doc.Polylines[1].Title, "rate=2000/s")
 }
 
 func TestPercentText(t *testing.T) {
