@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package bench
 
 // peakRSS returns 0, unknown: the units of getrusage's maxrss differ
 // between systems, and only Linux's are checked.

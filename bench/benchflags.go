@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"errors"
@@ -42,11 +42,12 @@ type benchConfig struct {
 	rate      int           // > 0: open loop, messages offered per second
 	claimTTL  time.Duration
 	engine    engineSpec
-	token     string // X-Auth-Token for Zaqar URL engines
-	project   string // X-Project-Id for Zaqar engines
-	format    string // "table", "json" or "benchstat"
-	count     int    // runs per point
-	outDir    string // where -out writes histograms and charts
+	openers   map[string]Opener // engines registered by the caller of Run, by URL scheme
+	token     string            // X-Auth-Token for Zaqar URL engines
+	project   string            // X-Project-Id for Zaqar engines
+	format    string            // "table", "json" or "benchstat"
+	count     int               // runs per point
+	outDir    string            // where -out writes histograms and charts
 	sweep     sweep
 	args      []string // the command line, for the metadata of -json
 	cpuProf   string   // file for a CPU profile of the measurements
@@ -147,8 +148,8 @@ Flags:
 // parseBenchFlags parses and checks the command line of bench. Every
 // mistake is a usageError, so that it exits with status 2 before anything
 // runs; -h prints the help to stdout and returns errHelp.
-func parseBenchFlags(args []string, stdout io.Writer) (benchConfig, error) {
-	c := benchConfig{args: slices.Clone(args)}
+func parseBenchFlags(args []string, stdout io.Writer, openers map[string]Opener) (benchConfig, error) {
+	c := benchConfig{args: slices.Clone(args), openers: openers}
 	fs := flag.NewFlagSet("claimq bench", flag.ContinueOnError)
 	// Errors are returned, not printed, so that main prints each once.
 	fs.SetOutput(io.Discard)
@@ -218,7 +219,7 @@ func (c *benchConfig) resolveAliases(set map[string]bool, engine string, httpAli
 		c.format = "json"
 	}
 	var err error
-	c.engine, err = parseEngine(engine)
+	c.engine, err = parseEngine(engine, c.openers)
 	return err
 }
 
@@ -240,8 +241,8 @@ func (c *benchConfig) check(set map[string]bool, rest []string, sweepText string
 		return fmt.Errorf("-format %q: want table, json or benchstat", c.format)
 	case c.count < 1 || c.count > 100:
 		return fmt.Errorf("-count %d: want 1 to 100", c.count)
-	case c.token != "" && c.engine.kind != engineZaqarURL:
-		return errors.New("-token goes with a Zaqar URL engine (-engine http://…)")
+	case c.token != "" && c.engine.kind != engineURL:
+		return errors.New("-token goes with an engine at a URL (-engine http://…)")
 	}
 	if !set["messages"] {
 		c.messages = 0

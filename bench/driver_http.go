@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 	} else {
 		// A server of someone else's may hold earlier runs' messages:
 		// a queue of our own keeps them out of this run.
-		d.queue = httpQueue + "-" + d.clientID[:8]
+		d.queue = runQueueName()
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // the target is on loopback, or named exactly by -engine
@@ -268,6 +268,9 @@ func (c *httpConsumer) delete(ctx context.Context, d delivery) error {
 		return statusError(http.MethodDelete, u, resp)
 	}
 }
+
+// runQueueName returns a fresh queue name for a run against a server.
+func runQueueName() string { return httpQueue + "-" + newUUID()[:8] }
 
 // newUUID returns a random (version 4) UUID, the form Zaqar wants in
 // Client-ID.

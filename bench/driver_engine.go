@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -24,14 +24,14 @@ type engineDriver[T ~[]byte] struct {
 	stop     func() // releases what the engine was opened over; may be nil
 }
 
-// newEngineDriver returns a driver over e for the runs of cfg; stop, if
-// not nil, is called by close. It refuses a claim TTL the engine does not
-// take.
-func newEngineDriver[T ~[]byte](e claimq.Engine[T], cfg benchConfig, stop func()) (*engineDriver[T], error) {
-	if minTTL := e.Capabilities().MinClaimTTL; cfg.claimTTL < minTTL {
-		return nil, fmt.Errorf("-claim-ttl %v: the engine takes claims of %v or more", cfg.claimTTL, minTTL)
+// newEngineDriver returns a driver over e for runs with claims of
+// claimTTL and bodies of bodySize; stop, if not nil, is called by close.
+// It refuses a claim TTL the engine does not take.
+func newEngineDriver[T ~[]byte](e claimq.Engine[T], claimTTL time.Duration, bodySize int, stop func()) (*engineDriver[T], error) {
+	if minTTL := e.Capabilities().MinClaimTTL; claimTTL < minTTL {
+		return nil, fmt.Errorf("-claim-ttl %v: the engine takes claims of %v or more", claimTTL, minTTL)
 	}
-	return &engineDriver[T]{e: e, bodySize: cfg.bodySize, stop: stop}, nil
+	return &engineDriver[T]{e: e, bodySize: bodySize, stop: stop}, nil
 }
 
 func (d *engineDriver[T]) newProducer() producer { return &engineProducer[T]{d: d} }

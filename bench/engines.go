@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -16,20 +16,22 @@ const (
 	engineInProcess engineKind = iota // the claimq.Queue in this process
 	engineLocal                       // the same through claimq.Local, the Engine a Worker uses
 	engineHTTP                        // this module's Zaqar front on a loopback port
-	engineZaqarURL                    // a Zaqar v2 server: claimq serve or OpenStack Zaqar
-	engineRedis                       // the Redis Streams engine against a redis-server
+	engineURL                         // a server: Zaqar at http(s)://, Redis at redis://, or a registered scheme
 )
 
 // engineSpec is a parsed -engine.
 type engineSpec struct {
-	kind engineKind
-	url  string // of a Zaqar or Redis server; empty otherwise
+	kind   engineKind
+	url    string // of the server; empty otherwise
+	scheme string // of url
 }
 
 // errEngineElsewhere reports an engine this command cannot open itself.
 var errEngineElsewhere = errors.New("this engine is not built into claimq bench")
 
-func parseEngine(s string) (engineSpec, error) {
+// parseEngine reads -engine; openers are the schemes registered beside
+// the built-in ones.
+func parseEngine(s string, openers map[string]Opener) (engineSpec, error) {
 	switch s {
 	case "inproc", "":
 		return engineSpec{kind: engineInProcess}, nil
@@ -40,11 +42,10 @@ func parseEngine(s string) (engineSpec, error) {
 	}
 	u, err := url.Parse(s)
 	if err == nil && u.Host != "" {
-		switch u.Scheme {
-		case "http", "https":
-			return engineSpec{kind: engineZaqarURL, url: s}, nil
-		case "redis", "rediss":
-			return engineSpec{kind: engineRedis, url: s}, nil
+		_, registered := openers[u.Scheme]
+		switch {
+		case registered, u.Scheme == "http", u.Scheme == "https", u.Scheme == "redis", u.Scheme == "rediss":
+			return engineSpec{kind: engineURL, url: s, scheme: u.Scheme}, nil
 		}
 	}
 	return engineSpec{}, fmt.Errorf("-engine %q: want inproc, local, http, a Zaqar URL such as http://127.0.0.1:8888 or redis://host:port", s)
@@ -69,11 +70,13 @@ func (e engineSpec) String() string {
 
 // zaqar reports whether the engine speaks the Zaqar API, whose claim TTLs
 // are whole seconds from 60 up.
-func (e engineSpec) zaqar() bool { return e.kind == engineHTTP || e.kind == engineZaqarURL }
+func (e engineSpec) zaqar() bool {
+	return e.kind == engineHTTP || e.scheme == "http" || e.scheme == "https"
+}
 
 // local reports whether the queue lives in this process, so that heap
 // figures measure it.
-func (e engineSpec) local() bool { return e.kind != engineZaqarURL && e.kind != engineRedis }
+func (e engineSpec) local() bool { return e.kind != engineURL }
 
 // allocScope says whose allocations allocs/msg counts.
 func (e engineSpec) allocScope() string {
@@ -101,13 +104,11 @@ func openDriver(ctx context.Context, cfg benchConfig) (driver, error) {
 		d = newInProcess(cfg.bodySize)
 	case engineLocal:
 		q := newInProcess(cfg.bodySize).q
-		d, err = newEngineDriver(claimq.Local(q), cfg, q.Close)
+		d, err = newEngineDriver(claimq.Local(q), cfg.claimTTL, cfg.bodySize, q.Close)
 	case engineHTTP:
 		d, err = newHTTPDriver(cfg)
-	case engineZaqarURL:
-		d, err = openZaqarURL(ctx, cfg)
-	case engineRedis:
-		d, err = openRedis(ctx, cfg)
+	case engineURL:
+		d, err = openURL(ctx, cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -118,30 +119,39 @@ func openDriver(ctx context.Context, cfg benchConfig) (driver, error) {
 	return d, nil
 }
 
-// openZaqarURL opens -engine http://…. It drives the server with the lean
-// HTTP client of driver_http.go, which costs little on the client so that
-// the figures are the server's. The Zaqar engine over gophercloud (what a
-// Worker uses) plugs in here through the engine driver, in a few lines:
+// openURL opens -engine with a URL: through the Opener registered for its
+// scheme, else the built-in driver of the scheme.
 //
-//	e, err := zaqarengine.New(ctx, zaqarengine.Options{URL: cfg.engine.url, Token: cfg.token, Project: cfg.project, Queue: benchQueueName()})
-//	if err != nil {
-//		return nil, err
-//	}
-//	return newEngineDriver(claimq.Engine[json.RawMessage](e), cfg, func() { e.Close() })
-func openZaqarURL(_ context.Context, cfg benchConfig) (driver, error) {
-	return newHTTPDriver(cfg)
-}
-
-// openRedis opens -engine redis://…. The Redis Streams engine lives in its
-// own module (redisengine/) so that go-redis stays out of this one, and
-// this command cannot import it; a command in that module that reuses
-// this harness opens it here, through the engine driver:
+// http and https drive a Zaqar server with the lean HTTP client of
+// driver_http.go, which costs little on the client so that the figures
+// are the server's. To measure what a Worker sees instead, register the
+// Zaqar engine over gophercloud:
 //
-//	e, err := redisengine.Open(ctx, cfg.engine.url, redisengine.Options{Stream: benchQueueName()})
-//	if err != nil {
-//		return nil, err
-//	}
-//	return newEngineDriver(claimq.Engine[[]byte](e), cfg, func() { e.Close() })
-func openRedis(_ context.Context, cfg benchConfig) (driver, error) {
+//	bench.Options{Engines: map[string]bench.Opener{"http": func(ctx context.Context, t bench.Target) (bench.Driver, error) {
+//		e, err := zaqarengine.New[json.RawMessage](serviceClient(t), t.Queue, zaqarengine.Options{})
+//		if err != nil {
+//			return nil, err
+//		}
+//		return bench.EngineDriver(e, t, nil)
+//	}}}
+//
+// redis has no built-in driver: the Redis Streams engine lives in its own
+// module (redisengine/) so that go-redis stays out of this one, and a
+// command in that module registers it under "redis" in the same way.
+func openURL(ctx context.Context, cfg benchConfig) (driver, error) {
+	if open, ok := cfg.openers[cfg.engine.scheme]; ok {
+		return open(ctx, Target{
+			URL:      cfg.engine.url,
+			Token:    cfg.token,
+			Project:  cfg.project,
+			Queue:    runQueueName(),
+			ClaimTTL: cfg.claimTTL,
+			BodySize: cfg.bodySize,
+		})
+	}
+	switch cfg.engine.scheme {
+	case "http", "https":
+		return newHTTPDriver(cfg)
+	}
 	return nil, fmt.Errorf("-engine %s: %w: the Redis Streams engine is in the module redisengine, which this command does not import", cfg.engine, errEngineElsewhere)
 }
