@@ -31,6 +31,9 @@ const (
 	// empty polls, backing off from the first to the second of these.
 	httpPollMin = 200 * time.Microsecond
 	httpPollMax = 20 * time.Millisecond
+	// httpTimeout bounds every request: a server that answers none in
+	// that long has failed the run.
+	httpTimeout = 30 * time.Second
 )
 
 // httpDriver speaks Zaqar v2 over net/http to base, the root of a server
@@ -74,7 +77,7 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 	// One idle connection per worker, or connections would be opened and
 	// closed at every call and the run would measure TCP handshakes.
 	tr.MaxIdleConnsPerHost = cfg.producers + cfg.consumers + 1
-	d.client = &http.Client{Transport: tr}
+	d.client = &http.Client{Transport: tr, Timeout: httpTimeout}
 	return d, nil
 }
 
@@ -200,7 +203,16 @@ func (c *httpConsumer) claim(ctx context.Context, limit int, ttl time.Duration) 
 	c.buf = body
 	waited := false
 	for pause := httpPollMin; ; pause = min(2*pause, httpPollMax) {
-		resp, err := c.d.do(ctx, http.MethodPost, u, body)
+		if err := ctx.Err(); err != nil {
+			return nil, waited, err
+		}
+		// The request runs to its end even if the phase ends meanwhile:
+		// a claim the server made and the client dropped would hold its
+		// messages for the claim's TTL and shrink the next phase's
+		// window. Zaqar answers a claim at once, so the end waits one
+		// round trip at most, and the client's timeout bounds a server
+		// that hangs.
+		resp, err := c.d.do(context.WithoutCancel(ctx), http.MethodPost, u, body)
 		if err != nil {
 			return nil, waited, err
 		}
