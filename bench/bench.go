@@ -198,11 +198,17 @@ func measure(ctx context.Context, cfg benchConfig, prog *progress) (result, erro
 	allocs := mallocs() - before
 	prog.finish(ph.deleted, ph.elapsed)
 
-	r := newResult(cfg, ph, t.histograms())
+	// Memory first, before the merged histograms exist, so that the
+	// live heap holds only what the run itself needs.
+	m := mem.end(t.queued())
+	r, err := newResult(cfg, ph, t.histograms())
+	if err != nil {
+		return result{}, err
+	}
 	if ph.deleted > 0 {
 		r.AllocsPerMessage = float64(allocs) / float64(ph.deleted)
 	}
-	r.Memory = mem.end(t.queued())
+	r.Memory = m
 	r.Interrupted = ctx.Err() != nil
 	return r, nil
 }

@@ -31,12 +31,12 @@ func writeOut(dir string, rep report) ([]string, error) {
 	}
 	kinds := []struct {
 		name string
-		get  func(histograms) *hdrhistogram.Histogram
+		get  func(packedHistograms) []byte
 	}{
-		{nameEndToEnd, func(h histograms) *hdrhistogram.Histogram { return h.endToEnd }},
-		{nameClaimCall, func(h histograms) *hdrhistogram.Histogram { return h.claimCall }},
-		{nameClaimWaited, func(h histograms) *hdrhistogram.Histogram { return h.claimWaited }},
-		{nameSendLag, func(h histograms) *hdrhistogram.Histogram { return h.sendLag }},
+		{nameEndToEnd, func(h packedHistograms) []byte { return h.endToEnd }},
+		{nameClaimCall, func(h packedHistograms) []byte { return h.claimCall }},
+		{nameClaimWaited, func(h packedHistograms) []byte { return h.claimWaited }},
+		{nameSendLag, func(h packedHistograms) []byte { return h.sendLag }},
 	}
 	// Legends name a point as the command line does (rate=1000/s); file
 	// names by its bare value (rate=1000), as a slash would be a folder.
@@ -52,7 +52,16 @@ func writeOut(dir string, rep report) ([]string, error) {
 		file := fileName(k.name)
 		var hs []*hdrhistogram.Histogram
 		for i, p := range rep.points {
-			h := k.get(p.Median.hist)
+			// The runs of a point merged: one distribution of all their
+			// samples.
+			h := newHistogram()
+			for _, r := range p.Runs {
+				rh, err := hdrhistogram.Decode(k.get(r.hist))
+				if err != nil {
+					return written, fmt.Errorf("bench: -out: decoding a histogram: %w", err)
+				}
+				h.Merge(rh)
+			}
 			hs = append(hs, h)
 			if h.TotalCount() == 0 {
 				continue

@@ -42,9 +42,31 @@ const (
 	nameSendLag     = "send lag"           // open loop: post time less due time
 )
 
-// histograms are the latency distributions of a run, kept for -out.
+// histograms are the latency distributions of a run.
 type histograms struct {
 	endToEnd, claimCall, claimWaited, sendLag *hdrhistogram.Histogram
+}
+
+// packedHistograms are a run's histograms as kept for -out: in
+// HdrHistogram's compressed V2 encoding, a few KiB each instead of the
+// 270 KiB of a live one, so that the runs kept do not weigh on the live
+// heap of the runs after them.
+type packedHistograms struct {
+	endToEnd, claimCall, claimWaited, sendLag []byte
+}
+
+func pack(h histograms) (packedHistograms, error) {
+	var p packedHistograms
+	var err error
+	for _, f := range []struct {
+		dst *[]byte
+		h   *hdrhistogram.Histogram
+	}{{&p.endToEnd, h.endToEnd}, {&p.claimCall, h.claimCall}, {&p.claimWaited, h.claimWaited}, {&p.sendLag, h.sendLag}} {
+		if *f.dst, err = f.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase); err != nil {
+			return p, fmt.Errorf("bench: encoding a histogram: %w", err)
+		}
+	}
+	return p, nil
 }
 
 // latency is a summary of one histogram, in nanoseconds.
@@ -101,10 +123,11 @@ type result struct {
 
 	Interrupted bool `json:"interrupted,omitempty"`
 
-	hist histograms
+	hist packedHistograms
 }
 
-func newResult(cfg benchConfig, ph phaseResult, h histograms) result {
+// newResult summarizes a measured phase and its histograms.
+func newResult(cfg benchConfig, ph phaseResult, h histograms) (result, error) {
 	r := result{
 		Engine:      cfg.engine.String(),
 		Producers:   cfg.producers,
@@ -123,7 +146,6 @@ func newResult(cfg benchConfig, ph phaseResult, h histograms) result {
 		ClaimWaited: summarize(h.claimWaited),
 		Lost:        ph.lost,
 		AllocsScope: cfg.engine.allocScope(),
-		hist:        h,
 	}
 	if ph.elapsed > 0 {
 		r.Throughput = float64(ph.deleted) / ph.elapsed.Seconds()
@@ -132,7 +154,9 @@ func newResult(cfg benchConfig, ph phaseResult, h histograms) result {
 		l := summarize(h.sendLag)
 		r.SendLag = &l
 	}
-	return r
+	var err error
+	r.hist, err = pack(h)
+	return r, err
 }
 
 // pointResult is every run of one point, with the median of each figure
@@ -185,7 +209,7 @@ func medianOf(sorted []float64) float64 {
 }
 
 // median returns the settings of the first run with each figure the
-// median over rs, and histograms merging theirs.
+// median over rs.
 func median(rs []result) result {
 	m := rs[0]
 	if len(rs) == 1 {
@@ -224,13 +248,6 @@ func median(rs []result) result {
 		PeakRSSBytes:          uint64(i(func(r result) int64 { return int64(r.Memory.PeakRSSBytes) })),
 	}
 	m.Interrupted = slices.ContainsFunc(rs, func(r result) bool { return r.Interrupted })
-	m.hist = histograms{newHistogram(), newHistogram(), newHistogram(), newHistogram()}
-	for _, r := range rs {
-		m.hist.endToEnd.Merge(r.hist.endToEnd)
-		m.hist.claimCall.Merge(r.hist.claimCall)
-		m.hist.claimWaited.Merge(r.hist.claimWaited)
-		m.hist.sendLag.Merge(r.hist.sendLag)
-	}
 	return m
 }
 
