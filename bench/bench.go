@@ -213,20 +213,6 @@ func measure(ctx context.Context, cfg benchConfig, prog *progress) (result, erro
 	return r, nil
 }
 
-// histograms merges what the workers recorded.
-func (t *trial) histograms() histograms {
-	h := histograms{newHistogram(), newHistogram(), newHistogram(), newHistogram()}
-	for _, s := range t.consumers {
-		h.endToEnd.Merge(s.endToEnd)
-		h.claimCall.Merge(s.claimCall)
-		h.claimWaited.Merge(s.claimWaited)
-	}
-	for _, s := range t.producers {
-		h.sendLag.Merge(s.sendLag)
-	}
-	return h
-}
-
 // startCPUProfile profiles the whole command, filling included, since a
 // sweep's filling is part of what its reader waits for.
 func startCPUProfile(path string) (stop func(), err error) {

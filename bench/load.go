@@ -84,6 +84,20 @@ func (t *trial) stamp() time.Duration { return time.Since(t.epoch) }
 // plus what producers posted, less what consumers deleted.
 func (t *trial) queued() int64 { return t.filled + t.posted.Load() - t.deleted.Load() }
 
+// histograms merges what the workers recorded.
+func (t *trial) histograms() histograms {
+	h := histograms{newHistogram(), newHistogram(), newHistogram(), newHistogram()}
+	for _, s := range t.consumers {
+		h.endToEnd.Merge(s.endToEnd)
+		h.claimCall.Merge(s.claimCall)
+		h.claimWaited.Merge(s.claimWaited)
+	}
+	for _, s := range t.producers {
+		h.sendLag.Merge(s.sendLag)
+	}
+	return h
+}
+
 // fill puts the queue in the state the run measures: first the held
 // messages, posted and claimed so that they are the oldest and stay
 // claimed, then the backlog, which consumers work through in the run.
