@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,4 +220,27 @@ func TestHTTPClaimWaitsForPost(t *testing.T) {
 	require.Len(t, ds, 1)
 	assert.Equal(t, int64(7), ds[0].stamp)
 	assert.True(t, waited)
+}
+
+// TestBenchRealZaqar runs the bench against the Zaqar server named by
+// CLAIMQ_ZAQAR_URL (its base URL, without /v2), with CLAIMQ_ZAQAR_TOKEN as
+// X-Auth-Token and CLAIMQ_ZAQAR_PROJECT as X-Project-Id when set: the
+// same variables as the Zaqar engine's conformance suite.
+func TestBenchRealZaqar(t *testing.T) {
+	url := os.Getenv("CLAIMQ_ZAQAR_URL")
+	if url == "" {
+		t.Skip("no real Zaqar: set CLAIMQ_ZAQAR_URL (e.g. http://127.0.0.1:8888) to run the bench against one")
+	}
+	args := []string{"-engine", url, "-messages", "200", "-backlog", "20", "-held", "10"}
+	if tok := os.Getenv("CLAIMQ_ZAQAR_TOKEN"); tok != "" {
+		args = append(args, "-token", tok)
+	}
+	if p := os.Getenv("CLAIMQ_ZAQAR_PROJECT"); p != "" {
+		args = append(args, "-project", p)
+	}
+	r := benchOne(t, args...)
+	assert.EqualValues(t, 200, r.Messages)
+	assert.EqualValues(t, 200-20, r.EndToEnd.Count)
+	requireMonotone(t, "end_to_end_ns", r.EndToEnd)
+	assert.Zero(t, r.Lost)
 }
