@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -12,27 +12,25 @@ import (
 // queue that producers post batches to and consumers claim batches from,
 // deleting each message with its claim. Each worker gets its own producer
 // or consumer so that buffers are reused without locks and the harness
-// adds no allocations of its own to the ones measured.
+// adds few allocations of its own to the ones measured.
 type driver interface {
 	newProducer() producer
 	newConsumer() consumer
-	close() error
+	close()
 }
 
 type producer interface {
-	// post posts one message per stamp, each carrying its stamp in its
-	// body, in one call.
+	// post posts, in one call, one message per stamp, each with the body
+	// appendBody writes for its stamp.
 	post(ctx context.Context, stamps []int64) error
 }
 
 type consumer interface {
 	// claim claims up to limit messages for ttl, blocking until at least
 	// one is claimable or ctx ends. The result is valid until the next
-	// call. waited reports that the queue was found empty first. took is
-	// the duration of the claim call that returned the messages, or -1
-	// when that call included the wait, whose length says nothing about
-	// the cost of claiming.
-	claim(ctx context.Context, limit int, ttl time.Duration) (ds []delivery, took time.Duration, waited bool, err error)
+	// call. waited reports that the queue was found empty first, so that
+	// the call's duration includes a wait for messages.
+	claim(ctx context.Context, limit int, ttl time.Duration) (ds []delivery, waited bool, err error)
 	// delete deletes a claimed message with its claim. It returns errLost
 	// when the claim no longer holds the message (it expired, and perhaps
 	// another consumer has it now).
@@ -42,10 +40,12 @@ type consumer interface {
 // delivery is a claimed message as a consumer needs it to delete it.
 // Each driver fills the fields it uses.
 type delivery struct {
-	stamp int64            // from the body: when it was posted, or unstamped
+	stamp int64            // from the body: when it was due to be sent, or unstamped
 	id    claimq.MessageID // in-process
 	claim claimq.ClaimID   // in-process
 	href  string           // HTTP: the message's href with its claim_id
+	msg   string           // engine: the message ID
+	lease string           // engine: the claim ID
 }
 
 // unstamped marks the messages posted to fill the queue before the
@@ -58,71 +58,80 @@ const unstamped = -1
 // later claim deletes it.
 var errLost = errors.New("claim no longer holds the message")
 
-// stampBody is the body of the messages of the in-process queue.
-type stampBody struct {
-	stamp int64 // nanoseconds since the start of the measurement
+// nextBody appends the body of stamp to the batch's slab and returns it
+// as a slice of its own. The queue keeps each body, so each batch needs
+// fresh ones; one slab per batch, of len(stamps)·size bytes, keeps the
+// harness's share of allocs/msg at 1/batch.
+func nextBody(slab *[]byte, stamp int64, size int) []byte {
+	start := len(*slab)
+	*slab = appendBody(*slab, stamp, size)
+	return (*slab)[start:len(*slab):len(*slab)]
 }
 
 // inProcess drives a claimq.Queue directly.
 type inProcess struct {
-	q *claimq.Queue[stampBody]
+	q        *claimq.Queue[[]byte]
+	bodySize int
 }
 
 // newInProcess returns a driver over a new queue whose limits admit the
 // short claim TTLs a benchmark uses and messages that outlive any run.
-func newInProcess() *inProcess {
+func newInProcess(bodySize int) *inProcess {
 	l := claimq.ZaqarLimits()
 	l.MinClaimTTL = time.Second
 	l.MinGrace = 0
-	return &inProcess{q: claimq.New(claimq.Options[stampBody]{
+	return &inProcess{bodySize: bodySize, q: claimq.New(claimq.Options[[]byte]{
 		Limits:     l,
 		DefaultTTL: l.MaxMessageTTL,
 	})}
 }
 
-func (d *inProcess) newProducer() producer { return &inProcessProducer{q: d.q} }
+func (d *inProcess) newProducer() producer { return &inProcessProducer{d: d} }
 func (d *inProcess) newConsumer() consumer { return &inProcessConsumer{q: d.q} }
-func (d *inProcess) close() error          { d.q.Close(); return nil }
+
+func (d *inProcess) close() { d.q.Close() }
 
 type inProcessProducer struct {
-	q   *claimq.Queue[stampBody]
-	buf []claimq.Post[stampBody]
+	d   *inProcess
+	buf []claimq.Post[[]byte]
 }
 
 func (p *inProcessProducer) post(_ context.Context, stamps []int64) error {
 	p.buf = p.buf[:0]
+	slab := make([]byte, 0, len(stamps)*p.d.bodySize)
 	for _, s := range stamps {
-		p.buf = append(p.buf, claimq.Post[stampBody]{Body: stampBody{stamp: s}, Delay: claimq.NoDelay})
+		p.buf = append(p.buf, claimq.Post[[]byte]{Body: nextBody(&slab, s, p.d.bodySize), Delay: claimq.NoDelay})
 	}
-	_, err := p.q.Post(p.buf...)
+	_, err := p.d.q.Post(p.buf...)
 	return err
 }
 
 type inProcessConsumer struct {
-	q  *claimq.Queue[stampBody]
+	q  *claimq.Queue[[]byte]
 	ds []delivery
 }
 
-func (c *inProcessConsumer) claim(ctx context.Context, limit int, ttl time.Duration) ([]delivery, time.Duration, bool, error) {
+func (c *inProcessConsumer) claim(ctx context.Context, limit int, ttl time.Duration) ([]delivery, bool, error) {
 	opts := claimq.ClaimOptions{Limit: limit, TTL: ttl, Grace: claimq.NoGrace}
-	start := time.Now()
 	cl, err := c.q.Claim(opts)
-	took := time.Since(start)
 	waited := err == nil && len(cl.Messages) == 0
 	if waited {
 		// Claim first so that the common case is timed alone; ClaimWait
 		// only when the queue ran dry, to block rather than spin.
-		took = -1
 		cl, err = c.q.ClaimWait(ctx, opts)
 	}
 	if err != nil {
-		return nil, 0, waited, err
+		return nil, waited, err
 	}
 	c.ds = c.ds[:0]
 	for _, m := range cl.Messages {
-		c.ds = append(c.ds, delivery{stamp: m.Body.stamp, id: m.ID, claim: cl.ID})
+		stamp, err := parseStamp(m.Body)
+		if err != nil {
+			return nil, waited, err
+		}
+		c.ds = append(c.ds, delivery{stamp: stamp, id: m.ID, claim: cl.ID})
 	}
-	return c.ds, took, waited, nil
+	return c.ds, waited, nil
 }
 
 func (c *inProcessConsumer) delete(_ context.Context, d delivery) error {

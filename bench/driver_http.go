@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ const (
 	// httpQueue is the queue the HTTP driver uses; each run starts its own
 	// server, or uses a fresh name against -url (see newHTTPDriver).
 	httpQueue = "bench"
-	// httpProject is sent as X-Project-Id, which Zaqar requires.
+	// httpProject is the default X-Project-Id, which Zaqar requires.
 	httpProject = "claimq-bench"
 	// httpMessageTTL is Zaqar's longest message TTL, in seconds, so that
 	// no message expires during a run.
@@ -31,6 +31,9 @@ const (
 	// empty polls, backing off from the first to the second of these.
 	httpPollMin = 200 * time.Microsecond
 	httpPollMax = 20 * time.Millisecond
+	// httpTimeout bounds every request: a server that answers none in
+	// that long has failed the run.
+	httpTimeout = 30 * time.Second
 )
 
 // httpDriver speaks Zaqar v2 over net/http to base, the root of a server
@@ -40,13 +43,24 @@ type httpDriver struct {
 	base     string
 	queue    string
 	clientID string
-	stop     func() // shuts the in-process server down; nil for -url
+	token    string // X-Auth-Token; empty sends none
+	project  string // X-Project-Id
+	bodySize int
+	stop     func() // shuts the in-process server down; nil for a URL
 }
 
-// newHTTPDriver returns a driver for cfg.url, or for the HTTP front of
-// this module started on a loopback port when cfg.url is empty.
+// newHTTPDriver returns a driver for the Zaqar server at cfg.engine.url,
+// or for the HTTP front of this module started on a loopback port when
+// there is none (-engine http).
 func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
-	d := &httpDriver{base: strings.TrimSuffix(cfg.url, "/"), queue: httpQueue, clientID: newUUID()}
+	d := &httpDriver{
+		base:     strings.TrimSuffix(cfg.engine.url, "/"),
+		queue:    httpQueue,
+		clientID: newUUID(),
+		token:    cfg.token,
+		project:  cfg.project,
+		bodySize: cfg.bodySize,
+	}
 	if d.base == "" {
 		base, stop, err := serveLoopback(newZaqarHandler())
 		if err != nil {
@@ -56,14 +70,14 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 	} else {
 		// A server of someone else's may hold earlier runs' messages:
 		// a queue of our own keeps them out of this run.
-		d.queue = httpQueue + "-" + d.clientID[:8]
+		d.queue = runQueueName()
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil // the target is on loopback, or named exactly by -url
+	tr.Proxy = nil // the target is on loopback, or named exactly by -engine
 	// One idle connection per worker, or connections would be opened and
 	// closed at every call and the run would measure TCP handshakes.
 	tr.MaxIdleConnsPerHost = cfg.producers + cfg.consumers + 1
-	d.client = &http.Client{Transport: tr}
+	d.client = &http.Client{Transport: tr, Timeout: httpTimeout}
 	return d, nil
 }
 
@@ -72,7 +86,7 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 func serveLoopback(h http.Handler) (string, func(), error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, fmt.Errorf("-http: %w", err)
+		return "", nil, fmt.Errorf("-engine http: %w", err)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(l)
@@ -84,12 +98,11 @@ func serveLoopback(h http.Handler) (string, func(), error) {
 	return "http://" + l.Addr().String(), stop, nil
 }
 
-func (d *httpDriver) close() error {
+func (d *httpDriver) close() {
 	d.client.CloseIdleConnections()
 	if d.stop != nil {
 		d.stop()
 	}
-	return nil
 }
 
 func (d *httpDriver) newProducer() producer {
@@ -112,7 +125,10 @@ func (d *httpDriver) do(ctx context.Context, method, target string, body []byte)
 		return nil, err
 	}
 	req.Header.Set("Client-ID", d.clientID)
-	req.Header.Set("X-Project-Id", httpProject)
+	req.Header.Set("X-Project-Id", d.project)
+	if d.token != "" {
+		req.Header.Set("X-Auth-Token", d.token)
+	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -151,7 +167,7 @@ func (p *httpProducer) post(ctx context.Context, stamps []int64) error {
 		b = append(b, `{"ttl":`...)
 		b = strconv.AppendInt(b, httpMessageTTL, 10)
 		b = append(b, `,"body":`...)
-		b = strconv.AppendInt(b, s, 10)
+		b = appendBody(b, s, p.d.bodySize)
 		b = append(b, '}')
 	}
 	b = append(b, "]}"...)
@@ -175,30 +191,37 @@ type httpConsumer struct {
 	// claimed is the response of a claim; kept to reuse its slice.
 	claimed struct {
 		Messages []struct {
-			Href string `json:"href"`
-			Body int64  `json:"body"`
+			Href string          `json:"href"`
+			Body json.RawMessage `json:"body"`
 		} `json:"messages"`
 	}
 }
 
-func (c *httpConsumer) claim(ctx context.Context, limit int, ttl time.Duration) ([]delivery, time.Duration, bool, error) {
+func (c *httpConsumer) claim(ctx context.Context, limit int, ttl time.Duration) ([]delivery, bool, error) {
 	u := c.url + strconv.Itoa(limit)
 	body := fmt.Appendf(c.buf[:0], `{"ttl":%d,"grace":%d}`, int64(ttl/time.Second), httpGrace)
 	c.buf = body
 	waited := false
 	for pause := httpPollMin; ; pause = min(2*pause, httpPollMax) {
-		start := time.Now()
-		resp, err := c.d.do(ctx, http.MethodPost, u, body)
-		if err != nil {
-			return nil, 0, waited, err
+		if err := ctx.Err(); err != nil {
+			return nil, waited, err
 		}
-		took := time.Since(start)
+		// The request runs to its end even if the phase ends meanwhile:
+		// a claim the server made and the client dropped would hold its
+		// messages for the claim's TTL and shrink the next phase's
+		// window. Zaqar answers a claim at once, so the end waits one
+		// round trip at most, and the client's timeout bounds a server
+		// that hangs.
+		resp, err := c.d.do(context.WithoutCancel(ctx), http.MethodPost, u, body)
+		if err != nil {
+			return nil, waited, err
+		}
 		switch resp.StatusCode {
 		case http.StatusCreated:
 			if err := c.decode(resp); err != nil {
-				return nil, 0, waited, fmt.Errorf("POST %s: %w", u, err)
+				return nil, waited, fmt.Errorf("POST %s: %w", u, err)
 			}
-			return c.ds, took, waited, nil
+			return c.ds, waited, nil
 		case http.StatusNoContent:
 			drain(resp)
 			waited = true
@@ -206,11 +229,11 @@ func (c *httpConsumer) claim(ctx context.Context, limit int, ttl time.Duration) 
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, 0, waited, ctx.Err()
+				return nil, waited, ctx.Err()
 			case <-t.C:
 			}
 		default:
-			return nil, 0, waited, statusError(http.MethodPost, u, resp)
+			return nil, waited, statusError(http.MethodPost, u, resp)
 		}
 	}
 }
@@ -226,7 +249,11 @@ func (c *httpConsumer) decode(resp *http.Response) error {
 		if !strings.Contains(m.Href, "claim_id=") {
 			return fmt.Errorf("message href %q has no claim_id", m.Href)
 		}
-		c.ds = append(c.ds, delivery{stamp: m.Body, href: m.Href})
+		stamp, err := parseStamp(m.Body)
+		if err != nil {
+			return err
+		}
+		c.ds = append(c.ds, delivery{stamp: stamp, href: m.Href})
 	}
 	if len(c.ds) == 0 {
 		return errors.New("201 with no messages")
@@ -253,6 +280,9 @@ func (c *httpConsumer) delete(ctx context.Context, d delivery) error {
 		return statusError(http.MethodDelete, u, resp)
 	}
 }
+
+// runQueueName returns a fresh queue name for a run against a server.
+func runQueueName() string { return httpQueue + "-" + newUUID()[:8] }
 
 // newUUID returns a random (version 4) UUID, the form Zaqar wants in
 // Client-ID.
