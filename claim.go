@@ -1,21 +1,60 @@
 package claimq
 
 import (
+	"cmp"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	crand "crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"iter"
 	"math"
+	"slices"
 	"time"
 )
 
-// ClaimID identifies a claim: 128 bits from a cryptographically secure
-// generator, so that knowing one claim tells nothing of another. On the
-// HTTP front it is the only proof of holding a claim. The zero ClaimID
-// means "no claim".
+// A claim's whole life is in this file: its ID, its creation (Claim,
+// ClaimWait, and newClaimLocked for the pending family), its renewal, the
+// messages joining and leaving it, and its end. Every ending — expiry,
+// Release, Complete, Purge, the loss of its last message — goes through
+// endClaimLocked, whose argument says what becomes of the messages it
+// still holds. An ended claim leaves nothing behind: its struct is reused,
+// its messages forget it, and its ID alone tells that it was issued.
+
+// ClaimID identifies a claim. It is 128 bits that look random: a counter
+// encrypted with a key of the queue's own (AES), so knowing claims tells
+// nothing of another, and on the HTTP front, where it is the only proof of
+// holding a claim, it cannot be guessed. Decrypting it lets the queue tell
+// an ID it issued and that has ended from one it never issued, without a
+// record per ended claim. The zero ClaimID means "no claim".
 type ClaimID [16]byte
 
 // String returns the ID as 32 lowercase hexadecimal digits.
 func (id ClaimID) String() string { return hex.EncodeToString(id[:]) }
+
+// AppendText appends the form of [ClaimID.String] to b, without allocating
+// when b has room: it implements encoding.TextAppender. It never fails.
+func (id ClaimID) AppendText(b []byte) ([]byte, error) { return hex.AppendEncode(b, id[:]), nil }
+
+// MarshalText returns the form of [ClaimID.String]: it implements
+// encoding.TextMarshaler. It never fails.
+func (id ClaimID) MarshalText() ([]byte, error) {
+	return hex.AppendEncode(make([]byte, 0, 2*len(id)), id[:]), nil
+}
+
+// UnmarshalText parses text as [ParseClaimID] does: it implements
+// encoding.TextUnmarshaler. Errors match [ErrInvalid]; id is unchanged
+// then.
+func (id *ClaimID) UnmarshalText(text []byte) error {
+	v, err := ParseClaimID(string(text))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}
 
 // IsZero reports whether id is the zero ClaimID.
 func (id ClaimID) IsZero() bool { return id == ClaimID{} }
@@ -33,6 +72,50 @@ func ParseClaimID(s string) (ClaimID, error) {
 	return id, nil
 }
 
+// claimIDs issues a queue's claim IDs: claim number seq (1, 2, …) is the
+// AES encryption of the block (0⁶⁴, seq). A block cipher is a permutation,
+// so IDs never repeat; decrypting an ID gives back its number, and an ID
+// the queue never issued decrypts to a first half of zero with
+// probability 2⁻⁶⁴.
+type claimIDs struct {
+	block cipher.Block
+	last  uint64 // number of the newest claim
+	// in and out are scratch blocks: slices of a local array passed to
+	// the cipher's interface method would escape and cost an allocation.
+	in, out [aes.BlockSize]byte
+}
+
+func newClaimIDs() claimIDs {
+	var key [16]byte
+	crand.Read(key[:])
+	block, err := aes.NewCipher(key[:])
+	if err != nil {
+		panic(err) // only for a key of the wrong size
+	}
+	return claimIDs{block: block}
+}
+
+// next returns a new ID and its number.
+func (g *claimIDs) next() (ClaimID, uint64) {
+	for {
+		g.last++
+		g.in = [aes.BlockSize]byte{}
+		binary.BigEndian.PutUint64(g.in[8:], g.last)
+		g.block.Encrypt(g.out[:], g.in[:])
+		if id := ClaimID(g.out); !id.IsZero() {
+			return id, g.last
+		}
+	}
+}
+
+// issued reports whether next returned id at some time.
+func (g *claimIDs) issued(id ClaimID) bool {
+	g.in = id
+	g.block.Decrypt(g.out[:], g.in[:])
+	seq := binary.BigEndian.Uint64(g.out[8:])
+	return binary.BigEndian.Uint64(g.out[:8]) == 0 && seq >= 1 && seq <= g.last
+}
+
 // ClaimOptions are the arguments of [Queue.Claim] and [Queue.ClaimWait].
 // Zero fields take the queue's [Limits] defaults.
 type ClaimOptions struct {
@@ -45,6 +128,16 @@ type ClaimOptions struct {
 	// ClientID names the consumer that owns the claim; the pending
 	// family reports and filters by it.
 	ClientID string
+}
+
+// RenewOptions are the arguments of [Queue.Renew]. Zero fields take the
+// queue's [Limits] defaults, as in [ClaimOptions].
+type RenewOptions struct {
+	TTL time.Duration // the claim's new TTL from now: MinClaimTTL..MaxClaimTTL, 0 for DefaultClaimTTL
+	// Grace is the lifetime extension applied again: up to MaxGrace, 0
+	// for DefaultGrace, NoGrace for none. As in Zaqar, it is not held to
+	// MinGrace.
+	Grace time.Duration
 }
 
 // Claim is a copy of a claim and the messages it holds at the time of the
@@ -63,9 +156,11 @@ type Claim[T any] struct {
 // Age returns the time since the claim was created or last renewed.
 func (c Claim[T]) Age(now time.Time) time.Duration { return now.Sub(c.Renewed) }
 
-// claim is the stored form of a claim.
+// claim is the stored form of a live claim. Only live claims are stored,
+// and only while they hold a message.
 type claim[T any] struct {
 	id      ClaimID
+	seq     uint64 // the number in id: creation order
 	client  string
 	ttl     time.Duration
 	grace   time.Duration
@@ -74,18 +169,14 @@ type claim[T any] struct {
 	// idleSince is when the claim's messages were last delivered, taken
 	// or renewed: the start of their idle time in the pending family.
 	idleSince int64
-	// done is set when the claim expires (or its queue is purged);
-	// messages may still point to it then, so that Delete can report the
-	// race, and so its struct is never reused. Released and emptied
-	// claims are reused instead: no message points to them.
-	done bool
-	n    int // non-nil entries of msgs
+	dueIdx    int // place in the queue's claim timetable
+	n         int // non-nil entries of msgs, at least 1
 	// msgs holds the claim's messages in claim order; a message that
 	// leaves the claim leaves a nil so that the others keep their
 	// claimPos.
 	msgs []*message[T]
 	// inline backs msgs for the usual claim sizes, so that a claim costs
-	// one allocation.
+	// no allocation of its own.
 	inline [10]*message[T]
 }
 
@@ -99,23 +190,43 @@ func (c *claim[T]) export(justID bool) Claim[T] {
 		Grace:    c.grace,
 		Renewed:  timeOf(c.renewed),
 		Expires:  timeOf(c.expires),
-		Messages: make([]Message[T], 0, c.n),
+		Messages: make([]Message[T], c.n),
 	}
+	i := 0
 	for _, m := range c.msgs {
 		switch {
 		case m == nil:
+			continue
 		case justID:
-			out.Messages = append(out.Messages, Message[T]{ID: m.id})
+			out.Messages[i].ID = m.id
 		default:
-			out.Messages = append(out.Messages, m.export())
+			// In place: copying a Message value into the slice would
+			// cost a bulk write barrier while the collector runs.
+			m.exportTo(&out.Messages[i])
 		}
+		i++
 	}
 	return out
 }
 
-// addLocked puts m in c: the message's delivery count grows and its
-// lifetime is extended to cover the claim. The caller keeps the claimable
-// and pending indexes right.
+// newClaimLocked creates an empty live claim; the caller adds at least
+// one message before it releases the lock, since a live claim is never
+// empty.
+func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client string) *claim[T] {
+	c := q.allocClaimLocked()
+	c.id, c.seq = q.claimIDs.next()
+	c.client, c.ttl, c.grace = client, ttl, grace
+	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
+	c.msgs, c.n = c.inline[:0], 0
+	q.claims[c.id] = c
+	q.claimDue.push(c)
+	q.deadlineAddedLocked(c.expires)
+	return c
+}
+
+// addLocked puts m, which no claim holds, in c: the message's delivery
+// count grows and its lifetime is extended to cover the claim. The caller
+// moves it into the pending index.
 func (q *Queue[T]) addLocked(c *claim[T], m *message[T]) {
 	m.claim = c
 	m.claimPos = int32(len(c.msgs))
@@ -124,7 +235,6 @@ func (q *Queue[T]) addLocked(c *claim[T], m *message[T]) {
 	}
 	c.msgs = append(c.msgs, m)
 	c.n++
-	q.claimed++
 	q.extendLocked(m, c)
 }
 
@@ -135,33 +245,96 @@ func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
 	if m.expires < c.expires {
 		m.expires = c.expires + int64(c.grace)
 		m.ttl = c.ttl + c.grace
-		q.heap.fix(int(m.heapIdx), m.deadline())
+		q.expiresChangedLocked(m)
 	}
 }
 
-// leaveClaimLocked takes a held message out of its claim.
-func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
-	q.pending.remove(m)
-	q.leaveOnlyClaimLocked(m)
+// renewLocked restarts c at now with a new ttl and grace.
+func (q *Queue[T]) renewLocked(c *claim[T], now int64, ttl, grace time.Duration) {
+	c.ttl, c.grace = ttl, grace
+	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
+	q.claimDue.fix(c.dueIdx)
+	for _, m := range c.msgs {
+		if m != nil {
+			q.extendLocked(m, c)
+		}
+	}
+	q.deadlineAddedLocked(c.expires)
 }
 
-// leaveOnlyClaimLocked takes a held message out of its claim but not out
-// of the pending index; a claim left empty turns into an emptyClaim.
-func (q *Queue[T]) leaveOnlyClaimLocked(m *message[T]) {
+// leaveClaimLocked takes a held message out of its claim, which ends if
+// that was its last message. The caller keeps the message's index
+// membership right (pending, claimable or gone).
+func (q *Queue[T]) leaveClaimLocked(m *message[T]) {
 	c := m.claim
 	c.msgs[m.claimPos] = nil
 	c.n--
-	q.claimed--
+	m.claim = nil
 	if c.n == 0 {
-		q.emptiedLocked(c)
+		q.endClaimLocked(c, freed)
 	}
 }
 
-// liveLocked reports whether id names a live claim, holding messages or
-// not.
-func (q *Queue[T]) liveLocked(id ClaimID) bool {
-	_, ok := q.claims[id]
-	return ok
+// fate says what becomes of the messages a claim still holds when it ends.
+type fate int
+
+const (
+	freed     fate = iota // expiry, release: claimable again, in ID order
+	deleted               // Complete: deleted with the claim
+	discarded             // Purge: the caller drops every message itself
+)
+
+// endClaimLocked ends live claim c: whatever the cause, this is where a
+// claim stops existing. Its messages meet fate f, its struct is reused,
+// and nothing records it: its ID still tells that the queue issued it. It
+// returns how many messages c held.
+func (q *Queue[T]) endClaimLocked(c *claim[T], f fate) int {
+	delete(q.claims, c.id)
+	q.claimDue.remove(c.dueIdx)
+	n := c.n
+	for _, m := range c.msgs {
+		if m == nil {
+			continue
+		}
+		m.claim = nil
+		switch f {
+		case freed:
+			q.pending.remove(m)
+			q.claimable.insert(m)
+		case deleted:
+			q.pending.remove(m)
+			q.forgetLocked(m)
+		}
+	}
+	if f == freed && n > 0 {
+		q.wakeLocked()
+	}
+	q.recycleClaimLocked(c)
+	return n
+}
+
+// expireClaimsLocked ends the claims that expired by now.
+func (q *Queue[T]) expireClaimsLocked(now int64) {
+	for len(q.claimDue) > 0 && q.claimDue[0].expires <= now {
+		q.endClaimLocked(q.claimDue[0], freed)
+	}
+}
+
+func (q *Queue[T]) nextClaimDeadlineLocked() int64 {
+	if len(q.claimDue) == 0 {
+		return math.MaxInt64
+	}
+	return q.claimDue[0].expires
+}
+
+// notLiveLocked is the error for an operation on id, which names no live
+// claim: one the queue issued has ended (ErrClaimNotFound and
+// ErrClaimExpired), any other is unknown (ErrClaimNotFound).
+func (q *Queue[T]) notLiveLocked(id ClaimID) error {
+	if q.claimIDs.issued(id) {
+		return fmt.Errorf("%w: %v", errClaimEnded, id)
+	}
+	return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
 }
 
 func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {
@@ -179,13 +352,13 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 	case NoGrace:
 		grace = 0
 	}
-	if err = checkCount("limit", limit, 1, l.MaxClaimLimit); err != nil {
+	if err = checkCount("claim limit", limit, 1, l.MaxClaimLimit); err != nil {
 		return
 	}
-	if err = checkDuration("ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+	if err = checkDuration("claim ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
 		return
 	}
-	err = checkDuration("grace", grace, l.MinGrace, l.MaxGrace)
+	err = checkDuration("claim grace", grace, l.MinGrace, l.MaxGrace)
 	return
 }
 
@@ -203,7 +376,7 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 // Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
 // [ErrClosed] after Close. Cost: O(limit·log n), whatever the number of
 // messages held by other claims; one allocation, for the result (the
-// claim's own struct is reused from finished claims).
+// claim's own struct is reused from ended claims).
 func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 	if err := q.usable(); err != nil {
 		return Claim[T]{}, err
@@ -223,7 +396,7 @@ func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
 		out = c.export(false)
 	}
 	q.mu.Unlock()
-	q.deadLetter(dead)
+	q.deadLetter(now, dead)
 	return out, nil
 }
 
@@ -239,7 +412,8 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 			break
 		}
 		if q.opts.MaxClaimCount > 0 && int(m.claimCount) >= q.opts.MaxClaimCount {
-			dead = append(dead, deadMessage[T]{body: m.body, client: m.client, ttl: time.Duration(m.expires - now)})
+			dead = append(dead, deadMessage[T]{id: m.id, body: m.body, client: m.client,
+				created: m.created, expires: m.expires, ttl: m.ttl})
 			q.removeLocked(m)
 			continue
 		}
@@ -251,22 +425,6 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 		q.pending.insert(m)
 	}
 	return c, dead
-}
-
-func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client string) *claim[T] {
-	c := q.allocClaimLocked()
-	c.client, c.ttl, c.grace = client, ttl, grace
-	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-	c.msgs = c.inline[:0]
-	// 128 random bits do not repeat in practice (2^-64 after 2^32
-	// claims), so no lookup guards against a duplicate.
-	for c.id.IsZero() {
-		q.rng.Read(c.id[:])
-	}
-	q.claims[c.id] = claimEntry[T]{c: c}
-	q.claimDue.push(claimDeadline{c.expires, c.id})
-	q.deadlineAddedLocked(c.expires)
-	return c
 }
 
 // ClaimWait is [Queue.Claim] that blocks until it can return at least one
@@ -297,7 +455,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		if c != nil {
 			out := c.export(false)
 			q.mu.Unlock()
-			q.deadLetter(dead)
+			q.deadLetter(now, dead)
 			return out, nil
 		}
 		if q.wait == nil {
@@ -307,7 +465,7 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 		q.waiters++
 		q.armTimerLocked()
 		q.mu.Unlock()
-		q.deadLetter(dead)
+		q.deadLetter(now, dead)
 
 		select {
 		case <-wake:
@@ -319,132 +477,64 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 	}
 }
 
-// wakeLocked wakes every ClaimWait: something may have become claimable.
-func (q *Queue[T]) wakeLocked() {
-	if q.wait != nil {
-		close(q.wait)
-		q.wait = nil
-	}
-}
-
-// armTimerLocked makes sure a clock timer fires at the next deadline, so
-// that waiters notice claims expiring and delays ending even when no other
-// operation runs. Expiry itself never depends on the timer.
-func (q *Queue[T]) armTimerLocked() {
-	at := int64(math.MaxInt64)
-	if len(q.heap) > 0 {
-		at = q.heap[0].at
-	}
-	if len(q.claimDue) > 0 {
-		at = min(at, q.claimDue[0].at)
-	}
-	if at == math.MaxInt64 {
-		return
-	}
-	if q.timer != nil {
-		if q.timerAt <= at {
-			return
-		}
-		q.timer.Stop()
-	}
-	// The clock is read again: the operation's reading may be stale by
-	// now, and AfterFunc counts from the clock's present.
-	d := time.Duration(at - q.read())
-	q.timerAt = at
-	q.timerGen++
-	gen := q.timerGen
-	q.timer = q.clock.AfterFunc(d, func() { q.onTimer(gen) })
-}
-
-// deadlineAddedLocked re-arms the wake-up timer when a deadline earlier
-// than the armed one appears while ClaimWait calls wait.
-func (q *Queue[T]) deadlineAddedLocked(at int64) {
-	if q.waiters > 0 && (q.timer == nil || at < q.timerAt) {
-		q.armTimerLocked()
-	}
-}
-
-func (q *Queue[T]) onTimer(gen uint64) {
-	q.lock()
-	defer q.mu.Unlock()
-	if gen != q.timerGen {
-		return // a timer replaced after it had started to fire
-	}
-	q.timer = nil
-	if q.waiters > 0 && !q.closed {
-		q.armTimerLocked()
-	}
-}
-
 // GetClaim returns the live claim id with the messages it still holds, in
-// claim order; messages deleted since drop out, and a claim whose messages
-// were all deleted still exists until it expires or is released.
+// claim order; messages deleted since drop out. A claim whose messages
+// were all deleted (or retried, or taken by Reclaim) has ended, as in
+// Zaqar, where a claim exists only through its messages.
 //
-// Errors: [ErrClaimNotFound] if the claim was released, expired or never
-// existed. Cost: O(messages in the claim).
+// Errors: [ErrClaimNotFound] if the claim is not live, also matching
+// [ErrClaimExpired] when the queue issued it. Cost: O(messages in the
+// claim).
 func (q *Queue[T]) GetClaim(id ClaimID) (Claim[T], error) {
 	if err := q.usable(); err != nil {
 		return Claim[T]{}, err
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	e, ok := q.claims[id]
-	switch {
-	case !ok:
-		return Claim[T]{}, fmt.Errorf("%w: %v", ErrClaimNotFound, id)
-	case e.c != nil:
-		return e.c.export(false), nil
+	c := q.claims[id]
+	if c == nil {
+		return Claim[T]{}, q.notLiveLocked(id)
 	}
-	return Claim[T]{ID: id, ClientID: e.empty.client, TTL: e.empty.ttl, Grace: e.empty.grace,
-		Renewed: timeOf(e.empty.renewed), Expires: timeOf(e.expires()), Messages: []Message[T]{}}, nil
+	return c.export(false), nil
 }
 
-// Renew restarts the live claim id with a new ttl (which may be shorter
+// Renew restarts the live claim id with a new TTL (which may be shorter
 // than before) and grace: its age restarts at zero, its messages' idle
 // time too, and lifetime extension is applied again with the new values.
-// As in Zaqar, grace is not held to MinGrace here: any value from 0 to
-// MaxGrace is accepted.
 //
-// Errors: [ErrInvalid] for ttl or grace outside the limits (checked before
-// the claim is looked up), [ErrClaimNotFound] if the claim was released,
-// expired or never existed, [ErrClosed] after Close. Cost:
-// O(m·log n) for m messages in the claim.
-func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
+// Errors: [ErrInvalid] (a [*LimitError]) for options outside the limits,
+// checked before the claim is looked up; [ErrClaimNotFound] if the claim is
+// not live, also matching [ErrClaimExpired] when the queue issued it (it
+// expired, was released, completed, or emptied by deletes). Renew works
+// after Close, so that holders can finish their work. Cost: O(m) for m
+// messages in the claim.
+func (q *Queue[T]) Renew(id ClaimID, opts RenewOptions) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
-	if err := checkDuration("ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
+	ttl, grace := opts.TTL, opts.Grace
+	if ttl == 0 {
+		ttl = q.limits.DefaultClaimTTL
+	}
+	switch grace {
+	case 0:
+		grace = q.limits.DefaultGrace
+	case NoGrace:
+		grace = 0
+	}
+	if err := checkDuration("claim ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
 		return err
 	}
-	if err := checkDuration("grace", grace, 0, q.limits.MaxGrace); err != nil {
+	if err := checkDuration("claim grace", grace, 0, q.limits.MaxGrace); err != nil {
 		return err
 	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	if q.closed {
-		return ErrClosed
+	c := q.claims[id]
+	if c == nil {
+		return q.notLiveLocked(id)
 	}
-	e, ok := q.claims[id]
-	if !ok {
-		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
-	}
-	if c := e.c; c == nil {
-		e.empty.ttl, e.empty.grace, e.empty.renewed = ttl, grace, now
-		q.claims[id] = e
-	} else {
-		c.ttl, c.grace = ttl, grace
-		c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-		for _, m := range c.msgs {
-			if m != nil {
-				q.extendLocked(m, c)
-			}
-		}
-	}
-	// The claim is updated first, so that a rebuild of the timetable
-	// triggered by the stale entry sees its new expiry.
-	q.claimDue.push(claimDeadline{now + int64(ttl), id})
-	q.staleClaimDueLocked()
-	q.deadlineAddedLocked(now + int64(ttl))
+	q.renewLocked(c, now, ttl, grace)
 	return nil
 }
 
@@ -452,70 +542,230 @@ func (q *Queue[T]) Renew(id ClaimID, ttl, grace time.Duration) error {
 // ahead of newer ones and in their original order. Lifetime extensions and
 // claim counts stay.
 //
-// Errors: [ErrClaimNotFound] if the claim was released, expired or never
-// existed (the HTTP front answers 204 all the same). Cost: O(m·log n) for m
-// messages in the claim.
+// Errors: [ErrClaimNotFound] if the claim is not live, also matching
+// [ErrClaimExpired] when the queue issued it (the HTTP front answers 204
+// all the same). Cost: O(m·log n) for m messages in the claim.
 func (q *Queue[T]) Release(id ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	e, ok := q.claims[id]
-	if !ok {
-		return fmt.Errorf("%w: %v", ErrClaimNotFound, id)
+	c := q.claims[id]
+	if c == nil {
+		return q.notLiveLocked(id)
 	}
-	if c := e.c; c != nil {
-		for _, m := range c.msgs {
-			if m != nil {
-				// A released message forgets its claim, so that a late
-				// Delete with it is plain ErrNotClaimed, not the race,
-				// and so that the claim's struct can be reused.
-				m.claim = nil
-			}
-		}
-		q.dropClaimLocked(c)
-		q.recycleClaimLocked(c) // its messages forgot it
-	}
-	delete(q.claims, id)
-	q.staleClaimDueLocked()
+	q.endClaimLocked(c, freed)
 	return nil
 }
 
 // Complete is a worker's "done" for a whole claim: it deletes every
-// message the live claim id still holds and ends the claim, in one call.
-// Unlike a Delete of the last message, which leaves an empty claim alive
-// until it expires, nothing of the claim remains. It returns how many
-// messages it deleted.
+// message the live claim id holds and ends the claim, in one call, and
+// returns how many messages it deleted.
 //
-// Errors: [ErrClaimNotFound] if the claim is not live (expired, released,
-// completed or never existed), also matching [ErrClaimExpired]: whatever
-// the worker did must be rolled back, as another worker may hold its
-// messages now. Cost: O(m·log n) for m messages held, one clock read, no
-// allocation.
+// Errors: [ErrClaimNotFound] if the claim is not live, also matching
+// [ErrClaimExpired] when the queue issued it: the claim expired, was
+// released or completed, or lost its messages, and whatever the worker did
+// must be rolled back, as another worker may hold its messages now. Cost:
+// O(m) for m messages held, one clock read, no allocation.
 func (q *Queue[T]) Complete(id ClaimID) (int, error) {
 	if err := q.usable(); err != nil {
 		return 0, err
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	e, ok := q.claims[id]
-	if !ok {
-		return 0, fmt.Errorf("%w: %v", errClaimGone, id)
+	c := q.claims[id]
+	if c == nil {
+		return 0, q.notLiveLocked(id)
 	}
-	n := 0
-	if c := e.c; c != nil {
-		for _, m := range c.msgs {
-			if m != nil {
-				q.pending.remove(m)
-				q.forgetLocked(m)
-				n++
+	return q.endClaimLocked(c, deleted), nil
+}
+
+// Retry hands the listed messages of the live claim back to the queue: each
+// leaves the claim and becomes claimable once delay has passed (at once
+// for 0), back at its place in ID order ahead of newer messages. The
+// delivery it had counts: ClaimCount keeps the increment of its claim, so
+// Options.MaxClaimCount still bounds a message retried over and over.
+// The rest of the claim stays held, and a claim that loses its last
+// message to Retry ends, as one emptied by Delete does. A retried message
+// with a delay reads DelayedUntil as the end of it. It is all-or-nothing:
+// if any listed message cannot be retried, nothing changes.
+//
+// Errors: [ErrInvalid] (a [*LimitError]) for a delay outside 0 to
+// Limits.MaxDelay; [ErrClaimNotFound] when claim is not live, also
+// matching [ErrClaimExpired] when the queue issued it (the claim ended and
+// another worker may hold the messages); for an ID the claim does not
+// hold, [ErrMessageNotFound], [ErrNotClaimed] or [ErrClaimedByOther], as
+// from [Queue.Delete]. Cost: O(k·log n) for k IDs; no allocation on
+// success for up to 32 IDs.
+func (q *Queue[T]) Retry(claim ClaimID, delay time.Duration, ids ...MessageID) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	if err := checkDuration("retry delay", delay, 0, q.limits.MaxDelay); err != nil {
+		return err
+	}
+	now := q.lock()
+	defer q.mu.Unlock()
+	c := q.claims[claim]
+	if c == nil {
+		return q.notLiveLocked(claim)
+	}
+	var buf [32]*message[T]
+	found := buf[:0]
+	for _, id := range ids {
+		m := q.lookupLocked(id)
+		if err := q.deletableLocked(m, id, claim); err != nil {
+			return err
+		}
+		found = append(found, m)
+	}
+	woken := false
+	for _, m := range found {
+		if m.claim == nil {
+			continue // listed twice
+		}
+		q.pending.remove(m)
+		q.leaveClaimLocked(m)
+		if delay == 0 {
+			q.claimable.insert(m)
+			woken = true
+			continue
+		}
+		q.delayLocked(m, now+int64(delay))
+	}
+	if woken {
+		q.wakeLocked()
+	}
+	return nil
+}
+
+// Claims returns an iterator over the live claims in the order they were
+// created, each with the messages it holds (as [Queue.GetClaim] returns
+// them).
+//
+// The set of claims is the live ones when the loop starts; their state is
+// copied under the lock in chunks of 64 and yielded with the lock
+// released, so the loop body may call the queue. Each chunk is a snapshot
+// at one instant: a claim that ends before its chunk is read is skipped,
+// one created during the loop is not yielded. Cost: O(c·log c) for c live
+// claims to start, then O(m) per claim for its m messages.
+func (q *Queue[T]) Claims() iter.Seq[Claim[T]] {
+	return func(yield func(Claim[T]) bool) {
+		if q.usable() != nil {
+			return
+		}
+		q.lock()
+		order := make([]claimOrder, 0, len(q.claims))
+		for id, c := range q.claims {
+			order = append(order, claimOrder{c.seq, id})
+		}
+		q.mu.Unlock()
+		slices.SortFunc(order, func(a, b claimOrder) int { return cmp.Compare(a.seq, b.seq) })
+		chunk := make([]Claim[T], 0, min(len(order), inspectChunk))
+		for len(order) > 0 {
+			n := min(len(order), inspectChunk)
+			chunk = q.claimChunk(order[:n], chunk[:0])
+			order = order[n:]
+			for _, c := range chunk {
+				if !yield(c) {
+					return
+				}
 			}
 		}
-		q.claimed -= n
-		q.recycleClaimLocked(c)
 	}
-	delete(q.claims, id)
-	q.staleClaimDueLocked()
-	return n, nil
+}
+
+// claimOrder places a claim in the order of [Queue.Claims].
+type claimOrder struct {
+	seq uint64
+	id  ClaimID
+}
+
+// claimChunk appends to out the claims of ids that are still live.
+func (q *Queue[T]) claimChunk(ids []claimOrder, out []Claim[T]) []Claim[T] {
+	q.lock()
+	defer q.mu.Unlock()
+	for _, o := range ids {
+		if c := q.claims[o.id]; c != nil {
+			out = append(out, c.export(false))
+		}
+	}
+	return out
+}
+
+// claimTimetable is the live claims as a 4-ary min-heap by expiry, each
+// claim knowing its place (dueIdx), so that ending or renewing one costs
+// O(log c) and leaves no stale entry behind. Invariants, checked by
+// checkInvariants:
+//
+//	h[(i-1)/4].expires <= h[i].expires    for every i > 0
+//	h[i].dueIdx == i
+type claimTimetable[T any] []*claim[T]
+
+func (h *claimTimetable[T]) push(c *claim[T]) {
+	*h = append(*h, c)
+	h.up(len(*h) - 1)
+}
+
+func (h *claimTimetable[T]) remove(i int) {
+	old := *h
+	n := len(old) - 1
+	if i != n {
+		old[i] = old[n]
+		old[i].dueIdx = i
+	}
+	old[n] = nil
+	*h = old[:n]
+	if i < n {
+		h.fix(i)
+	}
+}
+
+// fix restores the order after the claim at i changed its expiry.
+func (h claimTimetable[T]) fix(i int) {
+	if !h.down(i) {
+		h.up(i)
+	}
+}
+
+func (h claimTimetable[T]) up(i int) {
+	c := h[i]
+	for i > 0 {
+		p := (i - 1) / 4
+		if h[p].expires <= c.expires {
+			break
+		}
+		h[i] = h[p]
+		h[i].dueIdx = i
+		i = p
+	}
+	h[i] = c
+	c.dueIdx = i
+}
+
+func (h claimTimetable[T]) down(i int) bool {
+	c := h[i]
+	start, n := i, len(h)
+	for {
+		first := 4*i + 1
+		if first >= n {
+			break
+		}
+		j := first
+		for k := first + 1; k < min(first+4, n); k++ {
+			if h[k].expires < h[j].expires {
+				j = k
+			}
+		}
+		if c.expires <= h[j].expires {
+			break
+		}
+		h[i] = h[j]
+		h[i].dueIdx = i
+		i = j
+	}
+	h[i] = c
+	c.dueIdx = i
+	return i > start
 }

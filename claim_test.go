@@ -2,8 +2,8 @@ package claimq
 
 import (
 	"context"
-	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -31,7 +31,7 @@ func TestClaimLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 30*time.Second, got.Age(clock.Now()))
 
-	require.NoError(t, q.Renew(c.ID, 100*time.Second, 60*time.Second))
+	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 100 * time.Second, Grace: 60 * time.Second}))
 	got, err = q.GetClaim(c.ID)
 	require.NoError(t, err)
 	assert.Equal(t, 100*time.Second, got.TTL)
@@ -80,7 +80,7 @@ func TestRenew(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{TTL: 600 * time.Second})
-		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: NoGrace}))
 		clock.Advance(60 * time.Second)
 		_, err := q.GetClaim(c.ID)
 		require.ErrorIs(t, err, ErrClaimNotFound)
@@ -91,27 +91,46 @@ func TestRenew(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{TTL: 60 * time.Second})
 		for range 5 {
 			clock.Advance(50 * time.Second)
-			require.NoError(t, q.Renew(c.ID, 60*time.Second, 60*time.Second))
+			require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: 60 * time.Second}))
 		}
 		require.NoError(t, q.Delete(id, c.ID))
 	})
 	t.Run("unknown, released or expired claim", func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		postN(t, q, 2, 0)
-		require.ErrorIs(t, q.Renew(ClaimID{1}, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(ClaimID{1}, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
 		c := mustClaim(t, q, ClaimOptions{Limit: 1})
 		require.NoError(t, q.Release(c.ID))
-		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
 		c = mustClaim(t, q, ClaimOptions{Limit: 1, TTL: time.Minute})
 		clock.Advance(time.Minute)
-		require.ErrorIs(t, q.Renew(c.ID, time.Minute, 0), ErrClaimNotFound)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrClaimNotFound)
+	})
+	t.Run("one convention with ClaimOptions: 0 is the default, NoGrace none", func(t *testing.T) {
+		q, clock := newTestQueue(t, Options[string]{Limits: DefaultLimits()})
+		ids := postN(t, q, 2, time.Minute)
+		c := mustClaim(t, q, ClaimOptions{Limit: 1, TTL: time.Minute, Grace: NoGrace})
+		clock.Advance(30 * time.Second)
+		require.NoError(t, q.Renew(c.ID, RenewOptions{}))
+		got, err := q.GetClaim(c.ID)
+		require.NoError(t, err)
+		assert.Equal(t, q.limits.DefaultClaimTTL, got.TTL, "TTL 0 is the default claim TTL")
+		assert.Equal(t, q.limits.DefaultGrace, got.Grace, "Grace 0 is the default grace")
+		m, err := q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, clock.Now().Add(q.limits.DefaultClaimTTL+q.limits.DefaultGrace), m.Expires)
+
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Hour, Grace: NoGrace}))
+		m, err = q.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, clock.Now().Add(time.Hour), m.Expires, "NoGrace extends to the claim's expiry only")
 	})
 	t.Run("invalid values are checked before the claim", func(t *testing.T) {
-		q, _ := newTestQueue(t, Options[string]{})
+		q, _ := newTestQueue(t, Options[string]{Limits: ZaqarLimits()})
 		for _, tt := range []struct{ ttl, grace time.Duration }{
-			{59 * time.Second, 0}, {43201 * time.Second, 0}, {time.Minute, -1}, {time.Minute, 43201 * time.Second},
+			{59 * time.Second, 0}, {43201 * time.Second, 0}, {time.Minute, -2}, {time.Minute, 43201 * time.Second},
 		} {
-			err := q.Renew(ClaimID{1}, tt.ttl, tt.grace)
+			err := q.Renew(ClaimID{1}, RenewOptions{TTL: tt.ttl, Grace: tt.grace})
 			require.ErrorIs(t, err, ErrInvalid, "Renew(%v, %v)", tt.ttl, tt.grace)
 		}
 	})
@@ -137,18 +156,18 @@ func TestRelease(t *testing.T) {
 		assert.True(t, m.ClaimID.IsZero())
 		require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound, "second Release")
 	})
-	t.Run("an emptied live claim still exists", func(t *testing.T) {
+	t.Run("a claim emptied by deletes has ended", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 2, 0)
 		c := mustClaim(t, q, ClaimOptions{})
 		require.NoError(t, q.Delete(ids[0], c.ID))
 		require.NoError(t, q.Delete(ids[1], c.ID))
-		got, err := q.GetClaim(c.ID)
-		require.NoError(t, err)
-		assert.Empty(t, got.Messages)
-		assert.Equal(t, 1, q.Stats().Claims)
-		require.NoError(t, q.Renew(c.ID, time.Minute, time.Minute))
-		require.NoError(t, q.Release(c.ID))
+		_, err := q.GetClaim(c.ID)
+		require.ErrorIs(t, err, ErrClaimNotFound)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.Equal(t, 0, q.Stats().Claims)
+		require.ErrorIs(t, q.Renew(c.ID, RenewOptions{}), ErrClaimExpired)
+		require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
 	})
 }
 
@@ -167,20 +186,22 @@ func TestClaimIDText(t *testing.T) {
 	}
 }
 
-// waitForWaiters yields until n ClaimWait calls are blocked on q, so that a
+// bubble runs a test in a testing/synctest bubble, where synctest.Wait
+// tells when every goroutine of the test is blocked.
+func bubble(f func(t *testing.T)) func(t *testing.T) {
+	return func(t *testing.T) { synctest.Test(t, f) }
+}
+
+// waitForWaiters waits, inside a bubble, until the test's goroutines are
+// blocked, and checks that n ClaimWait calls are among them, so that a
 // test knows the wake-up path, not the first attempt, returns the claim.
 func waitForWaiters[T any](t *testing.T, q *Queue[T], n int) {
 	t.Helper()
-	for i := 0; ; i++ {
-		q.mu.Lock()
-		w := q.waiters
-		q.mu.Unlock()
-		if w == n {
-			return
-		}
-		require.Less(t, i, 1_000_000, "ClaimWait never blocked")
-		runtime.Gosched()
-	}
+	synctest.Wait()
+	q.mu.Lock()
+	w := q.waiters
+	q.mu.Unlock()
+	require.Equal(t, n, w, "ClaimWait calls blocked")
 }
 
 func TestClaimWait(t *testing.T) {
@@ -196,14 +217,14 @@ func TestClaimWait(t *testing.T) {
 		}()
 		return ch
 	}
-	t.Run("returns at once when something is claimable", func(t *testing.T) {
+	t.Run("returns at once when something is claimable", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c, err := q.ClaimWait(t.Context(), ClaimOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, ids, idsOf(c.Messages))
-	})
-	t.Run("wakes on post", func(t *testing.T) {
+	}))
+	t.Run("wakes on post", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
@@ -211,8 +232,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("wakes on release", func(t *testing.T) {
+	}))
+	t.Run("wakes on release", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		held := mustClaim(t, q, ClaimOptions{})
@@ -222,8 +243,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("wakes on claim expiry when the fake clock moves", func(t *testing.T) {
+	}))
+	t.Run("wakes on claim expiry when the fake clock moves", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		mustClaim(t, q, ClaimOptions{TTL: time.Minute})
@@ -235,14 +256,15 @@ func TestClaimWait(t *testing.T) {
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
 		assert.Equal(t, 2, r.c.Messages[0].ClaimCount)
-	})
-	t.Run("wakes on delay end when the fake clock moves", func(t *testing.T) {
+	}))
+	t.Run("wakes on delay end when the fake clock moves", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
 		require.NoError(t, err)
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
 		clock.Advance(29 * time.Second)
+		synctest.Wait()
 		select {
 		case r := <-ch:
 			t.Fatalf("ClaimWait returned %v before the delay ended", r)
@@ -252,8 +274,8 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.NoError(t, r.err)
 		assert.Equal(t, ids, idsOf(r.c.Messages))
-	})
-	t.Run("context ends", func(t *testing.T) {
+	}))
+	t.Run("context ends", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ctx, cancel := context.WithCancel(t.Context())
 		ch := wait(q, ctx)
@@ -262,21 +284,21 @@ func TestClaimWait(t *testing.T) {
 		r := <-ch
 		require.ErrorIs(t, r.err, context.Canceled)
 		waitForWaiters(t, q, 0)
-	})
-	t.Run("close ends the wait", func(t *testing.T) {
+	}))
+	t.Run("close ends the wait", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ch := wait(q, t.Context())
 		waitForWaiters(t, q, 1)
-		require.NoError(t, q.Close())
+		q.Close()
 		r := <-ch
 		require.ErrorIs(t, r.err, ErrClosed)
-	})
-	t.Run("invalid options", func(t *testing.T) {
+	}))
+	t.Run("invalid options", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		_, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 100})
 		require.ErrorIs(t, err, ErrInvalid)
-	})
-	t.Run("many waiters each get a different message", func(t *testing.T) {
+	}))
+	t.Run("many waiters each get a different message", bubble(func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		chs := make([]<-chan result, 4)
 		for i := range chs {
@@ -292,7 +314,7 @@ func TestClaimWait(t *testing.T) {
 			got[r.c.Messages[0].ID] = true
 		}
 		assert.Len(t, got, len(ids))
-	})
+	}))
 }
 
 func TestComplete(t *testing.T) {
@@ -320,43 +342,76 @@ func TestComplete(t *testing.T) {
 		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Equal(t, 1, q.Len(), "Complete of an expired claim deleted its message")
 	})
-	t.Run("an emptied claim", func(t *testing.T) {
+	t.Run("an emptied claim has ended", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{})
 		require.NoError(t, q.Delete(ids[0], c.ID))
-		n, err := q.Complete(c.ID)
-		require.NoError(t, err)
-		assert.Zero(t, n)
+		_, err := q.Complete(c.ID)
+		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Zero(t, q.Stats().Claims)
+	})
+	t.Run("a claim released by its holder: ended, not expired", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Release(c.ID))
+		_, err := q.Complete(c.ID)
+		require.ErrorIs(t, err, ErrClaimExpired)
+		assert.NotContains(t, err.Error(), "expired", "the queue cannot tell how the claim ended")
+		assert.Equal(t, 1, q.Len())
+	})
+	t.Run("a claim never issued", func(t *testing.T) {
+		q, _ := newTestQueue(t, Options[string]{})
+		postN(t, q, 1, 0)
+		mustClaim(t, q, ClaimOptions{})
+		other, _ := newTestQueue(t, Options[string]{})
+		postN(t, other, 1, 0)
+		foreign := mustClaim(t, other, ClaimOptions{}).ID
+		for _, id := range []ClaimID{{1, 2, 3}, foreign} {
+			_, err := q.Complete(id)
+			require.ErrorIs(t, err, ErrClaimNotFound)
+			require.NotErrorIs(t, err, ErrClaimExpired, "Complete(%v): a claim of another queue", id)
+		}
 	})
 }
 
-// Claims ended early leave entries in the claim timetable that would
-// otherwise wait out the claims' TTL; they must not pile up.
-func TestEndedClaimsDoNotAccumulate(t *testing.T) {
+// However a claim ends — Complete, Release, or emptied by Delete, Retry
+// or Reclaim — nothing of it stays in the queue's structures.
+func TestEndedClaimsLeaveNothing(t *testing.T) {
 	q, _ := newTestQueue(t, Options[string]{})
-	for range 10_000 {
-		postN(t, q, 1, 0)
+	for i := range 10_000 {
+		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{})
-		if c.Messages[0].ID%2 == 0 {
+		switch i % 5 {
+		case 0:
 			_, err := q.Complete(c.ID)
 			require.NoError(t, err)
-		} else {
+		case 1:
 			require.NoError(t, q.Release(c.ID))
 			_, err := q.Pop(1)
 			require.NoError(t, err)
+		case 2:
+			require.NoError(t, q.Delete(ids[0], c.ID))
+		case 3:
+			require.NoError(t, q.Retry(c.ID, 0, ids[0]))
+			require.Equal(t, 1, q.DeleteMany(ids[0]))
+		case 4:
+			_, err := q.Reclaim(ids, ReclaimOptions{})
+			require.NoError(t, err)
+			require.Equal(t, 1, q.DeleteMany(ids[0]))
 		}
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	assert.LessOrEqual(t, len(q.claimDue), 130, "claim timetable grew with ended claims")
-	assert.Empty(t, q.claims)
+	assert.Empty(t, q.claimDue, "claim timetable kept ended claims")
+	assert.Empty(t, q.claims, "claims map kept ended claims")
+	assert.LessOrEqual(t, len(q.freeClaims), maxFreeClaims)
 }
 
 // Deadlines that appear while ClaimWait waits must wake it at their time.
 func TestClaimWaitLaterDeadlines(t *testing.T) {
-	wait := func(q *Queue[string]) <-chan Claim[string] {
+	wait := func(t *testing.T, q *Queue[string]) <-chan Claim[string] {
 		ch := make(chan Claim[string], 1)
 		go func() {
 			c, err := q.ClaimWait(t.Context(), ClaimOptions{Limit: 1})
@@ -366,23 +421,23 @@ func TestClaimWaitLaterDeadlines(t *testing.T) {
 		waitForWaiters(t, q, 1)
 		return ch
 	}
-	t.Run("a delayed post", func(t *testing.T) {
+	t.Run("a delayed post", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
-		ch := wait(q)
+		ch := wait(t, q)
 		ids, err := q.Post(Post[string]{Body: "later", Delay: 30 * time.Second})
 		require.NoError(t, err)
 		clock.Advance(30 * time.Second)
 		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
-	})
-	t.Run("a renewal to a shorter TTL", func(t *testing.T) {
+	}))
+	t.Run("a renewal to a shorter TTL", bubble(func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
 		ids := postN(t, q, 1, 0)
 		c := mustClaim(t, q, ClaimOptions{TTL: 300 * time.Second})
-		ch := wait(q)
-		require.NoError(t, q.Renew(c.ID, 60*time.Second, 0))
+		ch := wait(t, q)
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 60 * time.Second, Grace: NoGrace}))
 		clock.Advance(60 * time.Second)
 		assert.Equal(t, ids, idsOf(receive(t, ch).Messages))
-	})
+	}))
 }
 
 // Renewals that rebuild the claim timetable must keep the new expiry.
@@ -391,7 +446,7 @@ func TestManyRenewals(t *testing.T) {
 	postN(t, q, 1, 0)
 	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
 	for i := range 200 {
-		require.NoError(t, q.Renew(c.ID, time.Minute+time.Duration(i)*time.Second, 0))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute + time.Duration(i)*time.Second, Grace: NoGrace}))
 		require.NoError(t, q.checkInvariants(), "after renewal %d", i)
 	}
 	clock.Advance(time.Minute + 199*time.Second - 1)

@@ -22,12 +22,20 @@
 // [Options].MaxClaimCount set, a message delivered that many times is moved
 // to a dead-letter queue instead of being handed out again.
 //
-// A worker whose claim expired before it deleted a message gets an error
-// matching [ErrClaimExpired] ([ErrNotClaimed] while the message waits,
-// [ErrClaimedByOther] once another worker holds it): another worker may
-// have the message, so the first must roll back what it did. A worker
-// that needs a message held by a stalled consumer can take it over with
-// the Redis-style tools instead of waiting for the claim to expire.
+// A claim lives until its TTL passes, its holder releases or completes it,
+// or it loses its last message (deleted, retried with [Queue.Retry] or
+// taken over by another claim): as in Zaqar, where a claim exists only
+// through its messages, an emptied claim is gone. A worker whose claim
+// ended before it deleted a message gets an error matching
+// [ErrClaimExpired], whether or not the message still exists
+// ([ErrNotClaimed] while the message waits, [ErrClaimedByOther] once
+// another worker holds it, [ErrMessageNotFound] once it is gone): another
+// worker may have the message, so the first must roll back what it did.
+// The queue keeps no record of ended claims to say this: a claim ID is
+// its number encrypted under the queue's key, so decrypting it tells an
+// ID the queue issued from one it never did ([ErrClaimNotFound] alone). A
+// worker that needs a message held by a stalled consumer can take it over
+// with the Redis-style tools instead of waiting for the claim to expire.
 //
 // # Pending entries
 //
@@ -56,7 +64,8 @@
 // Tests use a [FakeClock] and move time with [FakeClock.Advance], or run
 // with the default [SystemClock] inside a testing/synctest bubble.
 // [Queue.ClaimWait] blocks until a message is claimable, waking on posts,
-// releases, claim expiry and the end of delays, with either clock.
+// releases, claim expiry and the end of delays, with either clock, and
+// [Queue.Drain] until the queue is empty.
 //
 // # Concurrency
 //
@@ -67,17 +76,23 @@
 //
 // # Performance
 //
-// Messages live in a B-tree ordered by ID. Beside it, an index holds only
-// the claimable ones, so that [Queue.Claim] costs O(limit·log n) however
-// many messages other claims hold, and another the pending ones, so that
-// [Queue.Pending] and [Queue.AutoClaim] cost what they look at, not the
-// length of the queue. Both indexes append in O(1), since nearly every
-// message enters them with the highest ID so far, and keep a B-tree only
-// for the rest (released messages, ended delays). Message deadlines live
-// in an indexed min-heap; claim deadlines in a heap of their own that
-// holds no pointers. The structs of deleted messages and finished claims
-// are reused, so in a steady flow posting and deleting allocate nothing
-// and claiming allocates only the result it returns. A worker done with a
+// Every index is a seqIndex: a ring of entries in ID order, to which
+// nearly every insert appends (a new post, the messages a claim takes
+// from the head) and from which removals leave holes that are trimmed or
+// squeezed out, plus a B-tree for the rare insert below the newest ID (a
+// released message, an ended delay, a dead-lettered message). One holds
+// every message, for lookups by ID and listings; one the claimable
+// messages, so that [Queue.Claim] costs O(limit) however many messages
+// other claims hold; one the pending messages, so that [Queue.Pending]
+// and [Queue.AutoClaim] cost what they look at. Messages of one TTL
+// expire in posting order, so each TTL in use (up to four) has a FIFO
+// lane instead of a heap entry per message; lifetime extension and
+// delays, rarer, use indexed 4-ary heaps, and live claims one of their
+// own. A steady flow therefore costs the same per message with an empty
+// queue and with a million waiting. The structs of deleted messages and
+// ended claims are reused, so posting and deleting allocate nothing and
+// claiming allocates only the result it returns. A worker done with a
 // whole claim calls [Queue.Complete]: one lock and one clock reading for
-// the batch, and nothing of the claim left behind.
+// the batch. See ARCHITECTURE.md in the repository for the structures,
+// their invariants and where each rule lives.
 package claimq

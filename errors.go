@@ -33,43 +33,45 @@ var (
 	ErrMessageClaimed = errors.New("claimq: message is claimed")
 
 	// ErrNotClaimed is returned by [Queue.Delete] with a claim when no live
-	// claim holds the message: it was never claimed, was released, or its
-	// claim expired. In the last case the error also matches
-	// [ErrClaimExpired].
+	// claim holds the message: it was never claimed, was released or
+	// retried, or its claim ended. It also matches [ErrClaimExpired] when
+	// the claim given has ended, and ErrClaimNotFound when the queue never
+	// issued it.
 	ErrNotClaimed = errors.New("claimq: message is not claimed")
 
 	// ErrClaimExpired marks the race a worker must roll back from: the
-	// claim it deleted with has expired, so another worker may be
-	// processing the message now. It comes wrapped with ErrNotClaimed
-	// (nobody holds the message yet), ErrClaimedByOther (another claim
-	// has taken it) or, from Complete, ErrClaimNotFound.
-	ErrClaimExpired = errors.New("claimq: claim expired")
+	// claim it names was issued by the queue but is no longer live (it
+	// expired, or was released, completed, or emptied), so another worker
+	// may hold its messages now. It comes wrapped with the error for the
+	// message (ErrNotClaimed, ErrClaimedByOther or ErrMessageNotFound) from
+	// Delete and DeleteClaimed, and with ErrClaimNotFound from the calls
+	// on a claim (Renew, Release, Complete, Retry, GetClaim). Its text
+	// says "ended", not "expired": the queue keeps no record of how a
+	// claim ended.
+	ErrClaimExpired = errors.New("claimq: claim ended")
 
 	// ErrClaimedByOther is returned by [Queue.Delete] when a different
 	// live claim holds the message; it also matches ErrClaimExpired when
-	// the claim given is no longer live.
+	// the claim given has ended, and ErrClaimNotFound when the queue never
+	// issued it.
 	ErrClaimedByOther = errors.New("claimq: message is claimed by another claim")
 
-	// ErrClaimNotFound means the claim was released, expired or never
-	// existed in this queue.
+	// ErrClaimNotFound means no live claim has the ID: alone, the queue
+	// never issued it; with ErrClaimExpired, the claim has ended.
 	ErrClaimNotFound = errors.New("claimq: claim not found")
 )
 
-// errExpiredClaim is preallocated so that the race signal costs no
-// allocation beyond the ID wrapping done by the caller.
-var (
-	errExpiredClaim          = fmt.Errorf("%w: %w", ErrNotClaimed, ErrClaimExpired)
-	errClaimedByOtherExpired = fmt.Errorf("%w: %w", ErrClaimedByOther, ErrClaimExpired)
-	errClaimGone             = fmt.Errorf("%w: %w", ErrClaimNotFound, ErrClaimExpired)
-)
+// errClaimEnded is a claim the queue issued and that is no longer live.
+var errClaimEnded = fmt.Errorf("%w: %w", ErrClaimNotFound, ErrClaimExpired)
 
 // LimitError reports an argument outside its allowed range. It matches
 // [ErrInvalid] under [errors.Is]; use [errors.As] to read its fields.
 type LimitError struct {
-	// Field names the argument, as the Zaqar API does where it has one:
-	// "ttl", "grace", "delay", "limit", "n" (Pop), "count", "idle",
-	// "min idle", "retry count", "default TTL", "default delay",
-	// "dead-letter TTL".
+	// Field names the argument in full: "message ttl", "message delay",
+	// "claim ttl", "claim grace", "claim limit", "pop count", "retry
+	// delay", "min idle", "reclaim idle", "reclaim retry count",
+	// "autoclaim count", "default message ttl", "default message delay",
+	// "dead-letter ttl".
 	Field string
 	Value int64 // the value given
 	Min   int64 // smallest allowed value

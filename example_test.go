@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/claimq/claimq"
@@ -76,7 +75,7 @@ func ExampleQueue_Renew() {
 	c, _ := q.Claim(claimq.ClaimOptions{TTL: time.Minute})
 	for range 3 {
 		clock.Advance(50 * time.Second)
-		if err := q.Renew(c.ID, time.Minute, time.Minute); err != nil {
+		if err := q.Renew(c.ID, claimq.RenewOptions{TTL: time.Minute, Grace: time.Minute}); err != nil {
 			panic(err)
 		}
 	}
@@ -95,46 +94,34 @@ func ExampleQueue_ClaimWait() {
 	q := claimq.New(claimq.Options[string]{Clock: clock})
 	q.Post(claimq.Post[string]{Body: "send reminder", Delay: 15 * time.Minute})
 
-	got := make(chan claimq.Claim[string])
-	go func() {
-		c, err := q.ClaimWait(context.Background(), claimq.ClaimOptions{})
-		if err != nil {
-			panic(err)
-		}
-		got <- c
-	}()
-	for clock.PendingTimers() == 0 {
-		// The waiter has not armed its wake-up yet; moving the clock now
-		// would still work, as ClaimWait first looks at the current time.
-		runtimeYield()
-	}
-	clock.Advance(15 * time.Minute)
-	c := <-got
-	fmt.Println(c.Messages[0].Body)
+	// Whether the clock moves before ClaimWait starts waiting or while it
+	// waits, ClaimWait returns the message once the delay has passed.
+	go clock.Advance(15 * time.Minute)
+	c, err := q.ClaimWait(context.Background(), claimq.ClaimOptions{})
+	fmt.Println(c.Messages[0].Body, err)
 	// Output:
-	// send reminder
+	// send reminder <nil>
 }
 
 // Limits can be widened for an in-process work queue that wants short
 // claims.
 func ExampleLimits() {
-	l := claimq.ZaqarLimits()
-	l.MinClaimTTL = time.Second
-	q := claimq.New(claimq.Options[int]{Limits: l})
+	// The zero Limits accept any positive duration.
+	q := claimq.New(claimq.Options[int]{})
+	_, err := q.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
+	fmt.Println("in process, 500ms claim:", err)
 
-	_, err := q.Claim(claimq.ClaimOptions{TTL: 2 * time.Second})
-	fmt.Println("2s claim:", err)
-	_, err = q.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
+	// Behind the HTTP front, or to test against Zaqar's ranges.
+	z := claimq.New(claimq.Options[int]{Limits: claimq.ZaqarLimits()})
+	_, err = z.Claim(claimq.ClaimOptions{TTL: 500 * time.Millisecond})
 	fmt.Println(err)
 	var le *claimq.LimitError
 	fmt.Println(errors.As(err, &le), le.Field, errors.Is(err, claimq.ErrInvalid))
 	// Output:
-	// 2s claim: <nil>
-	// claimq: ttl 500ms out of range [1s, 12h0m0s]
-	// true ttl true
+	// in process, 500ms claim: <nil>
+	// claimq: claim ttl 500ms out of range [1m0s, 12h0m0s]
+	// true claim ttl true
 }
-
-func runtimeYield() { runtime.Gosched() }
 
 // A worker dies holding messages; a supervisor sweeps the stale pending
 // entries with AutoClaim instead of waiting for the claim to expire, and
@@ -261,4 +248,40 @@ func ExampleQueue_Complete() {
 	// Output:
 	// handled 3 deleted 2 <nil>
 	// claim gone: true left: 1
+}
+
+// A worker hands back a message it cannot handle yet, to be tried again
+// after a delay, and keeps the rest of its claim.
+func ExampleQueue_Retry() {
+	clock := claimq.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	q := claimq.New(claimq.Options[string]{Clock: clock})
+	ids, _ := q.Post(claimq.Post[string]{Body: "charge card"}, claimq.Post[string]{Body: "send receipt"})
+	c, _ := q.Claim(claimq.ClaimOptions{})
+
+	fmt.Println("retry:", q.Retry(c.ID, time.Minute, ids[0])) // the card service is down
+	fmt.Println("done:", q.Delete(ids[1], c.ID))
+
+	clock.Advance(time.Minute)
+	again, _ := q.Claim(claimq.ClaimOptions{})
+	fmt.Println(again.Messages[0].Body, "delivery", again.Messages[0].ClaimCount)
+	// Output:
+	// retry: <nil>
+	// done: <nil>
+	// charge card delivery 2
+}
+
+// Drain waits for the holders of claims to finish after Close, bounded
+// by a context.
+func ExampleQueue_Drain() {
+	q := claimq.New(claimq.Options[string]{})
+	ids, _ := q.Post(claimq.Post[string]{Body: "last job"})
+	c, _ := q.Claim(claimq.ClaimOptions{})
+
+	q.Close() // no new work
+	go q.Delete(ids[0], c.ID)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fmt.Println("drained:", q.Drain(ctx), "left:", q.Len())
+	// Output:
+	// drained: <nil> left: 0
 }

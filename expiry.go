@@ -1,72 +1,118 @@
 package claimq
 
-// deadline is one entry of the messages' timetable: when message m
-// changes state (its delay ends or it expires). Entries are stored by
-// value and each message keeps its index, so removing or moving an entry
-// is O(log n) without searching and without the interface calls of
-// container/heap.
+import "math"
+
+// The messages' timetable. Messages posted with the same TTL expire in
+// posting order, which is also ID order, so a FIFO run of them (a lane)
+// needs no sorting: its head is the next to expire, appending and removing
+// cost O(1), and the per-message cost stays flat however long the backlog.
+// A queue keeps up to maxLanes lanes, one per TTL in use. The rest is
+// exact but rarer, and sits in two indexed 4-ary heaps: late, for
+// messages whose expiry no lane can order (lifetime extension moved it,
+// dead-lettered messages keep theirs, or every lane serves another TTL);
+// and delays, for messages waiting for their delay to end.
+//
+// A message is in exactly one of a lane (m.lane >= 0) and late (m.lane <
+// 0), and in delays while it is delayed (m.delayIdx >= 0).
+
+// maxLanes bounds the TTLs that get a lane; a queue's TTLs are usually
+// one or two (its default and a producer's own).
+const maxLanes = 4
+
+// lane is the messages of one TTL that still expire at created+ttl, in
+// posting order. It is a seqIndex whose tree stays empty: every message
+// enters it with the highest ID so far.
+type lane[T any] struct {
+	ttl  int64
+	msgs seqIndex[T]
+}
+
+// first returns the lane's next message to expire, or nil.
+func (l *lane[T]) first() *message[T] { return l.msgs.first() }
+
+// deadline is one entry of a message heap: when message m's delay ends
+// (delays) or it expires (late). Entries are stored by value and each
+// message keeps its index, so removing or moving an entry is O(log n)
+// without searching and without the interface calls of container/heap.
 type deadline[T any] struct {
 	at int64
 	m  *message[T]
 }
 
 // deadlines is a 4-ary min-heap ordered by at: half the depth of a binary
-// heap, and the four children of a node share a cache line, which counts
-// when a large backlog makes every level a cache miss. Invariants, checked
-// by checkInvariants:
+// heap, and the four children of a node share a cache line. The same
+// type serves late and delays, delay saying which index of the message it
+// keeps. Invariants, checked by checkInvariants:
 //
 //	h[(i-1)/4].at <= h[i].at    for every i > 0
-//	h[i].m.heapIdx == i
-type deadlines[T any] []deadline[T]
+//	h[i].m.heapIdx == i (late) or h[i].m.delayIdx == i (delays)
+type deadlines[T any] struct {
+	h     []deadline[T]
+	delay bool
+}
 
-func (h deadlines[T]) setIndex(i int) { h[i].m.heapIdx = int32(i) }
+func (d *deadlines[T]) setIndex(i int) {
+	if d.delay {
+		d.h[i].m.delayIdx = int32(i)
+	} else {
+		d.h[i].m.heapIdx = int32(i)
+	}
+}
 
-func (h *deadlines[T]) push(d deadline[T]) {
-	*h = append(*h, d)
-	h.up(len(*h) - 1)
+func (d *deadlines[T]) push(at int64, m *message[T]) {
+	d.h = append(d.h, deadline[T]{at, m})
+	d.up(len(d.h) - 1)
 }
 
 // fix restores the heap after the entry at i changed its time to at.
-func (h deadlines[T]) fix(i int, at int64) {
-	h[i].at = at
-	if !h.down(i) {
-		h.up(i)
+func (d *deadlines[T]) fix(i int, at int64) {
+	d.h[i].at = at
+	if !d.down(i) {
+		d.up(i)
 	}
 }
 
-func (h *deadlines[T]) remove(i int) {
-	old := *h
-	n := len(old) - 1
+func (d *deadlines[T]) remove(i int) {
+	n := len(d.h) - 1
 	if i != n {
-		old[i] = old[n]
-		old.setIndex(i)
+		d.h[i] = d.h[n]
+		d.setIndex(i)
 	}
-	old[n] = deadline[T]{}
-	*h = old[:n]
-	if i < n && !h.down(i) {
-		h.up(i)
+	d.h[n] = deadline[T]{}
+	d.h = d.h[:n]
+	if i < n && !d.down(i) {
+		d.up(i)
 	}
 }
 
-func (h deadlines[T]) up(i int) {
-	d := h[i]
+func (d *deadlines[T]) next() int64 {
+	if len(d.h) == 0 {
+		return math.MaxInt64
+	}
+	return d.h[0].at
+}
+
+func (d *deadlines[T]) up(i int) {
+	h := d.h
+	e := h[i]
 	for i > 0 {
 		p := (i - 1) / 4
-		if h[p].at <= d.at {
+		if h[p].at <= e.at {
 			break
 		}
 		h[i] = h[p]
-		h.setIndex(i)
+		d.setIndex(i)
 		i = p
 	}
-	h[i] = d
-	h.setIndex(i)
+	h[i] = e
+	d.setIndex(i)
 }
 
 // down sifts the entry at i towards the leaves and reports whether it
 // moved.
-func (h deadlines[T]) down(i int) bool {
-	d := h[i]
+func (d *deadlines[T]) down(i int) bool {
+	h := d.h
+	e := h[i]
 	start, n := i, len(h)
 	for {
 		first := 4*i + 1
@@ -79,16 +125,87 @@ func (h deadlines[T]) down(i int) bool {
 				c = j
 			}
 		}
-		if d.at <= h[c].at {
+		if e.at <= h[c].at {
 			break
 		}
 		h[i] = h[c]
-		h.setIndex(i)
+		d.setIndex(i)
 		i = c
 	}
-	h[i] = d
-	h.setIndex(i)
+	h[i] = e
+	d.setIndex(i)
 	return i > start
+}
+
+// scheduleLocked enters m in the timetable: a message just posted goes to
+// the lane of its TTL, since it is the newest and expires last of it; a
+// dead-lettered one, which keeps its ID and expiry, to late.
+func (q *Queue[T]) scheduleLocked(m *message[T], posted bool) {
+	m.lane = -1
+	if posted {
+		free := -1
+		for i := range q.lanes {
+			l := &q.lanes[i]
+			if l.ttl == int64(m.ttl) {
+				free = i
+				break
+			}
+			if free < 0 && l.msgs.len() == 0 {
+				free = i
+			}
+		}
+		if free >= 0 {
+			l := &q.lanes[free]
+			l.ttl = int64(m.ttl)
+			l.msgs.insert(m)
+			m.lane = int8(free)
+			return
+		}
+	}
+	q.late.push(m.expires, m)
+}
+
+// unscheduleLocked takes m out of the timetable.
+func (q *Queue[T]) unscheduleLocked(m *message[T]) {
+	if m.lane >= 0 {
+		q.lanes[m.lane].msgs.remove(m)
+	} else {
+		q.late.remove(int(m.heapIdx))
+	}
+	if m.delayed() {
+		q.delays.remove(int(m.delayIdx))
+		m.delayIdx = -1
+	}
+}
+
+// expiresChangedLocked moves m in the timetable after lifetime extension:
+// its lane no longer orders it.
+func (q *Queue[T]) expiresChangedLocked(m *message[T]) {
+	if m.lane >= 0 {
+		q.lanes[m.lane].msgs.remove(m)
+		m.lane = -1
+		q.late.push(m.expires, m)
+		return
+	}
+	q.late.fix(int(m.heapIdx), m.expires)
+}
+
+// delayLocked makes m, which is in no index, wait until at before it is
+// claimable again.
+func (q *Queue[T]) delayLocked(m *message[T], at int64) {
+	m.delay = at
+	q.delays.push(at, m)
+	q.deadlineAddedLocked(at)
+}
+
+func (q *Queue[T]) nextMessageDeadlineLocked() int64 {
+	at := min(q.late.next(), q.delays.next())
+	for i := range q.lanes {
+		if m := q.lanes[i].first(); m != nil {
+			at = min(at, m.expires)
+		}
+	}
+	return at
 }
 
 // expireLocked applies every deadline up to now: claims expire and free
@@ -96,41 +213,25 @@ func (h deadlines[T]) down(i int) bool {
 // first, so the rest of the code sees exactly the state at now and no
 // background goroutine is needed.
 func (q *Queue[T]) expireLocked(now int64) {
-	q.expireClaimsLocked(now)
-	for len(q.heap) > 0 && q.heap[0].at <= now {
-		d := q.heap[0]
-		switch {
-		case d.m.delayed && d.m.delay < d.m.expires:
-			m := d.m
-			m.delayed = false
-			q.delayed--
-			q.heap.fix(0, m.expires)
-			q.claimable.insert(m)
-			q.wakeLocked()
-		default:
-			q.removeLocked(d.m)
+	if len(q.claimDue) > 0 {
+		q.expireClaimsLocked(now)
+	}
+	for len(q.delays.h) > 0 && q.delays.h[0].at <= now {
+		m := q.delays.h[0].m
+		q.delays.remove(0)
+		m.delayIdx = -1
+		q.claimable.insert(m)
+		q.wakeLocked()
+	}
+	for i := range q.lanes {
+		l := &q.lanes[i]
+		for m := l.first(); m != nil && m.expires <= now; m = l.first() {
+			q.removeLocked(m)
 			q.expired++
 		}
 	}
-}
-
-// dropClaimLocked ends claim c (released or expired): its messages become
-// claimable at once, in their original order since the claimable index is
-// ordered by ID.
-func (q *Queue[T]) dropClaimLocked(c *claim[T]) {
-	delete(q.claims, c.id)
-	c.done = true
-	for _, m := range c.msgs {
-		if m != nil {
-			q.pending.remove(m)
-			q.claimable.insert(m)
-			q.claimed--
-		}
+	for len(q.late.h) > 0 && q.late.h[0].at <= now {
+		q.removeLocked(q.late.h[0].m)
+		q.expired++
 	}
-	if c.n > 0 {
-		q.wakeLocked()
-	}
-	clear(c.msgs)
-	c.msgs = nil
-	c.n = 0
 }

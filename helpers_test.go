@@ -21,10 +21,16 @@ func wideLimits() Limits {
 	return l
 }
 
+// newTestQueue returns a queue on a fake clock at start. Its limits are
+// Zaqar's unless opts says otherwise, since most tests replay Zaqar's
+// scenarios; DefaultLimits has tests of its own.
 func newTestQueue(t testing.TB, opts Options[string]) (*Queue[string], *FakeClock) {
 	t.Helper()
 	clock := NewFakeClock(start)
 	opts.Clock = clock
+	if opts.Limits == (Limits{}) {
+		opts.Limits = ZaqarLimits()
+	}
 	q := New(opts)
 	t.Cleanup(func() {
 		if err := q.checkInvariants(); err != nil {

@@ -12,7 +12,7 @@ import (
 // numbers large enough to squeeze holes and move the head.
 func TestSeqIndex(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		s := newSeqIndex(func(a, b *message[int]) bool { return a.id < b.id })
+		s := newSeqIndex[int](slotState)
 		var model []*message[int]
 		next := MessageID(1)
 		byID := func(a, b *message[int]) int { return int(a.id) - int(b.id) }
@@ -56,6 +56,14 @@ func TestSeqIndex(t *testing.T) {
 			if m, ok := s.max(); ok != (len(model) > 0) || ok && m != model[len(model)-1] {
 				t.Fatalf("max() = %v, %v", m, ok)
 			}
+			id := MessageID(rapid.IntRange(0, int(next)).Draw(t, "find"))
+			var want *message[int]
+			if i, ok := slices.BinarySearchFunc(model, &message[int]{id: id}, byID); ok {
+				want = model[i]
+			}
+			if got := s.find(id, &probe); got != want {
+				t.Fatalf("find(%v) = %v, want %v", id, got, want)
+			}
 			if len(model) > 0 {
 				from := model[rapid.IntRange(0, len(model)-1).Draw(t, "from")].id
 				var got []*message[int]
@@ -89,7 +97,7 @@ func ids(ms []*message[int]) []MessageID {
 // TestSeqIndexSqueeze removes most of a run from its middle, so that the
 // holes are squeezed out, and checks positions and order after it.
 func TestSeqIndexSqueeze(t *testing.T) {
-	s := newSeqIndex(func(a, b *message[int]) bool { return a.id < b.id })
+	s := newSeqIndex[int](slotState)
 	var ms []*message[int]
 	for i := range 100 {
 		m := &message[int]{id: MessageID(i + 1)}
@@ -101,8 +109,8 @@ func TestSeqIndexSqueeze(t *testing.T) {
 			s.remove(ms[i])
 		}
 	}
-	if len(s.run) >= 100-33 {
-		t.Fatalf("run not squeezed: len %d, holes %d", len(s.run), s.holes)
+	if s.tail-s.head >= 100-33 {
+		t.Fatalf("ring not squeezed: span %d, holes %d", s.tail-s.head, s.holes)
 	}
 	all, err := s.check()
 	if err != nil {
@@ -121,5 +129,41 @@ func TestSeqIndexSqueeze(t *testing.T) {
 	}
 	if _, err := s.check(); err != nil || s.len() != 0 {
 		t.Fatalf("after removing all: len %d, %v", s.len(), err)
+	}
+}
+
+// TestSeqIndexPositionsWrap runs a ring whose absolute positions cross
+// 2³¹ and 2³², where the 32 bits a message keeps wrap around.
+func TestSeqIndexPositionsWrap(t *testing.T) {
+	for _, start := range []int{1<<31 - 5, 1<<32 - 5} {
+		s := newSeqIndex[int](slotState)
+		s.head, s.tail = start, start
+		var ms []*message[int]
+		for i := range 100 {
+			m := &message[int]{id: MessageID(i + 1)}
+			ms = append(ms, m)
+			s.insert(m)
+		}
+		for i := 1; i < 99; i++ {
+			if i%3 != 0 {
+				s.remove(ms[i]) // enough holes to squeeze
+			}
+		}
+		var probe message[int]
+		for i, m := range ms {
+			want := m
+			if i%3 != 0 && i > 0 && i < 99 {
+				want = nil
+			}
+			if got := s.find(m.id, &probe); got != want {
+				t.Fatalf("start %d: find(%v) = %v, want %v", start, m.id, got, want)
+			}
+		}
+		if _, err := s.check(); err != nil {
+			t.Fatalf("start %d: %v", start, err)
+		}
+		if s.tail-s.head >= 100 {
+			t.Fatalf("start %d: span %d, never squeezed", start, s.tail-s.head)
+		}
 	}
 }

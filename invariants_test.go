@@ -3,114 +3,137 @@ package claimq
 import (
 	"fmt"
 	"reflect"
+	"time"
 )
 
 // checkInvariants verifies the queue's internal structures against each
 // other. It must be called with the lock not held, after an operation.
 //
-//	messages:   strictly increasing IDs; each m has heap[m.heapIdx].m == m
-//	            and heap[m.heapIdx].at == m.deadline()
+//	messages:   the seqIndex of every live message, by ID (its own check)
 //	claimable:  exactly the messages with !delayed && !held, in ID order
-//	heap:       heap[(i-1)/2].at <= heap[i].at; back-pointers exact; one
-//	            entry per message; none due at q.last
-//	claims:     every live claim has a claimDue entry at its expiry; one
-//	            with a struct holds c.n > 0 messages, its non-nil msgs, each
-//	            with m.claim == c and m.claimPos == its index
-//	counters:   claimed == held messages; delayed == delayed messages
+//	timetable:  each message in exactly one of its TTL's lane (expiry ==
+//	            created+ttl, lane.ttl == ttl, lanes in posting order) or
+//	            late (at == expires); in delays (at == delay) iff delayed;
+//	            both heaps 4-ary ordered with exact back-pointers; nothing
+//	            due at q.last
+//	claims:     the map and the 4-ary claim timetable hold the same live
+//	            claims, none expired at q.last; each holds c.n > 0
+//	            messages, its non-nil msgs, each with m.claim == c and
+//	            m.claimPos == its index; a message's claim is in the map
 //	pending:    exactly the held messages, in ID order (checkPendingLocked)
 func (q *Queue[T]) checkInvariants() error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 
-	var prev MessageID
-	held, delayed, n := 0, 0, 0
-	var err error
-	q.messages.Ascend(func(it msgItem[T]) bool {
-		m := it.m
-		n++
+	all, err := q.messages.check()
+	if err != nil {
+		return fmt.Errorf("message index: %w", err)
+	}
+	held, delayed, inLanes := 0, 0, 0
+	for _, m := range all {
 		switch {
-		case m.id <= prev:
-			err = fmt.Errorf("messages out of order: %v after %v", m.id, prev)
-		case int(m.heapIdx) >= len(q.heap) || q.heap[m.heapIdx].m != m:
-			err = fmt.Errorf("message %v: heap back-pointer %d wrong", m.id, m.heapIdx)
-		case q.heap[m.heapIdx].at != m.deadline():
-			err = fmt.Errorf("message %v: heap time %d, deadline %d", m.id, q.heap[m.heapIdx].at, m.deadline())
 		case m.expires <= q.last:
-			err = fmt.Errorf("message %v: expired at %d, still present at %d", m.id, m.expires, q.last)
-		case m.delayed && m.delay <= q.last:
-			err = fmt.Errorf("message %v: delay ended at %d, still delayed at %d", m.id, m.delay, q.last)
+			return fmt.Errorf("message %v: expired at %d, still present at %d", m.id, m.expires, q.last)
+		case m.delayed() && m.delay <= q.last:
+			return fmt.Errorf("message %v: delay ended at %d, still delayed at %d", m.id, m.delay, q.last)
+		case m.delayed() && (int(m.delayIdx) >= len(q.delays.h) || q.delays.h[m.delayIdx].m != m || q.delays.h[m.delayIdx].at != m.delay):
+			return fmt.Errorf("message %v: delays back-pointer %d wrong", m.id, m.delayIdx)
+		case m.lane >= maxLanes:
+			return fmt.Errorf("message %v: lane %d", m.id, m.lane)
+		case m.lane >= 0 && (q.lanes[m.lane].ttl != int64(m.ttl) || m.expires != m.created+int64(m.ttl)):
+			return fmt.Errorf("message %v in lane %d of TTL %v: ttl %v, expires %d, created %d",
+				m.id, m.lane, time.Duration(q.lanes[m.lane].ttl), m.ttl, m.expires, m.created)
+		case m.lane < 0 && (int(m.heapIdx) >= len(q.late.h) || q.late.h[m.heapIdx].m != m || q.late.h[m.heapIdx].at != m.expires):
+			return fmt.Errorf("message %v: late back-pointer %d wrong", m.id, m.heapIdx)
 		}
-		if err != nil {
-			return false
+		if m.lane >= 0 {
+			inLanes++
 		}
 		if m.held() {
 			held++
-			if q.claims[m.claim.id].c != m.claim {
-				err = fmt.Errorf("message %v: held by a claim missing from the map", m.id)
-				return false
+			if q.claims[m.claim.id] != m.claim {
+				return fmt.Errorf("message %v: held by a claim missing from the map", m.id)
 			}
 		}
-		if m.delayed {
+		if m.delayed() {
 			delayed++
 		}
-		prev = m.id
-		return true
-	})
-	if err != nil {
-		return err
 	}
-	if held != q.claimed || delayed != q.delayed {
-		return fmt.Errorf("counters: claimed %d (counted %d), delayed %d (counted %d)", q.claimed, held, q.delayed, delayed)
+	lanes := 0
+	for i := range q.lanes {
+		l := &q.lanes[i]
+		ms, err := l.msgs.check()
+		if err != nil {
+			return fmt.Errorf("lane %d: %w", i, err)
+		}
+		if l.msgs.tree.Len() != 0 {
+			return fmt.Errorf("lane %d: %d messages out of posting order", i, l.msgs.tree.Len())
+		}
+		for j, m := range ms {
+			if m.lane != int8(i) || q.messages.find(m.id, &message[T]{}) != m {
+				return fmt.Errorf("lane %d holds message %v of lane %d or not live", i, m.id, m.lane)
+			}
+			if j > 0 && ms[j-1].expires > m.expires {
+				return fmt.Errorf("lane %d out of expiry order at %v", i, m.id)
+			}
+		}
+		if len(ms) > 0 && l.first() != ms[0] {
+			return fmt.Errorf("lane %d: first is not the oldest", i)
+		}
+		lanes += len(ms)
+	}
+	if lanes != inLanes || len(q.late.h) != len(all)-inLanes || len(q.delays.h) != delayed {
+		return fmt.Errorf("timetable: %d in lanes (%d say so), %d late for %d, %d delays for %d",
+			lanes, inLanes, len(q.late.h), len(all)-inLanes, len(q.delays.h), delayed)
+	}
+	for _, d := range []*deadlines[T]{&q.late, &q.delays} {
+		for i, e := range d.h {
+			idx := e.m.heapIdx
+			if d.delay {
+				idx = e.m.delayIdx
+			}
+			switch {
+			case i > 0 && d.h[(i-1)/4].at > e.at:
+				return fmt.Errorf("heap (delays %v) order broken at %d", d.delay, i)
+			case e.at <= q.last:
+				return fmt.Errorf("heap (delays %v) entry %d due at %d, not applied at %d", d.delay, i, e.at, q.last)
+			case int(idx) != i:
+				return fmt.Errorf("heap (delays %v) entry %d: message %v back-pointer %d", d.delay, i, e.m.id, idx)
+			}
+		}
 	}
 	claimable, err := q.claimable.check()
 	if err != nil {
 		return fmt.Errorf("claimable index: %w", err)
 	}
 	for _, m := range claimable {
-		if got, ok := q.messages.Get(msgItem[T]{id: m.id}); !ok || got.m != m || !m.claimable() {
+		if q.messages.find(m.id, &message[T]{}) != m || !m.claimable() {
 			return fmt.Errorf("claimable index holds message %v, not claimable", m.id)
 		}
 	}
-	if len(claimable) != n-held-delayed {
-		return fmt.Errorf("claimable index has %d messages, want %d", len(claimable), n-held-delayed)
+	if len(claimable) != len(all)-held-delayed {
+		return fmt.Errorf("claimable index has %d messages, want %d", len(claimable), len(all)-held-delayed)
 	}
-	if len(q.heap) != n {
-		return fmt.Errorf("heap has %d entries for %d messages", len(q.heap), n)
+	if len(q.claimDue) != len(q.claims) {
+		return fmt.Errorf("claim timetable has %d entries for %d claims", len(q.claimDue), len(q.claims))
 	}
-	for i, d := range q.heap {
-		if i > 0 && q.heap[(i-1)/4].at > d.at {
-			return fmt.Errorf("heap order broken at %d", i)
-		}
-		if d.at <= q.last {
-			return fmt.Errorf("heap entry %d due at %d, not applied at %d", i, d.at, q.last)
-		}
-		if int(d.m.heapIdx) != i {
-			return fmt.Errorf("heap entry %d: message %v back-pointer %d", i, d.m.id, d.m.heapIdx)
+	for i, c := range q.claimDue {
+		switch {
+		case i > 0 && q.claimDue[(i-1)/4].expires > c.expires:
+			return fmt.Errorf("claim timetable order broken at %d", i)
+		case c.dueIdx != i:
+			return fmt.Errorf("claim timetable entry %d: back-pointer %d", i, c.dueIdx)
+		case c.expires <= q.last:
+			return fmt.Errorf("claim %v expired at %d, still live at %d", c.id, c.expires, q.last)
+		case q.claims[c.id] != c:
+			return fmt.Errorf("claim %v in the timetable, not in the map", c.id)
+		case !q.claimIDs.issued(c.id):
+			return fmt.Errorf("claim %v not recognised as issued", c.id)
 		}
 	}
-	due := map[claimDeadline]bool{}
-	for i, d := range q.claimDue {
-		if i > 0 && q.claimDue[(i-1)/2].at > d.at {
-			return fmt.Errorf("claim heap order broken at %d", i)
-		}
-		if d.at <= q.last {
-			return fmt.Errorf("claim deadline %d not applied at %d", d.at, q.last)
-		}
-		due[d] = true
-	}
-	if len(q.claimDue) != len(q.claims)+q.claimStale {
-		return fmt.Errorf("claim heap has %d entries for %d claims and %d stale", len(q.claimDue), len(q.claims), q.claimStale)
-	}
-	for id, e := range q.claims {
-		if !due[claimDeadline{e.expires(), id}] {
-			return fmt.Errorf("claim %v expires at %d, no deadline entry says so", id, e.expires())
-		}
-		c := e.c
-		if c == nil {
-			continue
-		}
-		if c.id != id || c.done {
-			return fmt.Errorf("claim %v: map key %v, done %v", c.id, id, c.done)
+	for id, c := range q.claims {
+		if c.id != id {
+			return fmt.Errorf("claim %v under map key %v", c.id, id)
 		}
 		live := 0
 		for i, m := range c.msgs {
@@ -121,23 +144,23 @@ func (q *Queue[T]) checkInvariants() error {
 			if m.claim != c || int(m.claimPos) != i {
 				return fmt.Errorf("claim %v: message %v at %d points to claim/pos %p/%d", c.id, m.id, i, m.claim, m.claimPos)
 			}
-			if got, ok := q.messages.Get(msgItem[T]{id: m.id}); !ok || got.m != m {
+			if q.messages.find(m.id, &message[T]{}) != m {
 				return fmt.Errorf("claim %v holds message %v missing from messages", c.id, m.id)
 			}
 		}
 		if live != c.n || live == 0 {
-			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim keeps no struct", c.id, c.n, live)
+			return fmt.Errorf("claim %v: n = %d, holds %d; an empty claim is not stored", c.id, c.n, live)
 		}
 	}
 	for _, m := range q.freeMsgs {
-		if !reflect.ValueOf(*m).IsZero() {
-			return fmt.Errorf("free message %v not cleared", m.id)
+		if !reflect.ValueOf(&m.body).Elem().IsZero() || m.client != "" || m.claim != nil {
+			return fmt.Errorf("free message %v still points to its body, client or claim", m.id)
 		}
 	}
 	for _, c := range q.freeClaims {
-		if c.id != (ClaimID{}) || c.n != 0 || c.msgs != nil || c.inline != ([10]*message[T]{}) {
-			return fmt.Errorf("free claim not cleared")
+		if c.client != "" || c.n != 0 || c.msgs != nil || c.inline != ([10]*message[T]{}) {
+			return fmt.Errorf("free claim %v still points to its messages or client", c.id)
 		}
 	}
-	return q.checkPendingLocked()
+	return q.checkPendingLocked(held)
 }

@@ -61,17 +61,21 @@ func TestLimitError(t *testing.T) {
 		dur   bool
 	}{
 		{"message ttl", func() error { _, err := q.Post(Post[string]{TTL: 59 * time.Second}); return err },
-			"ttl", int64(59 * time.Second), int64(60 * time.Second), int64(1209600 * time.Second), true},
+			"message ttl", int64(59 * time.Second), int64(60 * time.Second), int64(1209600 * time.Second), true},
 		{"claim ttl", func() error { _, err := q.Claim(ClaimOptions{TTL: 43201 * time.Second}); return err },
-			"ttl", int64(43201 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
+			"claim ttl", int64(43201 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
 		{"grace", func() error { _, err := q.Claim(ClaimOptions{Grace: 59 * time.Second}); return err },
-			"grace", int64(59 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
+			"claim grace", int64(59 * time.Second), int64(60 * time.Second), int64(43200 * time.Second), true},
 		{"limit", func() error { _, err := q.Claim(ClaimOptions{Limit: 21}); return err },
-			"limit", 21, 1, 20, false},
+			"claim limit", 21, 1, 20, false},
 		{"pop", func() error { _, err := q.Pop(0); return err },
-			"n", 0, 1, 20, false},
+			"pop count", 0, 1, 20, false},
 		{"delay", func() error { _, err := q.Post(Post[string]{Delay: 901 * time.Second}); return err },
-			"delay", int64(901 * time.Second), 0, int64(900 * time.Second), true},
+			"message delay", int64(901 * time.Second), 0, int64(900 * time.Second), true},
+		{"retry delay", func() error { return q.Retry(ClaimID{1}, -1) },
+			"retry delay", -1, 0, int64(900 * time.Second), true},
+		{"renew grace", func() error { return q.Renew(ClaimID{1}, RenewOptions{Grace: 43201 * time.Second}) },
+			"claim grace", int64(43201 * time.Second), 0, int64(43200 * time.Second), true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.call()
@@ -83,14 +87,39 @@ func TestLimitError(t *testing.T) {
 			assert.Contains(t, err.Error(), "claimq: ")
 		})
 	}
-	assert.Equal(t, "claimq: ttl 59s out of range [1m0s, 336h0m0s]",
-		(&LimitError{Field: "ttl", Value: int64(59 * time.Second), Min: int64(time.Minute), Max: int64(336 * time.Hour), Duration: true}).Error())
-	assert.Equal(t, "claimq: limit 21 out of range [1, 20]", (&LimitError{Field: "limit", Value: 21, Min: 1, Max: 20}).Error())
+	assert.Equal(t, "claimq: claim ttl 59s out of range [1m0s, 336h0m0s]",
+		(&LimitError{Field: "claim ttl", Value: int64(59 * time.Second), Min: int64(time.Minute), Max: int64(336 * time.Hour), Duration: true}).Error())
+	assert.Equal(t, "claimq: claim limit 21 out of range [1, 20]", (&LimitError{Field: "claim limit", Value: 21, Min: 1, Max: 20}).Error())
 	assert.Equal(t, 0, q.Len())
 }
 
 func TestOptionsDefaultsOutsideLimits(t *testing.T) {
-	assert.Panics(t, func() { New(Options[int]{DefaultTTL: time.Second}) })
-	assert.Panics(t, func() { New(Options[int]{DefaultDelay: time.Hour}) })
+	assert.Panics(t, func() { New(Options[int]{Limits: ZaqarLimits(), DefaultTTL: time.Second}) })
+	assert.Panics(t, func() { New(Options[int]{Limits: ZaqarLimits(), DefaultDelay: time.Hour}) })
+	assert.Panics(t, func() { New(Options[int]{DefaultTTL: -time.Second}) })
 	assert.NotPanics(t, func() { New(Options[int]{Limits: wideLimits(), DefaultTTL: time.Second}) })
+}
+
+func TestDefaultLimits(t *testing.T) {
+	l := DefaultLimits()
+	require.NoError(t, l.Validate())
+	z := ZaqarLimits()
+	assert.Equal(t, z.DefaultMessageTTL, l.DefaultMessageTTL, "Zaqar's defaults")
+	assert.Equal(t, z.DefaultClaimTTL, l.DefaultClaimTTL)
+	assert.Equal(t, z.DefaultGrace, l.DefaultGrace)
+	assert.Equal(t, z.MaxClaimLimit, l.MaxClaimLimit, "Zaqar's counts")
+
+	// The zero Options of an in-process queue take any positive duration.
+	q := New(Options[int]{Clock: NewFakeClock(start)})
+	_, err := q.Post(Post[int]{Body: 1, TTL: time.Millisecond}, Post[int]{Body: 2, TTL: time.Hour, Delay: 2 * time.Hour})
+	require.NoError(t, err)
+	c, err := q.Claim(ClaimOptions{TTL: time.Millisecond, Grace: NoGrace})
+	require.NoError(t, err)
+	require.Len(t, c.Messages, 1)
+	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Nanosecond}))
+	_, err = q.Claim(ClaimOptions{TTL: MaxDuration + 1})
+	var le *LimitError
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, "claim ttl", le.Field)
+	assert.Equal(t, int64(1), le.Min)
 }

@@ -20,12 +20,36 @@ var lastMessageID atomic.Uint64
 // text sorts as the ID does.
 func (id MessageID) String() string {
 	var b [16]byte
-	const digits = "0123456789abcdef"
-	for i := 15; i >= 0; i-- {
-		b[i] = digits[id&0xf]
-		id >>= 4
+	return string(id.appendHex(b[:0]))
+}
+
+// AppendText appends the form of [MessageID.String] to b, without
+// allocating when b has room: it implements encoding.TextAppender. It
+// never fails.
+func (id MessageID) AppendText(b []byte) ([]byte, error) { return id.appendHex(b), nil }
+
+// MarshalText returns the form of [MessageID.String]: it implements
+// encoding.TextMarshaler. It never fails.
+func (id MessageID) MarshalText() ([]byte, error) { return id.appendHex(make([]byte, 0, 16)), nil }
+
+// UnmarshalText parses text as [ParseMessageID] does: it implements
+// encoding.TextUnmarshaler. Errors match [ErrInvalid]; id is unchanged
+// then.
+func (id *MessageID) UnmarshalText(text []byte) error {
+	v, err := ParseMessageID(string(text))
+	if err != nil {
+		return err
 	}
-	return string(b[:])
+	*id = v
+	return nil
+}
+
+func (id MessageID) appendHex(b []byte) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[(id>>shift)&0xf])
+	}
+	return b
 }
 
 // ParseMessageID parses the form produced by [MessageID.String]. Any other
@@ -107,56 +131,51 @@ type message[T any] struct {
 	ttl     time.Duration
 	delay   int64 // delay end, 0 if posted without delay
 	client  string
-	// claim is the claim that last took the message: live while
-	// !claim.done, kept after it expires so that Delete can tell the
-	// expired-claim race apart, cleared on release.
+	// claim is the live claim holding the message, nil if none: a claim
+	// that ends lets go of its messages.
 	claim      *claim[T]
-	pos        int   // place in the claimable or pending index (see seqIndex)
-	claimPos   int32 // index in claim.msgs while the claim is live
-	heapIdx    int32 // index of this message's deadline in the queue's heap
+	pos        [slots]int32 // places in the seqIndexes, by slot (see seqIndex)
+	claimPos   int32        // index in claim.msgs while a claim holds it
+	heapIdx    int32        // index in the queue's late heap when lane < 0
+	delayIdx   int32        // index in the queue's delays heap, -1 when not delayed
 	claimCount int32
-	delayed    bool // the delay has not passed yet
+	lane       int8  // expiry lane, -1 for the late heap
+	inTree     uint8 // bit 1<<slot: in that seqIndex's tree rather than its ring
 }
 
-// held reports whether a live claim holds the message. Claims are marked
-// done as soon as expiry processing passes their deadline, which every
-// operation does first, so no time is needed here.
-func (m *message[T]) held() bool {
-	return m.claim != nil && !m.claim.done
-}
+// held reports whether a live claim holds the message. Claims end as soon
+// as expiry processing passes their deadline, which every operation does
+// first, so no time is needed here.
+func (m *message[T]) held() bool { return m.claim != nil }
+
+// delayed reports whether the message waits for its delay to end.
+func (m *message[T]) delayed() bool { return m.delayIdx >= 0 }
 
 // claimable reports whether the message belongs in the claimable index.
 // It relies on expiry having been processed up to the current time.
-func (m *message[T]) claimable() bool {
-	return !m.delayed && !m.held()
-}
+func (m *message[T]) claimable() bool { return !m.delayed() && !m.held() }
 
 func (m *message[T]) export() Message[T] {
-	out := Message[T]{
-		ID:         m.id,
-		Body:       m.body,
-		TTL:        m.ttl,
-		Created:    timeOf(m.created),
-		Expires:    timeOf(m.expires),
-		ClientID:   m.client,
-		ClaimCount: int(m.claimCount),
-	}
+	var out Message[T]
+	m.exportTo(&out)
+	return out
+}
+
+// exportTo fills the zero Message *out with a copy of m.
+func (m *message[T]) exportTo(out *Message[T]) {
+	out.ID = m.id
+	out.Body = m.body
+	out.TTL = m.ttl
+	out.Created = timeOf(m.created)
+	out.Expires = timeOf(m.expires)
+	out.ClientID = m.client
+	out.ClaimCount = int(m.claimCount)
 	if m.held() {
 		out.ClaimID = m.claim.id
 	}
 	if m.delay != 0 {
 		out.DelayedUntil = timeOf(m.delay)
 	}
-	return out
-}
-
-// deadline is when the message next changes state: its delay ends or it
-// expires.
-func (m *message[T]) deadline() int64 {
-	if m.delayed && m.delay < m.expires {
-		return m.delay
-	}
-	return m.expires
 }
 
 func timeOf(ns int64) time.Time { return time.Unix(0, ns).UTC() }

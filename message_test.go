@@ -1,6 +1,7 @@
 package claimq
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,7 +21,20 @@ func TestMessageIDText(t *testing.T) {
 		back, err := ParseMessageID(tt.text)
 		require.NoError(t, err)
 		assert.Equal(t, tt.id, back)
+
+		b, err := tt.id.AppendText([]byte("id="))
+		require.NoError(t, err)
+		assert.Equal(t, "id="+tt.text, string(b), "AppendText")
+		b, err = tt.id.MarshalText()
+		require.NoError(t, err)
+		assert.Equal(t, tt.text, string(b), "MarshalText")
+		var u MessageID
+		require.NoError(t, u.UnmarshalText([]byte(tt.text)))
+		assert.Equal(t, tt.id, u, "UnmarshalText")
 	}
+	var u MessageID = 7
+	require.ErrorIs(t, u.UnmarshalText([]byte("zz")), ErrInvalid)
+	assert.Equal(t, MessageID(7), u, "a failed UnmarshalText changed the ID")
 	for _, bad := range []string{"", "1", "000000000000000g", "00000000000000001", "0000000000000000", "-000000000000001"} {
 		_, err := ParseMessageID(bad)
 		require.ErrorIs(t, err, ErrInvalid, "ParseMessageID(%q)", bad)
@@ -40,4 +54,29 @@ func TestMessageIDsUniqueAcrossQueues(t *testing.T) {
 	}
 	_, err := b.Get(ia[0])
 	require.ErrorIs(t, err, ErrMessageNotFound, "a message ID of one queue found in another")
+}
+
+func TestIDsInJSON(t *testing.T) {
+	type doc struct {
+		M MessageID
+		C ClaimID
+	}
+	in := doc{M: 0x1f, C: ClaimID{0xab, 15: 0x01}}
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"M":"000000000000001f","C":"ab000000000000000000000000000001"}`, string(b))
+	var out doc
+	require.NoError(t, json.Unmarshal(b, &out))
+	assert.Equal(t, in, out)
+}
+
+func TestAppendTextAllocates(t *testing.T) {
+	buf := make([]byte, 0, 64)
+	m, c := MessageID(42), ClaimID{1, 2, 3}
+	allocs := testing.AllocsPerRun(100, func() {
+		b, _ := m.AppendText(buf[:0])
+		b, _ = c.AppendText(b)
+		_ = b
+	})
+	assert.Zero(t, allocs, "AppendText into a buffer with room allocates")
 }

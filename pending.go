@@ -174,10 +174,8 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 	// Walking the claims, not the messages, keeps this independent of
 	// how many messages are pending.
 	s.Consumers = make(map[string]int)
-	for _, e := range q.claims {
-		if c := e.c; c != nil {
-			s.Consumers[c.client] += c.n
-		}
+	for _, c := range q.claims {
+		s.Consumers[c.client] += c.n
 	}
 	return s
 }
@@ -187,8 +185,7 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 // claimable one) into one new claim owned by opts.ClientID for opts.TTL,
 // and returns that claim. The claim lists the messages in the order of
 // ids. A message taken from another claim leaves it, and Delete with that
-// claim then fails with [ErrClaimedByOther]; a claim left empty still
-// exists until it expires or is released. Each message taken has its idle
+// claim then fails with [ErrClaimedByOther]; a claim left empty ends. Each message taken has its idle
 // time reset and its delivery count incremented, unless opts says
 // otherwise (see [ReclaimOptions]). Options.MaxClaimCount is not applied
 // here: the caller sees the delivery count and decides, and Claim still
@@ -218,10 +215,10 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 	if err != nil {
 		return Claim[T]{}, err
 	}
-	if err := checkDuration("idle", opts.Idle, 0, maxIdle); err != nil {
+	if err := checkDuration("reclaim idle", opts.Idle, 0, maxIdle); err != nil {
 		return Claim[T]{}, err
 	}
-	if err := checkCount("retry count", opts.RetryCount, ZeroRetryCount, math.MaxInt32); err != nil {
+	if err := checkCount("reclaim retry count", opts.RetryCount, ZeroRetryCount, math.MaxInt32); err != nil {
 		return Claim[T]{}, err
 	}
 	if opts.Idle != 0 && !opts.Time.IsZero() {
@@ -246,8 +243,8 @@ func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], erro
 			if m.claim == c || now-m.claim.idleSince < int64(opts.MinIdle) {
 				continue
 			}
-			q.leaveOnlyClaimLocked(m)
-		case opts.Force && !m.delayed:
+			q.leaveClaimLocked(m) // stays pending
+		case opts.Force && !m.delayed():
 			q.claimable.remove(m)
 			q.pending.insert(m)
 		default:
@@ -294,7 +291,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 	if count == 0 {
 		count = DefaultAutoClaimCount
 	}
-	if err := checkCount("count", count, 1, math.MaxInt/autoClaimScan); err != nil {
+	if err := checkCount("autoclaim count", count, 1, math.MaxInt/autoClaimScan); err != nil {
 		return Claim[T]{}, 0, err
 	}
 	now := q.lock()
@@ -326,7 +323,7 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 		c.msgs = make([]*message[T], 0, len(batch))
 	}
 	for _, m := range batch {
-		q.leaveOnlyClaimLocked(m)
+		q.leaveClaimLocked(m) // stays pending
 		q.takeLocked(c, m, now, 0, 0, opts.JustID)
 	}
 	return c.export(opts.JustID), next, nil

@@ -69,6 +69,7 @@ func (s *queueMachine) Pending(t *rapid.T) {
 // take moves m into the new claim mc as Reclaim and AutoClaim do.
 func (s *queueMachine) take(m *modelMsg, mc *modelClaim, idle time.Duration, retryCount int, justID bool) {
 	m.claim = mc
+	mc.order = append(mc.order, m)
 	switch {
 	case retryCount > 0:
 		m.count = retryCount
@@ -162,6 +163,12 @@ func (s *queueMachine) Reclaim(t *rapid.T) {
 		}
 		return
 	}
+	if s.closed {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Reclaim after Close = %v; want ErrClosed", err)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Reclaim(%v, %+v): %v", ids, opts, err)
 	}
@@ -202,6 +209,12 @@ func (s *queueMachine) AutoClaim(t *rapid.T) {
 	}
 	c, next, err := s.q.AutoClaim(from, opts)
 	s.expire()
+	if s.closed {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("AutoClaim after Close = %v; want ErrClosed", err)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("AutoClaim(%v, %+v): %v", from, opts, err)
 	}

@@ -12,21 +12,21 @@ import (
 )
 
 // checkPendingLocked verifies the pending index; checkInvariants calls it
-// with the lock held, after counting held messages into q.claimed:
+// with the lock held, passing the number of held messages it counted:
 //
 //	pending == { m in messages : m.held() }, ordered by ID
 //	m.claim.idleSince <= q.last for every pending m (idle times are not negative)
-func (q *Queue[T]) checkPendingLocked() error {
+func (q *Queue[T]) checkPendingLocked(held int) error {
 	all, err := q.pending.check()
 	if err != nil {
 		return fmt.Errorf("pending index: %w", err)
 	}
-	if len(all) != q.claimed {
-		return fmt.Errorf("pending index has %d messages, %d are held", len(all), q.claimed)
+	if len(all) != held {
+		return fmt.Errorf("pending index has %d messages, %d are held", len(all), held)
 	}
 	for _, m := range all {
-		switch got, ok := q.messages.Get(msgItem[T]{id: m.id}); {
-		case !ok || got.m != m:
+		switch {
+		case q.messages.find(m.id, &message[T]{}) != m:
 			return fmt.Errorf("pending message %v not in messages", m.id)
 		case !m.held():
 			return fmt.Errorf("pending message %v is not held by a live claim", m.id)
@@ -134,7 +134,7 @@ func TestPendingFollowsClaims(t *testing.T) {
 	require.NoError(t, q.Delete(ids[0], a.ID))
 	assert.Equal(t, ids[1:4], entryIDs(q.Pending(PendingOptions{Count: 10})), "a deleted message leaves the pending list at once")
 
-	require.NoError(t, q.Renew(b.ID, time.Minute, 0))
+	require.NoError(t, q.Renew(b.ID, RenewOptions{TTL: time.Minute, Grace: NoGrace}))
 	got := q.Pending(PendingOptions{Count: 10})
 	require.Len(t, got, 3)
 	assert.Equal(t, 20*time.Second, got[0].Idle, "not renewed")
@@ -441,7 +441,7 @@ func TestReclaimErrors(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
 		q, _ := newPendingQueue(t)
 		ids := postPending(t, q, 1)
-		require.NoError(t, q.Close())
+		q.Close()
 		_, err := q.Reclaim(ids, ReclaimOptions{Force: true})
 		require.ErrorIs(t, err, ErrClosed)
 	})
@@ -502,7 +502,7 @@ func TestReclaimStalledWorker(t *testing.T) {
 			assert.Equal(t, map[string]int{"worker-a": 1, "worker-b": 2}, q.PendingSummary().Consumers)
 
 			// A's claim expires first, and with it only what A kept.
-			require.NoError(t, q.Renew(b.ID, 10*time.Minute, 0))
+			require.NoError(t, q.Renew(b.ID, RenewOptions{TTL: 10 * time.Minute, Grace: NoGrace}))
 			clock.Advance(5 * time.Minute)
 			_, err = q.GetClaim(a.ID)
 			require.ErrorIs(t, err, ErrClaimNotFound)
@@ -768,7 +768,7 @@ func TestAutoClaimErrors(t *testing.T) {
 		q, _ := newPendingQueue(t)
 		postPending(t, q, 1)
 		claimPending(t, q, 1, "a")
-		require.NoError(t, q.Close())
+		q.Close()
 		_, _, err := q.AutoClaim(0, AutoClaimOptions{})
 		require.ErrorIs(t, err, ErrClosed)
 		assert.Len(t, q.Pending(PendingOptions{Count: 1}), 1, "Pending still reads a closed queue")

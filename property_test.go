@@ -2,6 +2,7 @@ package claimq
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -34,8 +35,10 @@ type modelClaim struct {
 	ttl      time.Duration
 	grace    time.Duration
 	renewed  int64
-	released bool
-	client   string // the consumer of the pending family
+	released bool        // released, completed or purged
+	fake     bool        // an ID the queue never issued
+	client   string      // the consumer of the pending family
+	order    []*modelMsg // messages in the order the claim took them
 }
 
 type queueMachine struct {
@@ -49,7 +52,10 @@ type queueMachine struct {
 	nextBod       int
 	dlq           *Queue[int] // where MaxClaimCount sends messages
 	maxClaimCount int
-	dead          []int // bodies expected in dlq, in order
+	dead          []MessageID // IDs expected in dlq: they keep theirs, so in ID order
+	defTTL        time.Duration
+	defDelay      time.Duration
+	closed        bool
 }
 
 // newQueueMachine builds the queue under test; with maxClaimCount > 0 it
@@ -62,24 +68,47 @@ func newQueueMachine(maxClaimCount int) *queueMachine {
 			DeadLetter: dlq, DeadLetterTTL: 24 * time.Hour}),
 		dlq:           dlq,
 		maxClaimCount: maxClaimCount,
+		defTTL:        time.Hour,
 		clock:         clock,
 		now:           start.UnixNano(),
 	}
 }
 
+// live reports whether c is a live claim: not ended by its holder or by
+// time, and holding a message, since a claim emptied of its messages ends
+// (and can never hold one again).
 func (s *queueMachine) live(c *modelClaim) bool {
-	return c != nil && !c.released && c.expires > s.now
+	if c == nil || c.released || c.expires <= s.now {
+		return false
+	}
+	for _, m := range s.msgs {
+		if m.claim == c {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *queueMachine) held(m *modelMsg) bool { return s.live(m.claim) }
 
-func (s *queueMachine) liveID(id ClaimID) bool {
+// claimByID returns the model of claim id, nil for one never issued.
+func (s *queueMachine) claimByID(id ClaimID) *modelClaim {
 	for _, c := range s.claims {
 		if c.id == id {
-			return s.live(c)
+			return c
 		}
 	}
-	return false
+	return nil
+}
+
+// notLive checks err, returned for the claim c that is not live: it must
+// match ErrClaimNotFound, and ErrClaimExpired exactly when the queue
+// issued c.
+func (s *queueMachine) notLive(t *rapid.T, what string, c *modelClaim, err error) {
+	if !errors.Is(err, ErrClaimNotFound) || errors.Is(err, ErrClaimExpired) != !c.fake {
+		t.Fatalf("%s of a claim that is not live (issued: %v) = %v; want ErrClaimNotFound, ErrClaimExpired iff issued",
+			what, !c.fake, err)
+	}
 }
 
 func (s *queueMachine) delayed(m *modelMsg) bool { return m.delay > s.now }
@@ -138,8 +167,11 @@ func (s *queueMachine) Post(t *rapid.T) {
 			invalid = true
 		}
 		delay := NoDelay
-		if rapid.Bool().Draw(t, "delayed") {
+		switch rapid.IntRange(0, 3).Draw(t, "delay kind") {
+		case 1:
 			delay = seconds(t, 1, 30, "delay")
+		case 2:
+			delay = 0 // the queue's default
 		}
 		posts[i] = Post[int]{Body: s.nextBod, TTL: ttl, Delay: delay,
 			ClientID: rapid.SampledFrom([]string{"", "a", "b"}).Draw(t, "client")}
@@ -149,6 +181,12 @@ func (s *queueMachine) Post(t *rapid.T) {
 	if invalid {
 		if !errors.Is(err, ErrInvalid) {
 			t.Fatalf("Post with an invalid TTL = %v; want ErrInvalid", err)
+		}
+		return
+	}
+	if s.closed {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Post after Close = %v; want ErrClosed", err)
 		}
 		return
 	}
@@ -163,12 +201,15 @@ func (s *queueMachine) Post(t *rapid.T) {
 		s.lastID = ids[i]
 		ttl := p.TTL
 		if ttl == 0 {
-			ttl = time.Hour
+			ttl = s.defTTL
 		}
 		m := &modelMsg{id: ids[i], body: p.Body, client: p.ClientID, created: s.now,
 			expires: s.now + int64(ttl), ttl: ttl}
-		if p.Delay > 0 {
+		switch {
+		case p.Delay > 0:
 			m.delay = s.now + int64(p.Delay)
+		case p.Delay == 0 && s.defDelay > 0:
+			m.delay = s.now + int64(s.defDelay)
 		}
 		s.msgs = append(s.msgs, m)
 	}
@@ -183,6 +224,12 @@ func (s *queueMachine) Claim(t *rapid.T) {
 	}
 	client := drawConsumer(t)
 	c, err := s.q.Claim(ClaimOptions{Limit: limit, TTL: ttl, Grace: grace, ClientID: client})
+	if s.closed {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Claim after Close = %v; want ErrClosed", err)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Claim: %v", err)
 	}
@@ -200,10 +247,11 @@ func (s *queueMachine) Claim(t *rapid.T) {
 		}
 		if s.maxClaimCount > 0 && m.count >= s.maxClaimCount {
 			dead = append(dead, m.id)
-			s.dead = append(s.dead, m.body)
+			s.dead = append(s.dead, m.id)
 			continue
 		}
 		m.claim = mc
+		mc.order = append(mc.order, m)
 		m.count++
 		m.idle = s.now
 		if m.expires < mc.expires {
@@ -230,7 +278,7 @@ func (s *queueMachine) Claim(t *rapid.T) {
 // drawClaim picks a claim the queue has made, or an unknown one.
 func (s *queueMachine) drawClaim(t *rapid.T) *modelClaim {
 	if len(s.claims) == 0 || rapid.IntRange(0, 9).Draw(t, "unknown claim") == 0 {
-		return &modelClaim{id: ClaimID{0xff, byte(rapid.IntRange(1, 255).Draw(t, "claim byte"))}, released: true}
+		return &modelClaim{id: ClaimID{0xff, byte(rapid.IntRange(1, 255).Draw(t, "claim byte"))}, released: true, fake: true}
 	}
 	return rapid.SampledFrom(s.claims).Draw(t, "claim")
 }
@@ -239,12 +287,14 @@ func (s *queueMachine) Renew(t *rapid.T) {
 	c := s.drawClaim(t)
 	ttl := seconds(t, 1, 30, "ttl")
 	grace := seconds(t, 0, 20, "grace")
-	err := s.q.Renew(c.id, ttl, grace)
+	opts := RenewOptions{TTL: ttl, Grace: grace}
+	if grace == 0 {
+		opts.Grace = NoGrace
+	}
+	err := s.q.Renew(c.id, opts)
 	s.expire()
 	if !s.live(c) {
-		if !errors.Is(err, ErrClaimNotFound) {
-			t.Fatalf("Renew of a dead claim = %v; want ErrClaimNotFound", err)
-		}
+		s.notLive(t, "Renew", c, err)
 		return
 	}
 	if err != nil {
@@ -267,9 +317,7 @@ func (s *queueMachine) Release(t *rapid.T) {
 	err := s.q.Release(c.id)
 	s.expire()
 	if !s.live(c) {
-		if !errors.Is(err, ErrClaimNotFound) {
-			t.Fatalf("Release of a dead claim = %v; want ErrClaimNotFound", err)
-		}
+		s.notLive(t, "Release", c, err)
 		return
 	}
 	if err != nil {
@@ -332,8 +380,9 @@ func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
 		s.remove(id)
 		return
 	}
-	if !errors.Is(err, want) || errors.Is(err, ErrClaimExpired) != expired {
-		t.Fatalf("Delete(%v, %v) = %v; want %v (expired claim: %v)", id, cid, err, want, expired)
+	unknown := !cid.IsZero() && s.claimByID(cid) == nil
+	if !errors.Is(err, want) || errors.Is(err, ErrClaimExpired) != expired || errors.Is(err, ErrClaimNotFound) != unknown {
+		t.Fatalf("Delete(%v, %v) = %v; want %v (ended claim: %v, never issued: %v)", id, cid, err, want, expired, unknown)
 	}
 }
 
@@ -341,21 +390,26 @@ func (s *queueMachine) deleteAndCompare(t *rapid.T, id MessageID, cid ClaimID) {
 // whether that error must also match ErrClaimExpired.
 func (s *queueMachine) deleteRule(id MessageID, cid ClaimID) (want error, expired bool) {
 	m := s.find(id)
+	if cid.IsZero() {
+		switch {
+		case m == nil:
+			return ErrMessageNotFound, false
+		case s.held(m):
+			return ErrMessageClaimed, false
+		}
+		return nil, false
+	}
+	c := s.claimByID(cid)
+	ended := c != nil && !s.live(c)
 	switch {
 	case m == nil:
-		return ErrMessageNotFound, false
-	case cid.IsZero() && s.held(m):
-		return ErrMessageClaimed, false
-	case cid.IsZero():
+		return ErrMessageNotFound, ended
+	case s.held(m) && m.claim.id == cid:
 		return nil, false
-	case s.held(m) && m.claim.id != cid:
-		return ErrClaimedByOther, !s.liveID(cid)
 	case s.held(m):
-		return nil, false
-	case m.claim != nil && m.claim.id == cid:
-		return ErrNotClaimed, true
+		return ErrClaimedByOther, ended
 	default:
-		return ErrNotClaimed, false
+		return ErrNotClaimed, ended
 	}
 }
 
@@ -374,6 +428,10 @@ func (s *queueMachine) DeleteClaimed(t *rapid.T) {
 	}
 	n, err := s.q.DeleteClaimed(c.id, ids...)
 	s.expire()
+	if !s.live(c) {
+		s.notLive(t, "DeleteClaimed", c, err)
+		return
+	}
 	var deleted []MessageID
 	for _, id := range ids {
 		want, expired := s.deleteRule(id, c.id)
@@ -403,9 +461,7 @@ func (s *queueMachine) Complete(t *rapid.T) {
 	n, err := s.q.Complete(c.id)
 	s.expire()
 	if !s.live(c) {
-		if !errors.Is(err, ErrClaimNotFound) || !errors.Is(err, ErrClaimExpired) {
-			t.Fatalf("Complete of a dead claim = %v; want ErrClaimNotFound and ErrClaimExpired", err)
-		}
+		s.notLive(t, "Complete", c, err)
 		return
 	}
 	var held []MessageID
@@ -470,6 +526,12 @@ func (s *queueMachine) Purge(t *rapid.T) {
 func (s *queueMachine) Pop(t *rapid.T) {
 	n := rapid.IntRange(1, 4).Draw(t, "n")
 	got, err := s.q.Pop(n)
+	if s.closed {
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Pop after Close = %v; want ErrClosed", err)
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("Pop(%d): %v", n, err)
 	}
@@ -488,6 +550,129 @@ func (s *queueMachine) Pop(t *rapid.T) {
 	}
 }
 
+// exportClaim is what GetClaim must return for the live claim c.
+func (s *queueMachine) exportClaim(c *modelClaim) Claim[int] {
+	out := Claim[int]{ID: c.id, ClientID: c.client, TTL: c.ttl, Grace: c.grace,
+		Renewed: timeOf(c.renewed), Expires: timeOf(c.expires), Messages: []Message[int]{}}
+	for _, m := range c.order {
+		if m.claim == c && s.find(m.id) == m {
+			out.Messages = append(out.Messages, s.export(m))
+		}
+	}
+	return out
+}
+
+func (s *queueMachine) GetClaim(t *rapid.T) {
+	c := s.drawClaim(t)
+	got, err := s.q.GetClaim(c.id)
+	s.expire()
+	if !s.live(c) {
+		s.notLive(t, "GetClaim", c, err)
+		return
+	}
+	if want := s.exportClaim(c); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("GetClaim = %+v, %v;\nwant %+v", got, err, want)
+	}
+}
+
+func (s *queueMachine) Get(t *rapid.T) {
+	id := s.drawID(t, "id")
+	got, err := s.q.Get(id)
+	s.expire()
+	m := s.find(id)
+	if m == nil {
+		if !errors.Is(err, ErrMessageNotFound) {
+			t.Fatalf("Get(%v) of a message not live = %+v, %v; want ErrMessageNotFound", id, got, err)
+		}
+		return
+	}
+	if want := s.export(m); err != nil || got != want {
+		t.Fatalf("Get(%v) = %+v, %v;\nwant %+v", id, got, err, want)
+	}
+}
+
+// Retry hands some of a claim's messages back, mixing in others now and
+// then, all or nothing.
+func (s *queueMachine) Retry(t *rapid.T) {
+	c := s.drawClaim(t)
+	var ids []MessageID
+	for _, m := range s.msgs {
+		if m.claim == c && rapid.Bool().Draw(t, "retry it") || rapid.IntRange(0, 15).Draw(t, "mix in") == 0 {
+			ids = append(ids, m.id)
+		}
+	}
+	delay := seconds(t, 0, 30, "retry delay")
+	invalid := rapid.IntRange(0, 15).Draw(t, "invalid delay") == 0
+	if invalid {
+		delay = -time.Second
+	}
+	err := s.q.Retry(c.id, delay, ids...)
+	s.expire()
+	switch {
+	case invalid:
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Retry with delay %v = %v; want ErrInvalid", delay, err)
+		}
+		return
+	case !s.live(c):
+		s.notLive(t, "Retry", c, err)
+		return
+	}
+	for _, id := range ids {
+		if want, _ := s.deleteRule(id, c.id); want != nil {
+			if !errors.Is(err, want) {
+				t.Fatalf("Retry(%v, %v) = %v; want %v for %v", c.id, ids, err, want, id)
+			}
+			return
+		}
+	}
+	if err != nil {
+		t.Fatalf("Retry(%v, %v, %v): %v", c.id, delay, ids, err)
+	}
+	for _, id := range ids {
+		m := s.find(id)
+		m.claim = nil
+		if delay > 0 {
+			m.delay = s.now + int64(delay)
+		}
+	}
+}
+
+// Close is rare: after it only holders' calls and reads work.
+func (s *queueMachine) Close(t *rapid.T) {
+	if rapid.IntRange(0, 19).Draw(t, "close") != 0 {
+		t.Skip("close only now and then")
+	}
+	s.q.Close()
+	s.closed = true
+}
+
+// SetOptions changes the defaults of later posts and the delivery bound.
+func (s *queueMachine) SetOptions(t *rapid.T) {
+	opts := s.q.Options()
+	opts.DefaultTTL = seconds(t, 0, 40, "default ttl")
+	opts.DefaultDelay = seconds(t, 0, 20, "default delay")
+	opts.MaxClaimCount = rapid.IntRange(0, 3).Draw(t, "max claim count")
+	invalid := rapid.IntRange(0, 9).Draw(t, "invalid options") == 0
+	if invalid {
+		opts.DefaultDelay = time.Hour
+	}
+	err := s.q.SetOptions(opts)
+	if invalid {
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("SetOptions(%+v) = %v; want ErrInvalid", opts, err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("SetOptions(%+v): %v", opts, err)
+	}
+	s.defTTL, s.defDelay, s.maxClaimCount = opts.DefaultTTL, opts.DefaultDelay, opts.MaxClaimCount
+	if s.defTTL == 0 {
+		s.defTTL = time.Hour
+	}
+}
+
 func (s *queueMachine) Advance(t *rapid.T) {
 	d := seconds(t, 0, 15, "advance")
 	s.clock.Advance(d)
@@ -496,12 +681,13 @@ func (s *queueMachine) Advance(t *rapid.T) {
 
 func (s *queueMachine) Check(t *rapid.T) {
 	s.expire()
-	var moved []int
+	var moved []MessageID
 	var dlqMarker MessageID
+	slices.Sort(s.dead)
 	for {
 		page, next := s.dlq.List(ListOptions{Marker: dlqMarker, IncludeClaimed: true, IncludeDelayed: true})
 		for _, m := range page {
-			moved = append(moved, m.Body)
+			moved = append(moved, m.ID)
 		}
 		if next == 0 {
 			break
@@ -560,6 +746,26 @@ func (s *queueMachine) Check(t *rapid.T) {
 		if s.live(c) {
 			claims++
 		}
+	}
+	var wantClaims []Claim[int]
+	for _, c := range s.claims {
+		if s.live(c) {
+			wantClaims = append(wantClaims, s.exportClaim(c))
+		}
+	}
+	var gotClaims []Claim[int]
+	for c := range s.q.Claims() {
+		gotClaims = append(gotClaims, c)
+	}
+	if !reflect.DeepEqual(gotClaims, wantClaims) {
+		t.Fatalf("Claims() =\n%+v\nwant\n%+v", gotClaims, wantClaims)
+	}
+	var gotAll []Message[int]
+	for m := range s.q.All() {
+		gotAll = append(gotAll, m)
+	}
+	if !slices.Equal(gotAll, want) {
+		t.Fatalf("All() =\n%+v\nwant\n%+v", gotAll, want)
 	}
 	st := s.q.Stats()
 	if st.Total != len(s.msgs) || st.Claimed != held || st.Free != len(s.msgs)-held ||

@@ -1,24 +1,22 @@
 package claimq
 
 import (
-	crand "crypto/rand"
+	"context"
 	"fmt"
+	"iter"
 	"math"
-	"math/rand/v2"
 	"sync"
 	"time"
-
-	"github.com/google/btree"
 )
 
 // Options configures a [Queue]. T is the queue's body type, needed for
-// DeadLetter. The zero Options gives Zaqar's defaults and
-// the system clock.
+// DeadLetter. The zero Options gives [DefaultLimits] (any positive
+// duration, Zaqar's defaults) and the system clock.
 type Options[T any] struct {
 	// Clock is the queue's source of time; nil means SystemClock.
 	Clock Clock
 	// Limits bounds the arguments callers may pass; the zero Limits
-	// means ZaqarLimits().
+	// means DefaultLimits().
 	Limits Limits
 	// DefaultTTL is the TTL of a message posted without one, within the
 	// limits' message TTL range; 0 means Limits.DefaultMessageTTL.
@@ -30,9 +28,12 @@ type Options[T any] struct {
 	// claimed this many times is moved to DeadLetter by the claim that
 	// would take it next.
 	MaxClaimCount int
-	// DeadLetter receives the messages moved by MaxClaimCount, appended
-	// at its tail with no claim and no delay. nil means they are dropped
-	// and counted in Stats.Dropped.
+	// DeadLetter receives the messages moved by MaxClaimCount with their
+	// ID, body, client and creation time, unclaimed, undelayed and with a
+	// claim count of zero, as Zaqar moves them. The move is never refused:
+	// a dead-letter queue that is closed or full (MaxMessages) takes the
+	// message all the same and counts it in its Stats.OverLimit. nil means
+	// the messages are dropped and counted in Stats.Dropped.
 	DeadLetter *Queue[T]
 	// DeadLetterTTL is the TTL of a dead-lettered message; 0 keeps the
 	// time it had left.
@@ -68,26 +69,29 @@ type Queue[T any] struct {
 	// messages holds every live message by ID; claimable holds the ones
 	// Claim may take (not delayed, not held), so Claim never looks at a
 	// held message; pending holds the held ones, so that the pending
-	// family never looks at a free one.
-	messages   *btree.BTreeG[msgItem[T]]
+	// family never looks at a free one. Their expiry and delays are in
+	// lanes, late and delays (see expiry.go).
+	messages   seqIndex[T]
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
-	heap       deadlines[T]              // message deadlines
-	claims     map[ClaimID]claimEntry[T] // live claims
-	claimDue   claimDeadlines
-	claimStale int // entries of claimDue that no longer match their claim
+	lanes      [maxLanes]lane[T]
+	late       deadlines[T]
+	delays     deadlines[T]
+	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
+	claimDue   claimTimetable[T]
+	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
-	probe      message[T] // search key for the trees, reused under the lock
+	block      []message[T] // fresh messages not handed out yet
+	blockLen   int          // length of the last block allocated
+	probe      message[T]   // search key for the trees, reused under the lock
 
-	last     int64 // latest clock reading, in Unix nanoseconds
-	claimed  int   // messages held by live claims
-	delayed  int   // messages whose delay has not passed
-	expired  int64
-	deadLtrs int64
-	dropped  int64
-	ids      []MessageID // carved into Post results, one allocation per many posts
-	rng      *rand.ChaCha8
+	last      int64 // latest clock reading, in Unix nanoseconds
+	expired   int64
+	deadLtrs  int64
+	dropped   int64
+	overLimit int64
+	ids       []MessageID // carved into Post results, one allocation per many posts
 
 	wait     chan struct{} // closed to wake ClaimWait; nil when nobody waits
 	waiters  int
@@ -95,6 +99,9 @@ type Queue[T any] struct {
 	timerAt  int64
 	timerGen uint64 // tells the armed timer from ones replaced while firing
 	closed   bool
+
+	drained  chan struct{} // closed when the last message leaves; nil when nobody drains
+	drainers int
 }
 
 // btreeDegree trades node size against depth; see bench_test.go.
@@ -108,30 +115,32 @@ func New[T any](opts Options[T]) *Queue[T] {
 		opts.Clock = SystemClock{}
 	}
 	if opts.Limits == (Limits{}) {
-		opts.Limits = ZaqarLimits()
+		opts.Limits = DefaultLimits()
 	}
 	if err := opts.check(); err != nil {
 		panic(err)
 	}
-	var seed [32]byte
-	crand.Read(seed[:])
-	less := func(a, b *message[T]) bool { return a.id < b.id }
 	var base time.Time
 	if _, ok := opts.Clock.(SystemClock); ok {
 		base = time.Now()
 	}
-	return &Queue[T]{
+	q := &Queue[T]{
 		base:      base,
 		opts:      opts,
 		limits:    opts.Limits,
 		clock:     opts.Clock,
-		messages:  btree.NewG(btreeDegree, func(a, b msgItem[T]) bool { return a.id < b.id }),
-		claimable: newSeqIndex(less),
-		pending:   newSeqIndex(less),
-		claims:    make(map[ClaimID]claimEntry[T]),
-		rng:       rand.NewChaCha8(seed),
+		messages:  newSeqIndex[T](slotAll),
+		claimable: newSeqIndex[T](slotState),
+		pending:   newSeqIndex[T](slotState),
+		delays:    deadlines[T]{delay: true},
+		claims:    make(map[ClaimID]*claim[T]),
+		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
 	}
+	for i := range q.lanes {
+		q.lanes[i].msgs = newSeqIndex[T](slotLane)
+	}
+	return q
 }
 
 func (o *Options[T]) check() error {
@@ -140,14 +149,14 @@ func (o *Options[T]) check() error {
 	}
 	l := &o.Limits
 	if o.DefaultTTL != 0 {
-		if err := checkDuration("default TTL", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+		if err := checkDuration("default message ttl", o.DefaultTTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 			return err
 		}
 	}
-	if err := checkDuration("dead-letter TTL", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
+	if err := checkDuration("dead-letter ttl", o.DeadLetterTTL, 0, l.MaxMessageTTL); err != nil {
 		return err
 	}
-	return checkDuration("default delay", o.DefaultDelay, 0, l.MaxDelay)
+	return checkDuration("default message delay", o.DefaultDelay, 0, l.MaxDelay)
 }
 
 // SetOptions changes the queue's options for the operations that follow,
@@ -214,8 +223,7 @@ func (q *Queue[T]) read() int64 {
 
 // lookupLocked returns the live message id, or nil.
 func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
-	it, _ := q.messages.Get(msgItem[T]{id: id})
-	return it.m
+	return q.messages.find(id, &q.probe)
 }
 
 // removeLocked deletes m from every structure and clears it, so that
@@ -223,40 +231,25 @@ func (q *Queue[T]) lookupLocked(id MessageID) *message[T] {
 func (q *Queue[T]) removeLocked(m *message[T]) {
 	switch {
 	case m.held():
+		q.pending.remove(m)
 		q.leaveClaimLocked(m)
-	case m.delayed:
-		q.delayed--
+	case m.delayed():
 	default:
 		q.claimable.remove(m)
 	}
 	q.forgetLocked(m)
 }
 
-// forgetLocked takes m, already out of the claimable or pending index, out
-// of the message tree and the heap, and recycles it.
+// forgetLocked takes m, already out of the claimable and pending indexes
+// and of its claim, out of the index of all messages and the timetable,
+// and recycles it.
 func (q *Queue[T]) forgetLocked(m *message[T]) {
-	q.deleteItemLocked(m)
-	q.heap.remove(int(m.heapIdx))
+	q.messages.remove(m)
+	q.unscheduleLocked(m)
 	q.recycleMessageLocked(m)
-}
-
-// deleteItemLocked takes m out of the tree of all messages. In a FIFO flow
-// the message deleted is nearly always the oldest, which the tree removes
-// without comparing keys.
-func (q *Queue[T]) deleteItemLocked(m *message[T]) {
-	if it, _ := q.messages.Min(); it.m == m {
-		q.messages.DeleteMin()
-		return
+	if q.drained != nil && q.messages.len() == 0 {
+		q.emptiedQueueLocked()
 	}
-	q.messages.Delete(msgItem[T]{id: m.id})
-}
-
-// msgItem is a message in the tree of all messages. The ID is copied into
-// the item so that a search compares keys inside the tree's nodes instead
-// of following a pointer per comparison.
-type msgItem[T any] struct {
-	id MessageID
-	m  *message[T]
 }
 
 // Post adds msgs to the queue and returns their IDs in input order. The
@@ -265,9 +258,9 @@ type msgItem[T any] struct {
 //
 // Errors: [ErrInvalid] for an empty batch or a TTL or delay outside the
 // limits (a [*LimitError]), [ErrQueueFull] beyond Options.MaxMessages,
-// [ErrClosed] after Close. Cost: O(k·log n) for k messages; one
-// allocation for the batch (the returned slice is carved from a shared
-// block).
+// [ErrClosed] after Close. Cost: O(k) amortized for k messages, whatever
+// the backlog; at most one allocation for the batch (the returned slice is
+// carved from a shared block, the messages reuse deleted ones).
 func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if err := q.usable(); err != nil {
 		return nil, err
@@ -279,12 +272,12 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	for i := range msgs {
 		p := &msgs[i]
 		if p.TTL != 0 {
-			if err := checkDuration("ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
+			if err := checkDuration("message ttl", p.TTL, l.MinMessageTTL, l.MaxMessageTTL); err != nil {
 				return nil, err
 			}
 		}
 		if p.Delay != 0 && p.Delay != NoDelay {
-			if err := checkDuration("delay", p.Delay, 0, l.MaxDelay); err != nil {
+			if err := checkDuration("message delay", p.Delay, 0, l.MaxDelay); err != nil {
 				return nil, err
 			}
 		}
@@ -298,17 +291,16 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	if defTTL == 0 {
 		defTTL = l.DefaultMessageTTL
 	}
-	if q.opts.MaxMessages > 0 && q.messages.Len()+len(msgs) > q.opts.MaxMessages {
+	if q.opts.MaxMessages > 0 && q.messages.len()+len(msgs) > q.opts.MaxMessages {
 		return nil, fmt.Errorf("%w: %d messages held, %d posted, at most %d",
-			ErrQueueFull, q.messages.Len(), len(msgs), q.opts.MaxMessages)
+			ErrQueueFull, q.messages.len(), len(msgs), q.opts.MaxMessages)
 	}
 	ids := q.idsLocked(len(msgs))
 	first := MessageID(lastMessageID.Add(uint64(len(msgs))) - uint64(len(msgs)) + 1)
 	woken := false
 	delayEnd := int64(math.MaxInt64)
-	var block []message[T]
 	for i := range msgs {
-		p, m := &msgs[i], q.allocMessageLocked(&block, len(msgs)-i)
+		p, m := &msgs[i], q.allocMessageLocked(len(msgs)-i)
 		ttl := p.TTL
 		if ttl == 0 {
 			ttl = defTTL
@@ -320,19 +312,17 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 		case NoDelay:
 			delay = 0
 		}
-		m.id = first + MessageID(i)
-		m.body, m.client = p.Body, p.ClientID
-		m.created, m.ttl, m.expires = now, ttl, now+int64(ttl)
+		initMessage(m, first+MessageID(i), p.Body, p.ClientID, now, now+int64(ttl), ttl)
+		q.messages.insert(m)
+		q.scheduleLocked(m, true)
 		if delay > 0 {
-			m.delay, m.delayed = now+int64(delay), true
-			q.delayed++
+			m.delay = now + int64(delay)
+			q.delays.push(m.delay, m)
 			delayEnd = min(delayEnd, m.delay)
 		} else {
 			q.claimable.insert(m)
 			woken = true
 		}
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.deadline(), m: m})
 		ids[i] = m.id
 	}
 	if woken {
@@ -342,52 +332,55 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 	return ids, nil
 }
 
+// idsLocked carves n IDs from the shared block, allocating a new block
+// when it runs out. Blocks double from 8 to 512 IDs, so that a queue
+// posted to once costs 64 bytes, not 4 KiB, and a busy one allocates once
+// per 512 IDs.
 func (q *Queue[T]) idsLocked(n int) []MessageID {
 	if cap(q.ids)-len(q.ids) < n {
-		q.ids = make([]MessageID, 0, max(512, n))
+		q.ids = make([]MessageID, 0, max(min(2*cap(q.ids), 512), 8, n))
 	}
 	start := len(q.ids)
 	q.ids = q.ids[:start+n]
 	return q.ids[start : start+n : start+n]
 }
 
-// postDead appends dead-lettered messages, bypassing the limits since
-// their remaining TTL may be below the minimum of a fresh post.
+// postDead adds dead-lettered messages with their IDs and creation times,
+// bypassing the limits (their remaining TTL may be below the minimum of a
+// fresh post), Close and MaxMessages: a move that nobody can refuse loses
+// no message. IDs are unique across queues, so an ID never collides; it
+// may lie below the queue's newest, which the indexes take in O(log n).
 func (q *Queue[T]) postDead(dead []deadMessage[T]) {
-	if q.usable() != nil {
-		return
-	}
 	now := q.lock()
 	defer q.mu.Unlock()
-	first := MessageID(lastMessageID.Add(uint64(len(dead))) - uint64(len(dead)) + 1)
-	var block []message[T]
 	for i, d := range dead {
-		if q.closed || (q.opts.MaxMessages > 0 && q.messages.Len() >= q.opts.MaxMessages) || d.ttl <= 0 {
-			q.dropped++
-			continue
+		if q.opts.MaxMessages > 0 && q.messages.len() >= q.opts.MaxMessages {
+			q.overLimit++
 		}
-		m := q.allocMessageLocked(&block, len(dead)-i)
-		m.id = first + MessageID(i)
-		m.body, m.client = d.body, d.client
-		m.created, m.ttl, m.expires = now, d.ttl, now+int64(d.ttl)
+		m := q.allocMessageLocked(len(dead) - i)
+		initMessage(m, d.id, d.body, d.client, d.created, max(d.expires, now+1), d.ttl)
+		q.messages.insert(m)
+		q.scheduleLocked(m, false)
 		q.claimable.insert(m)
-		q.messages.ReplaceOrInsert(msgItem[T]{m.id, m})
-		q.heap.push(deadline[T]{at: m.expires, m: m})
 	}
 	q.wakeLocked()
+	q.deadlineAddedLocked(math.MaxInt64)
 }
 
 // deadMessage is a message on its way to the dead-letter queue.
 type deadMessage[T any] struct {
-	body   T
-	client string
-	ttl    time.Duration
+	id      MessageID
+	body    T
+	client  string
+	created int64
+	expires int64
+	ttl     time.Duration
 }
 
 // deadLetter moves messages taken out by a claim to Options.DeadLetter.
 // It runs after the source queue's lock is released, so that two queues
 // that dead-letter into each other cannot deadlock.
-func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
+func (q *Queue[T]) deadLetter(now int64, dead []deadMessage[T]) {
 	if len(dead) == 0 {
 		return
 	}
@@ -403,7 +396,7 @@ func (q *Queue[T]) deadLetter(dead []deadMessage[T]) {
 	}
 	if ttl > 0 {
 		for i := range dead {
-			dead[i].ttl = ttl
+			dead[i].ttl, dead[i].expires = ttl, now+int64(ttl)
 		}
 	}
 	dlq.postDead(dead)
@@ -462,12 +455,11 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	q.messages.AscendGreaterOrEqual(msgItem[T]{id: opts.Marker + 1}, func(it msgItem[T]) bool {
-		m := it.m
+	q.messages.ascend(opts.Marker+1, &q.probe, func(m *message[T]) bool {
 		switch {
 		case !opts.Echo && opts.ClientID != "" && m.client == opts.ClientID:
 		case !opts.IncludeClaimed && m.held():
-		case !opts.IncludeDelayed && m.delayed:
+		case !opts.IncludeDelayed && m.delayed():
 		default:
 			msgs = append(msgs, m.export())
 		}
@@ -481,17 +473,17 @@ func (q *Queue[T]) List(opts ListOptions) (msgs []Message[T], next MessageID) {
 
 // Delete removes message id. Without a claim (the zero ClaimID) it
 // succeeds unless a live claim holds the message; with a claim it succeeds
-// only if that claim is live and holds the message. Once a claim expires
+// only if that claim is live and holds the message. Once a claim ends
 // anyone may delete its messages without a claim.
 //
 // Errors: [ErrMessageNotFound] if the message expired, was deleted or
 // never existed; [ErrMessageClaimed] without a claim on a held message;
-// [ErrClaimedByOther] when another live claim holds it, also matching
-// [ErrClaimExpired] when claim itself is no longer live; [ErrNotClaimed]
-// when no live claim holds it, also matching [ErrClaimExpired] when claim
-// was its last claim and has expired. ErrClaimExpired is thus the one
-// signal a worker needs: its claim ran out, someone else may have the
-// message, roll back. Cost: O(log n), no allocation on success.
+// [ErrClaimedByOther] when another live claim holds it; [ErrNotClaimed]
+// when no live claim holds it. With a claim the queue issued that has
+// ended, each of these also matches [ErrClaimExpired], the one signal a
+// worker needs: its claim ran out, someone else may have (or have
+// finished) the message, roll back. With a claim it never issued, they
+// also match [ErrClaimNotFound]. Cost: O(log n), no allocation on success.
 func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	if err := q.usable(); err != nil {
 		return err
@@ -499,33 +491,44 @@ func (q *Queue[T]) Delete(id MessageID, claim ClaimID) error {
 	q.lock()
 	defer q.mu.Unlock()
 	m := q.lookupLocked(id)
-	if m == nil {
-		return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
-	}
-	if err := q.deletableLocked(m, claim); err != nil {
+	if err := q.deletableLocked(m, id, claim); err != nil {
 		return err
 	}
 	q.removeLocked(m)
 	return nil
 }
 
-// deletableLocked applies Delete's rules to live message m and claim.
-func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
-	switch held := m.held(); {
-	case claim.IsZero() && held:
-		return fmt.Errorf("%w: %v", ErrMessageClaimed, m.id)
-	case claim.IsZero():
-	case held && m.claim.id != claim && !q.liveLocked(claim):
-		return fmt.Errorf("%w: message %v, claim %v", errClaimedByOtherExpired, m.id, claim)
-	case held && m.claim.id != claim:
-		return fmt.Errorf("%w: %v", ErrClaimedByOther, m.id)
-	case held:
-	case m.claim != nil && m.claim.id == claim:
-		return fmt.Errorf("%w: message %v, claim %v", errExpiredClaim, m.id, claim)
-	default:
-		return fmt.Errorf("%w: message %v, claim %v", ErrNotClaimed, m.id, claim)
+// deletableLocked applies Delete's rules to message id, found as m (nil if
+// it is not live), and claim.
+func (q *Queue[T]) deletableLocked(m *message[T], id MessageID, claim ClaimID) error {
+	if claim.IsZero() {
+		switch {
+		case m == nil:
+			return fmt.Errorf("%w: %v", ErrMessageNotFound, id)
+		case m.held():
+			return fmt.Errorf("%w: %v", ErrMessageClaimed, id)
+		}
+		return nil
 	}
-	return nil
+	if m != nil && m.held() && m.claim.id == claim {
+		return nil
+	}
+	var err error
+	switch {
+	case m == nil:
+		err = ErrMessageNotFound
+	case m.held():
+		err = ErrClaimedByOther
+	default:
+		err = ErrNotClaimed
+	}
+	switch {
+	case q.claims[claim] != nil:
+		return fmt.Errorf("%w: message %v, claim %v", err, id, claim)
+	case q.claimIDs.issued(claim):
+		return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimExpired, id, claim)
+	}
+	return fmt.Errorf("%w: %w: message %v, claim %v", err, ErrClaimNotFound, id, claim)
 }
 
 // DeleteClaimed deletes the listed messages, each of which the live claim
@@ -533,13 +536,15 @@ func (q *Queue[T]) deletableLocked(m *message[T], claim ClaimID) error {
 // call (Zaqar's bulk delete with claim_ids). It is all-or-nothing: if Delete
 // would refuse any listed message, DeleteClaimed deletes none and returns
 // that error. Messages already gone are skipped, as Delete's
-// ErrMessageNotFound is harmless to a worker. It returns how many it
-// deleted.
+// ErrMessageNotFound is harmless to a worker whose claim is live. It
+// returns how many it deleted.
 //
-// Errors: [ErrInvalid] for the zero claim; otherwise those of
-// [Queue.Delete] with a claim, so [ErrClaimExpired] still tells a worker
-// that its claim ran out. Cost: O(k·log n) for k IDs, one clock read and
-// one lock for the whole batch, no allocation on success for up to 32 IDs.
+// Errors: [ErrInvalid] for the zero claim; [ErrClaimNotFound] when claim
+// is not live, also matching [ErrClaimExpired] when the queue issued it,
+// whether or not the messages still exist; otherwise those of
+// [Queue.Delete] with a live claim. Cost: O(k·log n) for k IDs, one clock
+// read and one lock for the whole batch, no allocation on success for up
+// to 32 IDs.
 func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	if err := q.usable(); err != nil {
 		return 0, err
@@ -549,6 +554,10 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 	}
 	q.lock()
 	defer q.mu.Unlock()
+	c := q.claims[claim]
+	if c == nil {
+		return 0, q.notLiveLocked(claim)
+	}
 	var buf [32]*message[T]
 	found := buf[:0]
 	for _, id := range ids {
@@ -556,7 +565,7 @@ func (q *Queue[T]) DeleteClaimed(claim ClaimID, ids ...MessageID) (int, error) {
 		if m == nil {
 			continue
 		}
-		if err := q.deletableLocked(m, claim); err != nil {
+		if err := q.deletableLocked(m, id, claim); err != nil {
 			return 0, err
 		}
 		found = append(found, m)
@@ -599,7 +608,7 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	if err := q.usable(); err != nil {
 		return nil, err
 	}
-	if err := checkCount("n", n, 1, q.limits.MaxClaimLimit); err != nil {
+	if err := checkCount("pop count", n, 1, q.limits.MaxClaimLimit); err != nil {
 		return nil, err
 	}
 	q.lock()
@@ -619,6 +628,55 @@ func (q *Queue[T]) Pop(n int) ([]Message[T], error) {
 	return out, nil
 }
 
+// inspectChunk is how many messages or claims All and Claims copy per
+// lock: few enough that the lock is never held long, many enough that
+// the lock and clock cost little per item.
+const inspectChunk = 64
+
+// All returns an iterator over every live message, claimed and delayed
+// ones included, in ID order, with its state (ClaimID, ClaimCount,
+// DelayedUntil, Expires): the inspection a test makes of a fake.
+//
+// The iterator takes the lock once per chunk of 64 messages, copies them
+// and yields them with the lock released, so the loop body may call the
+// queue. Each chunk is a snapshot at one instant, not the whole: a
+// message live throughout the loop is yielded exactly once, one posted
+// during it is yielded when its ID comes after the chunks already read,
+// and one deleted or changed after its chunk was copied is yielded as it
+// was. Cost: O(log n) per chunk plus the copies.
+func (q *Queue[T]) All() iter.Seq[Message[T]] {
+	return func(yield func(Message[T]) bool) {
+		if q.usable() != nil {
+			return
+		}
+		var chunk []Message[T]
+		for from := MessageID(1); ; {
+			chunk = q.chunkAfter(from, chunk[:0])
+			for _, m := range chunk {
+				if !yield(m) {
+					return
+				}
+			}
+			if len(chunk) < inspectChunk || chunk[len(chunk)-1].ID == math.MaxUint64 {
+				return
+			}
+			from = chunk[len(chunk)-1].ID + 1
+		}
+	}
+}
+
+// chunkAfter appends to out copies of up to inspectChunk live messages
+// with IDs of at least from.
+func (q *Queue[T]) chunkAfter(from MessageID, out []Message[T]) []Message[T] {
+	q.lock()
+	defer q.mu.Unlock()
+	q.messages.ascend(from, &q.probe, func(m *message[T]) bool {
+		out = append(out, m.export())
+		return len(out) < inspectChunk
+	})
+	return out
+}
+
 // Stats describes a queue at one moment; see [Queue.Stats].
 type Stats struct {
 	Total   int // live messages
@@ -632,10 +690,12 @@ type Stats struct {
 	// Counters since the queue was created.
 	Expired      int64 // messages that reached their expiry
 	DeadLettered int64 // messages moved out by MaxClaimCount
-	// Dropped counts messages lost on the way to a dead-letter queue: the
-	// source counts those with no dead-letter queue, the dead-letter
-	// queue those it refused (closed, full, or no time left).
+	// Dropped counts the messages MaxClaimCount removed with no
+	// dead-letter queue to take them.
 	Dropped int64
+	// OverLimit counts the dead-lettered messages this queue took beyond
+	// its MaxMessages, as a dead-letter queue never refuses them.
+	OverLimit int64
 }
 
 // MessageStat identifies a message in [Stats].
@@ -653,23 +713,24 @@ func (q *Queue[T]) Stats() Stats {
 	now := q.lock()
 	defer q.mu.Unlock()
 	s := Stats{
-		Total:        q.messages.Len(),
-		Claimed:      q.claimed,
-		Delayed:      q.delayed,
+		Total:        q.messages.len(),
+		Claimed:      q.pending.len(),
+		Delayed:      len(q.delays.h),
 		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
 		Dropped:      q.dropped,
+		OverLimit:    q.overLimit,
 	}
 	s.Free = s.Total - s.Claimed
 	stat := func(m *message[T]) MessageStat {
 		return MessageStat{ID: m.id, Created: timeOf(m.created), Age: time.Duration(now - m.created)}
 	}
-	if it, ok := q.messages.Min(); ok {
-		s.Oldest = stat(it.m)
+	if m, ok := q.messages.min(); ok {
+		s.Oldest = stat(m)
 	}
-	if it, ok := q.messages.Max(); ok {
-		s.Newest = stat(it.m)
+	if m, ok := q.messages.max(); ok {
+		s.Newest = stat(m)
 	}
 	return s
 }
@@ -681,7 +742,7 @@ func (q *Queue[T]) Len() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	return q.messages.Len()
+	return q.messages.len()
 }
 
 // Purge removes every message, claimed or not, and ends every claim; it
@@ -692,40 +753,84 @@ func (q *Queue[T]) Purge() int {
 	}
 	q.lock()
 	defer q.mu.Unlock()
-	n := q.messages.Len()
-	for _, e := range q.claims {
-		if c := e.c; c != nil {
-			c.done = true
-			clear(c.msgs)
-			c.msgs = nil
-		}
+	n := q.messages.len()
+	for _, c := range q.claims {
+		q.endClaimLocked(c, discarded)
 	}
-	clear(q.claims)
-	q.claimDue, q.claimStale = q.claimDue[:0], 0
-	q.messages.Clear(false)
+	q.messages.clear()
 	q.claimable.clear()
 	q.pending.clear()
-	clear(q.heap)
-	q.heap = q.heap[:0]
-	q.claimed, q.delayed = 0, 0
+	for i := range q.lanes {
+		q.lanes[i].msgs.clear()
+	}
+	clear(q.late.h)
+	q.late.h = q.late.h[:0]
+	clear(q.delays.h)
+	q.delays.h = q.delays.h[:0]
+	q.emptiedQueueLocked()
 	return n
 }
 
-// Close stops the queue from taking new work: Post, Claim, ClaimWait,
-// Renew, Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on,
-// and waiting ClaimWait calls return it. Reads, Delete and Release keep working so that workers
-// can finish what they hold. Close always returns nil.
-func (q *Queue[T]) Close() error {
-	if q.usable() != nil {
+// Drain waits until the queue holds no live message: every message has
+// been deleted, completed, popped, purged or has expired. It returns nil
+// at once if the queue is empty, and otherwise once it has been empty at
+// some instant since the call (a Post right after may fill it again). It does not poll: deletions wake it, and
+// a clock timer at the next deadline lets it see expiry, with a
+// [FakeClock] when the clock is moved past it.
+//
+// Close does not end a Drain: closing a queue and then draining it is how
+// a service stops taking work and waits for the holders of claims to
+// finish theirs. Messages nobody claims any more keep a closed queue from
+// draining until they expire, so bound the wait with ctx.
+//
+// Errors: ctx.Err() when ctx ends first; [ErrInvalid] for a nil or zero
+// Queue. Cost: O(1) per wake-up; no allocation when the queue is empty.
+func (q *Queue[T]) Drain(ctx context.Context) error {
+	if err := q.usable(); err != nil {
+		return err
+	}
+	q.lock()
+	if q.messages.len() == 0 {
+		q.mu.Unlock()
 		return nil
+	}
+	if q.drained == nil {
+		q.drained = make(chan struct{})
+	}
+	done := q.drained
+	q.drainers++
+	q.armTimerLocked()
+	q.mu.Unlock()
+
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	q.mu.Lock()
+	q.drainers--
+	q.mu.Unlock()
+	return err
+}
+
+// Close stops the queue from taking new work: Post, Claim, ClaimWait,
+// Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on, and
+// waiting ClaimWait calls return it. Reads, Renew, Retry, Delete, Release
+// and Complete keep working, so that holders of claims can finish what
+// they hold, and [Queue.Drain] keeps waiting for them. Close cannot fail
+// and may be called more than once, so t.Cleanup(q.Close) is enough in a
+// test. Cost: O(1).
+func (q *Queue[T]) Close() {
+	if q.usable() != nil {
+		return
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closed = true
 	q.wakeLocked()
-	if q.timer != nil {
+	if q.timer != nil && !q.needTimerLocked() {
 		q.timer.Stop()
 		q.timer = nil
 	}
-	return nil
 }

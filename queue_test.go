@@ -32,7 +32,7 @@ func TestPost(t *testing.T) {
 		require.ErrorIs(t, err, ErrInvalid)
 		var le *LimitError
 		require.ErrorAs(t, err, &le)
-		assert.Equal(t, "ttl", le.Field)
+		assert.Equal(t, "message ttl", le.Field)
 		assert.Equal(t, 0, q.Len(), "Len after rejected batch")
 	})
 	t.Run("all or nothing on a full queue", func(t *testing.T) {
@@ -253,7 +253,7 @@ func TestLifetimeExtension(t *testing.T) {
 		id := postN(t, q, 1, 120*time.Second)[0]
 		c := mustClaim(t, q, ClaimOptions{TTL: 100 * time.Second, Grace: 60 * time.Second})
 		clock.Advance(90 * time.Second)
-		require.NoError(t, q.Renew(c.ID, 300*time.Second, 10*time.Second))
+		require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: 300 * time.Second, Grace: 10 * time.Second}))
 		m, err := q.Get(id)
 		require.NoError(t, err)
 		assert.Equal(t, 310*time.Second, m.TTL)
@@ -336,18 +336,19 @@ func TestDeadLetter(t *testing.T) {
 		require.Len(t, moved, 1)
 		assert.Equal(t, "poison", moved[0].Body)
 		assert.Equal(t, 9999*time.Second, moved[0].TTL)
+		assert.Equal(t, clock.Now().Add(9999*time.Second), moved[0].Expires)
 		assert.True(t, moved[0].ClaimID.IsZero())
 		assert.Equal(t, 0, moved[0].ClaimCount)
 		require.NoError(t, q.checkInvariants())
 		require.NoError(t, dlq.checkInvariants())
 	})
-	t.Run("appended at the tail, remaining TTL kept", func(t *testing.T) {
+	t.Run("ID, creation time and remaining TTL kept", func(t *testing.T) {
 		clock := NewFakeClock(start)
 		dlq := New(Options[string]{Clock: clock})
-		older, err := dlq.Post(Post[string]{Body: "already there"})
-		require.NoError(t, err)
 		q := New(Options[string]{Clock: clock, MaxClaimCount: 1, DeadLetter: dlq})
-		_, err = q.Post(Post[string]{Body: "poison", TTL: 1000 * time.Second})
+		ids, err := q.Post(Post[string]{Body: "poison", TTL: 1000 * time.Second, ClientID: "producer"})
+		require.NoError(t, err)
+		newer, err := dlq.Post(Post[string]{Body: "posted later"})
 		require.NoError(t, err)
 		c := mustClaim(t, q, ClaimOptions{})
 		require.NoError(t, q.Release(c.ID))
@@ -355,9 +356,31 @@ func TestDeadLetter(t *testing.T) {
 		assert.Empty(t, mustClaim(t, q, ClaimOptions{}).Messages)
 		moved, _ := dlq.List(ListOptions{})
 		require.Len(t, moved, 2)
-		assert.Equal(t, older[0], moved[0].ID)
-		assert.Equal(t, "poison", moved[1].Body)
-		assert.Equal(t, 900*time.Second, moved[1].TTL)
+		assert.Equal(t, []MessageID{ids[0], newer[0]}, idsOf(moved), "moved with its ID, in ID order")
+		assert.Equal(t, Message[string]{ID: ids[0], Body: "poison", ClientID: "producer", TTL: 1000 * time.Second,
+			Created: start, Expires: start.Add(1000 * time.Second)}, moved[0])
+		m, err := dlq.Get(ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, "poison", m.Body, "found by its ID in the dead-letter queue")
+		require.NoError(t, dlq.checkInvariants())
+	})
+	t.Run("a full or closed dead-letter queue takes the message and counts it", func(t *testing.T) {
+		clock := NewFakeClock(start)
+		dlq := New(Options[string]{Clock: clock, MaxMessages: 1})
+		_, err := dlq.Post(Post[string]{Body: "fills it"})
+		require.NoError(t, err)
+		dlq.Close()
+		q := New(Options[string]{Clock: clock, MaxClaimCount: 1, DeadLetter: dlq})
+		_, err = q.Post(Post[string]{Body: "poison"})
+		require.NoError(t, err)
+		c := mustClaim(t, q, ClaimOptions{})
+		require.NoError(t, q.Release(c.ID))
+		assert.Empty(t, mustClaim(t, q, ClaimOptions{}).Messages)
+		s := dlq.Stats()
+		assert.Equal(t, 2, s.Total, "nothing is dropped")
+		assert.Equal(t, int64(1), s.OverLimit)
+		assert.Zero(t, q.Stats().Dropped)
+		require.NoError(t, dlq.checkInvariants())
 	})
 	t.Run("dropped and counted without a dead-letter queue", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{MaxClaimCount: 1})
@@ -420,22 +443,41 @@ func TestDeleteRules(t *testing.T) {
 			postN(t, s.q, 1, 0)
 			return mustClaim(t, s.q, ClaimOptions{}).ID
 		}, ErrClaimedByOther, false},
-		{"held, given claim unknown or expired", func(t *testing.T, s setup) ClaimID {
+		{"held, given claim never issued", func(t *testing.T, s setup) ClaimID {
 			mustClaim(t, s.q, ClaimOptions{})
 			return ClaimID{1, 2, 3}
+		}, ErrClaimedByOther, false},
+		{"held by another, given claim ended", func(t *testing.T, s setup) ClaimID {
+			postN(t, s.q, 1, 0)
+			ended := mustClaim(t, s.q, ClaimOptions{Limit: 2})
+			require.NoError(t, s.q.Release(ended.ID))
+			mustClaim(t, s.q, ClaimOptions{})
+			return ended.ID
 		}, ErrClaimedByOther, true},
-		{"never claimed, claim given", func(*testing.T, setup) ClaimID { return ClaimID{9} }, ErrNotClaimed, false},
+		{"never claimed, claim never issued", func(*testing.T, setup) ClaimID { return ClaimID{9} }, ErrNotClaimed, false},
 		{"released claim", func(t *testing.T, s setup) ClaimID {
 			c := mustClaim(t, s.q, ClaimOptions{})
 			require.NoError(t, s.q.Release(c.ID))
 			return c.ID
-		}, ErrNotClaimed, false},
+		}, ErrNotClaimed, true},
 		{"own claim expired: the race", func(t *testing.T, s setup) ClaimID {
 			c := mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
 			s.clock.Advance(61 * time.Second)
 			return c.ID
 		}, ErrNotClaimed, true},
-		{"another claim expired", func(t *testing.T, s setup) ClaimID {
+		{"own claim expired and the message deleted since: still the race", func(t *testing.T, s setup) ClaimID {
+			c := mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
+			s.clock.Advance(61 * time.Second)
+			require.NoError(t, s.q.Delete(s.id, ClaimID{}))
+			return c.ID
+		}, ErrMessageNotFound, true},
+		{"retried by a live claim", func(t *testing.T, s setup) ClaimID {
+			postN(t, s.q, 1, 0)
+			c := mustClaim(t, s.q, ClaimOptions{Limit: 2})
+			require.NoError(t, s.q.Retry(c.ID, 0, s.id))
+			return c.ID
+		}, ErrNotClaimed, false},
+		{"another claim expired, a claim never issued given", func(t *testing.T, s setup) ClaimID {
 			mustClaim(t, s.q, ClaimOptions{TTL: 60 * time.Second})
 			s.clock.Advance(61 * time.Second)
 			return ClaimID{7}
@@ -450,7 +492,7 @@ func TestDeleteRules(t *testing.T) {
 			s := prepare(t)
 			claim := tt.act(t, s)
 			id := s.id
-			if errors.Is(tt.want, ErrMessageNotFound) {
+			if errors.Is(tt.want, ErrMessageNotFound) && !tt.expiry {
 				id += 1000
 			}
 			err := s.q.Delete(id, claim)
@@ -463,6 +505,8 @@ func TestDeleteRules(t *testing.T) {
 			}
 			require.ErrorIs(t, err, tt.want)
 			assert.Equal(t, tt.expiry, errors.Is(err, ErrClaimExpired), "errors.Is(%v, ErrClaimExpired)", err)
+			assert.Equal(t, !tt.expiry && !claim.IsZero() && !s.q.claimIDs.issued(claim), errors.Is(err, ErrClaimNotFound),
+				"errors.Is(%v, ErrClaimNotFound): only for a claim never issued", err)
 			if !errors.Is(tt.want, ErrMessageNotFound) {
 				_, err = s.q.Get(id)
 				require.NoError(t, err, "a refused Delete removed the message")
@@ -624,18 +668,24 @@ func TestClose(t *testing.T) {
 	q, _ := newTestQueue(t, Options[string]{})
 	ids := postN(t, q, 2, 0)
 	c := mustClaim(t, q, ClaimOptions{Limit: 1})
-	require.NoError(t, q.Close())
+	q.Close()
 	_, err := q.Post(Post[string]{Body: "x"})
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = q.Claim(ClaimOptions{})
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = q.Pop(1)
 	require.ErrorIs(t, err, ErrClosed)
-	require.ErrorIs(t, q.Renew(c.ID, time.Minute, time.Minute), ErrClosed)
+	_, _, err = q.AutoClaim(0, AutoClaimOptions{})
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = q.Reclaim(ids, ReclaimOptions{Force: true})
+	require.ErrorIs(t, err, ErrClosed)
+	_, err = q.ClaimWait(t.Context(), ClaimOptions{})
+	require.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, q.Renew(c.ID, RenewOptions{TTL: time.Minute, Grace: time.Minute}), "holders renew after Close")
 	require.NoError(t, q.Delete(ids[0], c.ID), "workers finish what they hold after Close")
 	_, err = q.Get(ids[1])
 	require.NoError(t, err)
-	require.NoError(t, q.Close(), "second Close")
+	q.Close() // a second Close is harmless
 }
 
 func TestUnusableQueue(t *testing.T) {
@@ -648,7 +698,7 @@ func TestUnusableQueue(t *testing.T) {
 			_, err = q.Get(1)
 			require.ErrorIs(t, err, ErrInvalid)
 			require.ErrorIs(t, q.Delete(1, ClaimID{}), ErrInvalid)
-			require.ErrorIs(t, q.Renew(ClaimID{1}, time.Minute, 0), ErrInvalid)
+			require.ErrorIs(t, q.Renew(ClaimID{1}, RenewOptions{TTL: time.Minute, Grace: NoGrace}), ErrInvalid)
 			require.ErrorIs(t, q.Release(ClaimID{1}), ErrInvalid)
 			_, err = q.Pop(1)
 			require.ErrorIs(t, err, ErrInvalid)
@@ -665,7 +715,17 @@ func TestUnusableQueue(t *testing.T) {
 			msgs, next := q.List(ListOptions{})
 			assert.Nil(t, msgs)
 			assert.Zero(t, next)
-			assert.NoError(t, q.Close())
+			require.ErrorIs(t, q.Retry(ClaimID{1}, 0, 1), ErrInvalid)
+			require.ErrorIs(t, q.Drain(t.Context()), ErrInvalid)
+			_, err = q.Complete(ClaimID{1})
+			require.ErrorIs(t, err, ErrInvalid)
+			for range q.All() {
+				t.Fatal("All of an unusable queue yielded")
+			}
+			for range q.Claims() {
+				t.Fatal("Claims of an unusable queue yielded")
+			}
+			q.Close()
 		})
 	}
 }
@@ -713,9 +773,12 @@ func TestDeleteClaimed(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{TTL: time.Minute})
 		clock.Advance(time.Minute)
 		_, err := q.DeleteClaimed(c.ID, ids...)
-		require.ErrorIs(t, err, ErrNotClaimed)
 		require.ErrorIs(t, err, ErrClaimExpired)
 		assert.Equal(t, 2, q.Len())
+		require.Equal(t, 2, q.DeleteMany(ids...))
+		n, err := q.DeleteClaimed(c.ID, ids...)
+		require.ErrorIs(t, err, ErrClaimExpired, "messages gone: the race is reported all the same")
+		assert.Zero(t, n)
 	})
 	t.Run("zero claim is invalid", func(t *testing.T) {
 		q, _ := newTestQueue(t, Options[string]{})
@@ -727,34 +790,52 @@ func TestDeleteClaimed(t *testing.T) {
 }
 
 func TestEmptiedClaim(t *testing.T) {
-	q, clock := newTestQueue(t, Options[string]{})
-	ids := postN(t, q, 2, 0)
-	c := mustClaim(t, q, ClaimOptions{TTL: time.Minute, ClientID: "w"})
-	_, err := q.DeleteClaimed(c.ID, ids...)
-	require.NoError(t, err)
-	got, err := q.GetClaim(c.ID)
-	require.NoError(t, err)
-	assert.Equal(t, Claim[string]{ID: c.ID, ClientID: "w", TTL: time.Minute, Grace: time.Minute,
-		Renewed: start, Expires: start.Add(time.Minute), Messages: []Message[string]{}}, got)
-	assert.Equal(t, 1, q.Stats().Claims)
-
-	clock.Advance(50 * time.Second)
-	require.NoError(t, q.Renew(c.ID, 2*time.Minute, 0))
-	clock.Advance(time.Minute)
-	got, err = q.GetClaim(c.ID)
-	require.NoError(t, err, "renewed empty claim expired on its old deadline")
-	assert.Equal(t, start.Add(50*time.Second), got.Renewed)
-	require.NoError(t, q.Renew(c.ID, time.Minute, 0), "a shorter renewal")
-	clock.Advance(time.Minute)
-	_, err = q.GetClaim(c.ID)
-	require.ErrorIs(t, err, ErrClaimNotFound)
-	assert.Equal(t, 0, q.Stats().Claims)
-
-	ids = postN(t, q, 1, 0)
-	c = mustClaim(t, q, ClaimOptions{})
-	require.NoError(t, q.Delete(ids[0], c.ID))
-	require.NoError(t, q.Release(c.ID))
-	require.ErrorIs(t, q.Release(c.ID), ErrClaimNotFound)
+	for _, tt := range []struct {
+		name  string
+		empty func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID)
+	}{
+		{"by Delete", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			for _, id := range ids {
+				require.NoError(t, q.Delete(id, c))
+			}
+		}},
+		{"by DeleteClaimed", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			_, err := q.DeleteClaimed(c, ids...)
+			require.NoError(t, err)
+		}},
+		{"by DeleteMany", func(t *testing.T, q *Queue[string], _ ClaimID, ids []MessageID) {
+			require.Equal(t, len(ids), q.DeleteMany(ids...))
+		}},
+		{"by Retry", func(t *testing.T, q *Queue[string], c ClaimID, ids []MessageID) {
+			require.NoError(t, q.Retry(c, 0, ids...))
+		}},
+		{"by Reclaim", func(t *testing.T, q *Queue[string], _ ClaimID, ids []MessageID) {
+			got, err := q.Reclaim(ids, ReclaimOptions{})
+			require.NoError(t, err)
+			require.Len(t, got.Messages, len(ids))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			q, _ := newTestQueue(t, Options[string]{})
+			ids := postN(t, q, 2, 0)
+			c := mustClaim(t, q, ClaimOptions{TTL: time.Minute, ClientID: "w"})
+			tt.empty(t, q, c.ID, ids)
+			_, err := q.GetClaim(c.ID)
+			require.ErrorIs(t, err, ErrClaimNotFound)
+			require.ErrorIs(t, err, ErrClaimExpired)
+			for got := range q.Claims() {
+				require.NotEqual(t, c.ID, got.ID, "Claims lists an emptied claim")
+			}
+			require.ErrorIs(t, q.Renew(c.ID, RenewOptions{}), ErrClaimExpired)
+			require.ErrorIs(t, q.Release(c.ID), ErrClaimExpired)
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			assert.Nil(t, q.claims[c.ID], "an emptied claim is still stored")
+			for _, d := range q.claimDue {
+				assert.NotEqual(t, c.ID, d.id, "an emptied claim is still in the timetable")
+			}
+		})
+	}
 }
 
 func TestEdgeValues(t *testing.T) {
@@ -781,7 +862,8 @@ func TestEdgeValues(t *testing.T) {
 		l := ZaqarLimits()
 		l.MaxMessageTTL = MaxDuration + 1
 		require.ErrorIs(t, l.Validate(), ErrInvalid)
-		assert.Panics(t, func() { New(Options[int]{DeadLetterTTL: 15 * 24 * time.Hour}) })
+		assert.Panics(t, func() { New(Options[int]{Limits: ZaqarLimits(), DeadLetterTTL: 15 * 24 * time.Hour}) })
+		assert.Panics(t, func() { New(Options[int]{DeadLetterTTL: MaxDuration + 1}) })
 	})
 	t.Run("delivery counts saturate", func(t *testing.T) {
 		q, clock := newTestQueue(t, Options[string]{})
@@ -797,4 +879,19 @@ func TestEdgeValues(t *testing.T) {
 		c := mustClaim(t, q, ClaimOptions{})
 		assert.Equal(t, math.MaxInt32, c.Messages[0].ClaimCount, "count wrapped")
 	})
+}
+
+func TestIDBlockStartsSmall(t *testing.T) {
+	q, _ := newTestQueue(t, Options[string]{})
+	postN(t, q, 1, 0)
+	q.mu.Lock()
+	first := cap(q.ids)
+	q.mu.Unlock()
+	assert.Equal(t, 8, first, "a queue posted to once holds a block of 8 IDs")
+	for range 100 {
+		postN(t, q, 20, 0)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	assert.Equal(t, 512, cap(q.ids), "blocks double up to 512")
 }

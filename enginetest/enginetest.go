@@ -9,7 +9,10 @@
 // An engine's test supplies a [Harness]: a way to make a fresh engine over
 // an empty queue, bodies of its message type, and the claim TTL to test
 // with. The suite posts, claims, renews, deletes, releases and retries
-// through the [claimq.Engine] methods only.
+// through the [claimq.Engine] methods only, and runs the worker's
+// scenarios (success, retries, permanent failures with and without a
+// dead letter, an attempt limit, a panic) through a [claimq.Worker] on
+// the engine.
 //
 // # Time
 //
@@ -18,7 +21,11 @@
 // blocked when the engine has armed a timer on that clock (see
 // [claimq.FakeClock.PendingTimers]): an engine on a FakeClock must wait
 // through Clock.AfterFunc, never through time.Sleep or a context
-// deadline, or the suite reports that it did not wait on its clock.
+// deadline, or the suite reports that it did not wait on its clock. The
+// worker's scenarios cannot know when a worker is idle, so they move a
+// FakeClock a step at a time while no event comes, at the pace of a
+// real-time ticker; they assert the order of events and, on the engine's
+// clock, that no retry comes before its backoff, never a real duration.
 //
 // An engine on real time (a redis-server, a real Zaqar) keeps its own
 // clock; the suite then lets time pass by waiting on the engine's
@@ -70,6 +77,10 @@ type Harness[T any] struct {
 	// Advance lets d pass on the engine's clock. Nil means: move the
 	// clock if it is a *claimq.FakeClock, else wait for d on it.
 	Advance func(t *testing.T, e claimq.Engine[T], d time.Duration)
+
+	// Parallel runs the cases in parallel (t.Parallel), each on its own
+	// engine: for engines on real time, whose cases mostly wait.
+	Parallel bool
 }
 
 // Config asks [Harness].New for an engine whose queue has these settings.
@@ -112,8 +123,11 @@ func RunConformance[T any](t *testing.T, h Harness[T]) {
 		h.Body = func(i int) T { return any(Job{N: i}).(T) }
 		h.Index = func(b T) int { return any(b).(Job).N }
 	}
-	for _, c := range cases[T]() {
+	for _, c := range append(cases[T](), workerCases[T]()...) {
 		t.Run(c.name, func(t *testing.T) {
+			if h.Parallel {
+				t.Parallel()
+			}
 			c.run(t, newEnv(t, h, c.cfg))
 		})
 	}
@@ -216,17 +230,17 @@ func (e *env[T]) claim(limit int) claimq.Lease[T] {
 
 func (e *env[T]) claimOn(eng claimq.Engine[T], limit int) claimq.Lease[T] {
 	e.t.Helper()
-	start := e.now()
+	start := eng.Clock().Now()
 	l, err := eng.Claim(e.ctx, claimq.ClaimRequest{Limit: limit, TTL: e.ttl, Grace: e.grace()})
 	if err != nil {
 		e.t.Fatalf("Claim(limit %d) = %v", limit, err)
 	}
-	e.checkLease(l, limit, start)
+	e.checkLease(eng.Clock(), l, limit, start)
 	return l
 }
 
-// checkLease checks what every lease promises.
-func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
+// checkLease checks what every lease promises; clock is its engine's.
+func (e *env[T]) checkLease(clock claimq.Clock, l claimq.Lease[T], limit int, start time.Time) {
 	e.t.Helper()
 	if len(l.Messages) > limit {
 		e.t.Fatalf("Claim(limit %d) returned %d messages", limit, len(l.Messages))
@@ -238,7 +252,7 @@ func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
 		e.t.Fatalf("Claim returned %d messages and no claim ID", len(l.Messages))
 	}
 	if !l.Expires.IsZero() {
-		lo, hi := start.Add(e.ttl-e.slack()), e.now().Add(e.ttl+e.slack())
+		lo, hi := start.Add(e.ttl-e.slack()), clock.Now().Add(e.ttl+e.slack())
 		if l.Expires.Before(lo) || l.Expires.After(hi) {
 			e.t.Errorf("Lease.Expires = %v; want within [%v, %v] (TTL %v)", l.Expires, lo, hi, e.ttl)
 		}
@@ -250,8 +264,8 @@ func (e *env[T]) checkLease(l claimq.Lease[T], limit int, start time.Time) {
 		if !e.caps.Attempts && d.Attempt != 0 {
 			e.t.Errorf("Attempt = %d from an engine whose Capabilities.Attempts is false; want 0", d.Attempt)
 		}
-		if !d.Created.IsZero() && d.Created.After(e.now().Add(e.slack())) {
-			e.t.Errorf("Created = %v is after now %v", d.Created, e.now())
+		if now := clock.Now(); !d.Created.IsZero() && d.Created.After(now.Add(e.slack())) {
+			e.t.Errorf("Created = %v is after now %v", d.Created, now)
 		}
 	}
 }

@@ -21,14 +21,17 @@ func (h *handler) getClock(w http.ResponseWriter, r *http.Request) {
 }
 
 // moveClock answers POST /_claimq/clock: {"advance": "<Go duration>"}
-// moves the fake clock forward, {"set": "<RFC 3339>"} sets it (backwards
-// too: queues then wait for it to catch up with what they have seen).
-// Either moves fire the clock's timers; the reply is the new time.
+// moves the fake clock forward, {"set": "<RFC 3339>"} sets it, forward
+// only: a step back is refused with 400, since queues that have seen a
+// later time would not follow it while new ones would. Either move fires
+// the clock's timers and then sweeps the queues (see Handler.Sweep), as
+// the moment when messages expire; the reply is the new time.
 func (h *handler) moveClock(w http.ResponseWriter, r *http.Request) {
 	if err := h.doMoveClock(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.sweep()
 	h.clockReply(w)
 }
 
@@ -68,6 +71,10 @@ func (h *handler) doMoveClock(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !inClockRange(t) {
 		return badBody(`"set" must lie between the years 1678 and 2262 (int64 nanoseconds), not %q.`, *req.Set)
+	}
+	if now := h.opts.FakeClock.Now(); t.Before(now) {
+		return badBody(`"set" %q is before the clock's time, %s: the clock only moves forward, since queues that have seen a later time would not follow it back.`,
+			*req.Set, now.UTC().Format(time.RFC3339Nano))
 	}
 	h.opts.FakeClock.Set(t)
 	return nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -89,4 +91,40 @@ func TestConcurrentConsumers(t *testing.T) {
 	stats, err := queues.GetStats(ctx, newClient(t, srv.URL, clientA, ""), "race").Extract()
 	require.NoError(t, err)
 	assert.Equal(t, 0, stats.Total)
+}
+
+// TestSweepDuringPosts sweeps while a queue is emptied and posted to
+// again and again: no accepted post may land in a queue as the sweep
+// drops it. The window is narrow, so this is a stress test; under -race
+// it also checks the locking of sweeps against posts.
+func TestSweepDuringPosts(t *testing.T) {
+	h := zaqar.NewHandler(zaqar.Options{})
+	do := func(method, target, body string) (int, string) {
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		req.Header.Set("Client-ID", clientA)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				h.Sweep()
+			}
+		}
+	})
+	for i := range 300 {
+		code, body := do("POST", "/v2/queues/lz/messages", fmt.Sprintf(`{"messages":[{"body":%d}]}`, i))
+		require.Equal(t, http.StatusCreated, code, body)
+		code, body = do("DELETE", "/v2/queues/lz/messages?pop=1", "")
+		require.Equal(t, http.StatusOK, code, body)
+		require.Contains(t, body, fmt.Sprintf(`"body":%d`, i), "post %d was lost", i)
+	}
+	close(done)
+	wg.Wait()
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,20 +39,28 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) 
 	return b, nil
 }
 
-// readSized is readBody for a body of declared length, at most limit: the
-// buffer is allocated once at the size declared. The body is still read
-// through http.MaxBytesReader, so that a body longer than declared (only
-// possible in a request built by hand) is refused past limit and the
-// server closes such a connection.
+// readSized is readBody for a body of declared length, at most limit.
+// The buffer grows with the bytes received, never ahead of them by more
+// than the bytes already read (or firstRead), so that a client that
+// declares a large body and sends none holds almost no memory, while an
+// honest one costs at most two buffers of the body's size. The body is
+// still read through http.MaxBytesReader, so that a body longer than
+// declared (only possible in a request built by hand) is refused past
+// limit and the server closes such a connection.
 func readSized(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, error) {
 	if r.Body == http.NoBody {
 		return []byte{}, nil
 	}
 	body := http.MaxBytesReader(w, r.Body, limit)
-	b := make([]byte, 0, r.ContentLength+1) // +1: room for the read that sees EOF
+	want := r.ContentLength + 1 // +1: room for the read that sees EOF
+	b := make([]byte, 0, min(want, firstRead))
 	for {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			grow := int64(len(b)) // doubling, but no further than declared
+			if rest := want - int64(len(b)); rest > 0 {
+				grow = min(grow, rest)
+			}
+			b = slices.Grow(b, int(max(grow, 1)))
 		}
 		n, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -66,6 +75,10 @@ func readSized(w http.ResponseWriter, r *http.Request, limit int64, what string)
 		}
 	}
 }
+
+// firstRead is the buffer a body's first read gets: what a message post
+// of a few messages needs.
+const firstRead = 2 << 10
 
 // parseJSON checks that data is one JSON object or array, as Zaqar's
 // read_json requires of every body, with no integer outside int64 anywhere

@@ -2,7 +2,6 @@ package zaqar
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -12,10 +11,10 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// This file holds the direct encoders of the hot responses (message
-// posts, claims, message pages): they append the bytes json.Encoder
-// would write for the same values, without reflection, maps or
-// intermediate strings. The tests compare their output with the
+// This file holds the encoders of messages and of the responses made of
+// them (posts, claims, message pages): they append the bytes
+// json.Encoder would write for the same values, without reflection, maps
+// or intermediate strings. The tests compare their output with the
 // Encoder's.
 
 // bufPool holds response buffers; those grown past maxPooledBuf are
@@ -48,29 +47,28 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-// appendMessageID appends id as claimq.MessageID.String writes it: 16
-// lowercase hexadecimal digits.
+// appendMessageID appends id as its String writes it.
 func appendMessageID(b []byte, id claimq.MessageID) []byte {
-	const digits = "0123456789abcdef"
-	for shift := 60; shift >= 0; shift -= 4 {
-		b = append(b, digits[(id>>shift)&0xf])
-	}
+	b, _ = id.AppendText(b) // never fails
 	return b
 }
 
-// appendClaimID appends id as claimq.ClaimID.String writes it.
-func appendClaimID(b []byte, id claimq.ClaimID) []byte { return hex.AppendEncode(b, id[:]) }
-
-// appendQueuePath appends v.queuePath(q).
-func (v *version) appendQueuePath(b []byte, q string) []byte {
-	b = append(b, v.base...)
-	b = append(b, "/queues/"...)
-	return append(b, q...)
+// appendClaimID appends id as its String writes it.
+func appendClaimID(b []byte, id claimq.ClaimID) []byte {
+	b, _ = id.AppendText(b) // never fails
+	return b
 }
 
-// appendMessagePath appends v.messagePath(q, id, claim).
-func (v *version) appendMessagePath(b []byte, q string, id claimq.MessageID, claim claimq.ClaimID) []byte {
-	b = v.appendQueuePath(b, q)
+// appendClaimPath appends claimPath(qpath, id).
+func appendClaimPath(b []byte, qpath resPath, id claimq.ClaimID) []byte {
+	b = qpath.appendTo(b)
+	b = append(b, "/claims/"...)
+	return appendClaimID(b, id)
+}
+
+// appendMessagePath appends messagePath(qpath, id, claim).
+func appendMessagePath(b []byte, qpath resPath, id claimq.MessageID, claim claimq.ClaimID) []byte {
+	b = qpath.appendTo(b)
 	b = append(b, "/messages/"...)
 	b = appendMessageID(b, id)
 	if !claim.IsZero() {
@@ -98,17 +96,22 @@ func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 	return buf.Bytes()
 }
 
-// appendMessage appends m as the Encoder writes v.encodeMessage(queue,
-// m, claim, now); queue must be a valid name.
-func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.ClaimID, now time.Time) []byte {
+// appendMessage appends m, a message of the queue or topic at path qpath
+// (v1.0's /v1/queues/q), as every version shows it (Zaqar's
+// format_message_v1, format_message_v1_1, format_message): {"id",
+// "href", "ttl", "age", "body"}, without "id" in v1.0. Its href carries
+// claim, if not zero. qpath holds a valid name: nothing to escape. This
+// is the one encoder of messages; the tests compare its output with
+// encoding/json's for the same fields.
+func (v *version) appendMessage(b []byte, qpath resPath, m message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '{')
 	if v.ids {
 		b = append(b, `"id":"`...)
 		b = appendMessageID(b, m.ID)
 		b = append(b, `",`...)
 	}
-	b = append(b, `"href":"`...) // queue is a valid name: nothing to escape
-	b = v.appendMessagePath(b, queue, m.ID, claim)
+	b = append(b, `"href":"`...)
+	b = appendMessagePath(b, qpath, m.ID, claim)
 	b = append(b, '"')
 	b = append(b, `,"ttl":`...)
 	b = strconv.AppendInt(b, seconds(m.TTL), 10)
@@ -119,16 +122,10 @@ func (v *version) appendMessage(b []byte, queue string, m message, claim claimq.
 	return append(b, '}')
 }
 
-// writeMessages writes msgs as the response with status: a bare array
-// in v1.0, else {"messages": […]}, as the Encoder writes
-// v.encodeMessages (claim zero) or v.encodeClaimed (claim not zero).
-// queue is the validated {queue} of the request.
-func (v *version) writeMessages(w http.ResponseWriter, status int, queue string, msgs []message, claim claimq.ClaimID, now time.Time) {
-	p := getBuf()
-	b := *p
-	if !v.bare {
-		b = append(b, `{"messages":`...)
-	}
+// appendMessages appends msgs as a JSON array. With claim zero they
+// were read outside a claim, and each href carries the claim holding
+// the message where v shows it; otherwise they are claim's.
+func (v *version) appendMessages(b []byte, qpath resPath, msgs []message, claim claimq.ClaimID, now time.Time) []byte {
 	b = append(b, '[')
 	for i, m := range msgs {
 		if i > 0 {
@@ -138,14 +135,91 @@ func (v *version) writeMessages(w http.ResponseWriter, status int, queue string,
 		if claim.IsZero() && v.heldHrefs {
 			held = m.ClaimID
 		}
-		b = v.appendMessage(b, queue, m, held, now)
+		b = v.appendMessage(b, qpath, m, held, now)
 	}
-	b = append(b, ']')
+	return append(b, ']')
+}
+
+// appendString appends s as a JSON string, as the Encoder writes it
+// without HTML escaping.
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s) // a string: cannot fail
+			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// writeMessages writes msgs as the response with status: a bare array
+// in v1.0, else {"messages": […]}; qpath and claim as appendMessages
+// takes them.
+func (v *version) writeMessages(w http.ResponseWriter, status int, qpath resPath, msgs []message, claim claimq.ClaimID, now time.Time) {
+	p := getBuf()
+	b := *p
+	if !v.bare {
+		b = append(b, `{"messages":`...)
+	}
+	b = v.appendMessages(b, qpath, msgs, claim, now)
 	if !v.bare {
 		b = append(b, '}')
 	}
 	b = append(b, '\n')
 	writeBody(w, status, b)
+	putBuf(p, b)
+}
+
+// writePage writes a page of a message listing, {"messages": […],
+// "links": […]}, with a next link to next if not empty, in every
+// version.
+func (v *version) writePage(w http.ResponseWriter, qpath resPath, msgs []message, next string, now time.Time) {
+	p := getBuf()
+	b := append(*p, `{"messages":`...)
+	b = v.appendMessages(b, qpath, msgs, claimq.ClaimID{}, now)
+	b = append(b, `,"links":[`...)
+	if next != "" {
+		b = append(b, `{"rel":"next","href":`...)
+		b = appendString(b, next)
+		b = append(b, '}')
+	}
+	b = append(b, "]}\n"...)
+	writeBody(w, http.StatusOK, b)
+	putBuf(p, b)
+}
+
+// writeMessage writes m, read outside a claim, as the 200 response.
+func (v *version) writeMessage(w http.ResponseWriter, qpath resPath, m message, now time.Time) {
+	p := getBuf()
+	held := claimq.ClaimID{}
+	if v.heldHrefs {
+		held = m.ClaimID
+	}
+	b := v.appendMessage(*p, qpath, m, held, now)
+	b = append(b, '\n')
+	writeBody(w, http.StatusOK, b)
+	putBuf(p, b)
+}
+
+// writeClaim writes cl as the 200 response of a claim read, {"age",
+// "ttl", "href", "messages"} in every version.
+func (v *version) writeClaim(w http.ResponseWriter, qpath resPath, cl claim, now time.Time) {
+	p := getBuf()
+	b := append(*p, `{"age":`...)
+	b = strconv.AppendInt(b, seconds(cl.Age(now)), 10)
+	b = append(b, `,"ttl":`...)
+	b = strconv.AppendInt(b, seconds(cl.TTL), 10)
+	b = append(b, `,"href":"`...)
+	b = appendClaimPath(b, qpath, cl.ID)
+	b = append(b, `","messages":`...)
+	b = v.appendMessages(b, qpath, cl.Messages, cl.ID, now)
+	b = append(b, "}\n"...)
+	writeBody(w, http.StatusOK, b)
 	putBuf(p, b)
 }
 
@@ -157,7 +231,7 @@ func writePosted(c *call, ids []claimq.MessageID, partial bool) {
 	p := getBuf()
 	b := *p
 	// Location first, in the same buffer: one string for the header.
-	b = c.v.appendQueuePath(b, c.queue)
+	b = c.qpath.appendTo(b)
 	b = append(b, "/messages?ids="...)
 	for i, id := range ids {
 		if i > 0 {
@@ -177,7 +251,7 @@ func writePosted(c *call, ids []claimq.MessageID, partial bool) {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = c.v.appendMessagePath(b, c.queue, id, claimq.ClaimID{})
+		b = appendMessagePath(b, c.qpath, id, claimq.ClaimID{})
 		b = append(b, '"')
 	}
 	b = append(b, "]}\n"...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/claimq/claimq"
@@ -42,4 +43,22 @@ func ExampleNewHandler() {
 	// 1 resize
 	// 0 while the claim lives
 	// 1 after it expired
+}
+
+// A long-running server sweeps now and then: messages that expired in
+// queues nobody touches are freed, and the queues that a post created
+// lazily go once empty.
+func ExampleHandler_Sweep() {
+	clock := claimq.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	h := zaqar.NewHandler(zaqar.Options{FakeClock: clock})
+	post := httptest.NewRequest("POST", "/v2/queues/events/messages", strings.NewReader(`{"messages": [{"ttl": 60, "body": "tick"}]}`))
+	post.Header.Set("Client-ID", "3381af92-2b9e-11e3-b191-71861300734c")
+	h.ServeHTTP(httptest.NewRecorder(), post)
+	fmt.Println(h.Len(), "message held")
+
+	clock.Advance(time.Minute)
+	fmt.Println(h.Sweep(), "queue dropped,", h.Len(), "messages held")
+	// Output:
+	// 1 message held
+	// 1 queue dropped, 0 messages held
 }

@@ -144,7 +144,7 @@ func TestGophercloudQueues(t *testing.T) {
 		return resp
 	}
 	assert.Equal(t, http.StatusCreated, signed(http.MethodPost).StatusCode)
-	assert.Equal(t, http.StatusForbidden, signed(http.MethodGet).StatusCode)
+	assert.Equal(t, http.StatusNotFound, signed(http.MethodGet).StatusCode)
 
 	require.NoError(t, queues.Purge(ctx, sc, "demo", queues.PurgeOpts{
 		ResourceTypes: []queues.PurgeResource{queues.ResourceMessages},

@@ -8,8 +8,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/claimq/claimq"
 	"github.com/google/uuid"
@@ -24,7 +24,8 @@ type Options struct {
 	Clock claimq.Clock
 	// FakeClock, when set, is the clock of every queue and is exposed at
 	// GET and POST /_claimq/clock so that tests written in any language
-	// can read and move it. Without it those paths answer 404.
+	// can read it and move it forward; each move sweeps the queues (see
+	// Handler.Sweep). Without it those paths answer 404.
 	FakeClock *claimq.FakeClock
 	// Limits bounds TTLs, graces, delays and page sizes, and gives their
 	// defaults; the zero Limits means claimq.ZaqarLimits(). Requests
@@ -40,7 +41,8 @@ type Options struct {
 	// RequireProject makes X-Project-Id mandatory (400 without it), as
 	// Zaqar without Keystone does.
 	RequireProject bool
-	// Logger receives a debug line per request and an error per 5xx; nil
+	// Logger receives a debug line per request, once answered (method,
+	// path, query, status, bytes, duration), and an error per 5xx; nil
 	// means slog.Default().
 	Logger *slog.Logger
 	// MaxMessagesPerQueue, when positive, bounds every queue (Zaqar has no
@@ -48,33 +50,62 @@ type Options struct {
 	// it is refused whole with 503, as Zaqar answers when its storage
 	// cannot take a post.
 	MaxMessagesPerQueue int
+	// MaxQueuesPerProject, when positive, bounds the queues of a project:
+	// creating one more, by PUT or by a post to a new name, is refused
+	// with 403 "Quota exceeded", as OpenStack services answer a quota.
+	// 0 means no bound.
+	MaxQueuesPerProject int
+	// MaxProjects, when positive, bounds the projects holding queues: a
+	// queue in one more project is refused with 403 "Quota exceeded".
+	// A project ends with its last queue. 0 means no bound.
+	MaxProjects int
+	// Faults, when set, are injected into the requests the handler
+	// receives (see Fault). With a FakeClock and no Faults the handler
+	// makes an empty set of its own, which /_claimq/faults manages.
+	Faults *Faults
 }
 
-// handler serves the Zaqar API. Each operation is implemented once, as a
-// method over decoded arguments returning a result (queues.go,
-// messages.go, claims.go); v2.go decodes requests and encodes results for
-// the v2 wire format.
+// handler serves the Zaqar API: ServeHTTP authenticates a request,
+// routes it by routeTable (routes.go), checks what Zaqar's before-hooks
+// check, and runs the route's serve function, which decodes the request,
+// calls an operation (queues.go, messages.go, claims.go) and encodes its
+// result.
 type handler struct {
 	opts   Options
 	limits claimq.Limits
 	clock  claimq.Clock
 	log    *slog.Logger
-	reg    *registry
-	mux    *http.ServeMux
+	reg    *registry // the queues
+	topics *registry // the topics, a namespace of their own
+	router *router
+	// internal serves the paths outside the Zaqar APIs (/_claimq/...),
+	// by ServeMux patterns; requests elsewhere never reach it.
+	internal *http.ServeMux
+	// intercept, when set, sees every request that reached a route of
+	// the Zaqar APIs, after authentication and the checks of its
+	// version, before the route runs, with the route's operation name
+	// (route.op); it returns true when it has answered the request
+	// itself. Fault injection attaches here.
+	intercept func(w http.ResponseWriter, r *http.Request, op string) bool
 	// shareKey signs shares; it is random per handler, so shares do not
 	// outlive the handler, as they do not outlive Zaqar's secret_key.
 	shareKey [32]byte
 	tokenSum [sha256.Size]byte // of Options.AuthToken
+	faults   *Faults           // nil: none
 }
 
-// NewHandler returns an http.Handler serving the OpenStack Zaqar REST APIs
-// v2 under /v2, v1.1 under /v1.1 and v1.0 under /v1, over the same
-// in-memory claimq queues, one registry per handler.
-// Queues are created on first use, as Zaqar creates them, per project.
-// It panics if opts.Limits is inconsistent (see claimq.Limits.Validate),
-// a programming error. The handler is safe for concurrent use; each
-// request costs O(log n) in the queue it touches besides its own size.
-func NewHandler(opts Options) http.Handler {
+// Handler is an http.Handler serving the Zaqar APIs; see [NewHandler].
+// It is safe for concurrent use.
+type Handler struct{ h *handler }
+
+// NewHandler returns a Handler serving the OpenStack Zaqar REST APIs v2
+// under /v2, v1.1 under /v1.1 and v1.0 under /v1, over the same
+// in-memory claimq queues, one registry per handler, and the versions
+// document at /. Queues are created on first use, as Zaqar creates them,
+// per project. It panics if opts.Limits is inconsistent (see
+// claimq.Limits.Validate), a programming error. Each request costs
+// O(log n) in the queue it touches besides its own size.
+func NewHandler(opts Options) *Handler {
 	h := &handler{opts: opts, limits: opts.Limits, clock: opts.Clock, log: opts.Logger}
 	if h.limits == (claimq.Limits{}) {
 		h.limits = claimq.ZaqarLimits()
@@ -93,21 +124,92 @@ func NewHandler(opts Options) http.Handler {
 	}
 	_, _ = rand.Read(h.shareKey[:])
 	h.tokenSum = sha256.Sum256([]byte(opts.AuthToken))
-	h.reg = newRegistry(h.clock, h.limits, opts.MaxMessagesPerQueue)
-	h.mux = http.NewServeMux()
-	h.routes()
-	return h
+	bounds := registryLimits{messages: opts.MaxMessagesPerQueue, queues: opts.MaxQueuesPerProject, projects: opts.MaxProjects}
+	h.reg = newRegistry(h.clock, h.limits, bounds)
+	h.topics = newRegistry(h.clock, h.limits, bounds)
+	h.router = newRouter()
+	h.internal = http.NewServeMux()
+	h.internal.HandleFunc(internalPrefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, notFound("No resource at %s.", r.URL.Path))
+	})
+	if h.faults = opts.Faults; h.faults == nil && opts.FakeClock != nil {
+		h.faults = &Faults{}
+	}
+	if h.faults != nil {
+		h.intercept = func(w http.ResponseWriter, r *http.Request, op string) bool {
+			return h.faults.intercept(w, r, op, h.clock)
+		}
+	}
+	if opts.FakeClock != nil {
+		h.handleInternal(http.MethodGet, "/_claimq/clock", h.getClock)
+		h.handleInternal(http.MethodPost, "/_claimq/clock", h.moveClock)
+		h.handleInternal(http.MethodGet, "/_claimq/faults", h.listFaults)
+		h.handleInternal(http.MethodPost, "/_claimq/faults", h.addFault)
+		h.handleInternal(http.MethodDelete, "/_claimq/faults", h.clearFaults)
+		h.handleInternal(http.MethodDelete, "/_claimq/faults/{id}", h.removeFault)
+	}
+	return &Handler{h}
+}
+
+// internalPrefix starts the paths of this server's own endpoints.
+const internalPrefix = "/_claimq/"
+
+// handleInternal serves fn at method and path, a ServeMux pattern
+// ("/_claimq/faults/{id}") under internalPrefix, outside the Zaqar APIs:
+// no version checks, no route hook; the token is still required.
+func (h *handler) handleInternal(method, path string, fn http.HandlerFunc) {
+	h.internal.HandleFunc(method+" "+path, fn)
+}
+
+// ServeHTTP serves one request of the Zaqar APIs.
+func (hh *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { hh.h.ServeHTTP(w, r) }
+
+// Sweep frees the expired messages and claims of every queue and drops
+// the queues that were created lazily, by a message post, and hold no
+// message (Zaqar's lazy queues cost nothing when empty); a queue created
+// by PUT, given metadata or serving as a dead-letter queue is kept. It
+// returns the number of queues dropped. No operation needs a sweep to
+// be correct, as each frees what has expired in the queue it touches; a
+// long-running server sweeps periodically so that queues nobody touches
+// give their memory back. Cost: O(total queues) plus what expires.
+func (hh *Handler) Sweep() (dropped int) { return hh.h.sweep() }
+
+func (h *handler) sweep() int { return h.reg.sweep() + h.topics.sweep() }
+
+// registry returns the registry of t: its queues, or its topics.
+func (h *handler) registry(t target) *registry {
+	if t.topic {
+		return h.topics
+	}
+	return h.reg
+}
+
+// Len returns the number of messages held by all queues of all
+// projects, expired ones excluded: what a server that exits discards.
+// Cost: O(total queues).
+func (hh *Handler) Len() int { return hh.h.reg.messages() + hh.h.topics.messages() }
+
+// target is what an operation acts on: a queue of a project, on behalf
+// of a client. It is all an operation learns of the request, so that
+// operations cannot depend on the API version.
+type target struct {
+	project string
+	queue   string // the validated {queue} path value, if the route has one
+	// topic makes queue a topic's name: topics are queues in a
+	// namespace of their own, without claims.
+	topic  bool
+	client string // the canonical Client-ID, "" when not sent
 }
 
 // call is one request under way, with the identity checks done.
 type call struct {
-	v        *version // the API version of the route
-	w        http.ResponseWriter
-	r        *http.Request
-	parsed   url.Values // the query once parsed: see query and param
-	project  string
-	clientID string
-	queue    string // the validated {queue} path value, if the route has one
+	target
+	v      *version // the API version of the route
+	qpath  resPath  // the path of the queue or topic, as hrefs show it
+	w      http.ResponseWriter
+	r      *http.Request
+	id     string     // the {id} path value, if the route has one
+	parsed url.Values // the query once parsed: see query and param
 }
 
 // query returns the request's query parameters, parsed on first use.
@@ -139,68 +241,19 @@ func (c *call) param(name string) string {
 // Get makes a call a getter of its query parameters.
 func (c *call) Get(name string) string { return c.param(name) }
 
-// route collects the handlers of one path pattern by method, so that a
-// method not served answers a JSON 405 with Allow rather than the
-// ServeMux's plain-text one.
-type route struct {
-	methods map[string]http.HandlerFunc
-	// noHead refuses HEAD with a 405, where the ServeMux would serve
-	// it with the GET handler (v1.1 queues have no HEAD).
-	noHead bool
-}
-
-// router collects routes in registration order before they go to the
-// ServeMux.
-type router struct {
-	order  []string
-	routes map[string]*route
-}
-
-func (rt *router) handle(method, pattern string, fn http.HandlerFunc) {
-	r := rt.routes[pattern]
-	if r == nil {
-		r = &route{methods: map[string]http.HandlerFunc{}}
-		rt.routes[pattern] = r
-		rt.order = append(rt.order, pattern)
-	}
-	r.methods[method] = fn
-}
-
-// refuseHead makes HEAD on pattern a 405 although the route has a GET.
-func (rt *router) refuseHead(pattern string) { rt.routes[pattern].noHead = true }
-
-func (rt *router) register(mux *http.ServeMux) {
-	for _, pattern := range rt.order {
-		r := rt.routes[pattern]
-		allow := make([]string, 0, len(r.methods)+1)
-		for m, fn := range r.methods {
-			mux.HandleFunc(m+" "+pattern, fn)
-			allow = append(allow, m)
-			if m == http.MethodGet && !r.noHead {
-				allow = append(allow, http.MethodHead)
-			}
-		}
-		slices.Sort(allow)
-		allowed := strings.Join(allow, ", ")
-		notAllowed := func(w http.ResponseWriter, r *http.Request) {
-			e := errorf(http.StatusMethodNotAllowed, "Method not allowed",
-				"%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, allowed)
-			e.header = map[string]string{"Allow": allowed}
-			writeError(w, e)
-		}
-		if r.noHead {
-			mux.HandleFunc(http.MethodHead+" "+pattern, notAllowed)
-		}
-		mux.HandleFunc(pattern, notAllowed)
-	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, notFound("No resource at %s.", r.URL.Path))
-	})
-}
-
-// ServeHTTP authenticates the request (token or share signature) and
-// dispatches it.
+// ServeHTTP authenticates the request (token or share signature),
+// routes it and serves it; with debug logging on, it logs the request
+// once answered.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.log.Enabled(r.Context(), slog.LevelDebug) {
+		lw := &loggedWriter{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			h.log.Debug("zaqar: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery,
+				"status", lw.status, "bytes", lw.bytes, "duration", time.Since(start))
+		}()
+		w = lw
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
@@ -210,21 +263,88 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errorf(http.StatusInternalServerError, "Internal error", "The server failed: %v", p))
 		}
 	}()
-	if h.log.Enabled(r.Context(), slog.LevelDebug) {
-		h.log.Debug("zaqar: request", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery)
+	if err := h.serve(w, r); err != nil {
+		h.fail(w, r, err)
 	}
+}
+
+// serve answers r, or returns the error to answer.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) error {
 	if header(r, keySignature) != "" {
 		if err := h.verifyShare(r); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	} else if h.opts.AuthToken != "" && !h.tokenOK(header(r, "X-Auth-Token")) {
-		h.fail(w, r, errorf(http.StatusUnauthorized, titleUnauthorized,
-			"This server requires an auth token: send it in X-Auth-Token."))
-		return
+		return errorf(http.StatusUnauthorized, titleUnauthorized,
+			"This server requires an auth token: send it in X-Auth-Token.")
 	}
-	h.mux.ServeHTTP(w, r)
+	if strings.HasPrefix(r.URL.Path, internalPrefix) {
+		h.internal.ServeHTTP(w, r)
+		return nil
+	}
+	m := h.router.find(r.Method, r.URL.Path)
+	c, err := h.identify(w, r, m)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.URL.Path == "/":
+		return h.serveVersions(c)
+	case m.path == nil:
+		return notFound("No resource at %s.", r.URL.Path)
+	case m.route == nil:
+		e := errorf(http.StatusMethodNotAllowed, "Method not allowed",
+			"%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, m.path.allow)
+		e.header = map[string]string{"Allow": m.path.allow}
+		return e
+	}
+	c.topic = strings.HasPrefix(m.route.path, "/topics")
+	if strings.Contains(m.route.path, "{queue}") {
+		if !validName(m.queue) {
+			kind := "Queue"
+			if c.topic {
+				kind = "Topic"
+			}
+			return errorf(http.StatusBadRequest, titleBadQueue,
+				"%s names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", kind, m.queue)
+		}
+		c.queue = m.queue
+		if c.topic {
+			c.qpath = m.v.topics(c.queue)
+		} else {
+			c.qpath = m.v.queues(c.queue)
+		}
+	}
+	c.id = m.id
+	if h.intercept != nil && h.intercept(w, r, m.route.op) {
+		return nil
+	}
+	return m.route.serve[m.v.idx](h, c)
 }
+
+// loggedWriter records what was answered, for the request log.
+type loggedWriter struct {
+	http.ResponseWriter
+	status, bytes int
+	wrote         bool
+}
+
+func (lw *loggedWriter) WriteHeader(status int) {
+	if !lw.wrote {
+		lw.status, lw.wrote = status, true
+	}
+	lw.ResponseWriter.WriteHeader(status)
+}
+
+func (lw *loggedWriter) Write(p []byte) (int, error) {
+	lw.wrote = true
+	n, err := lw.ResponseWriter.Write(p)
+	lw.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (lw *loggedWriter) Unwrap() http.ResponseWriter { return lw.ResponseWriter }
 
 // tokenOK compares token with the expected one in constant time; both
 // are hashed first so that not even the length of the token leaks.
@@ -241,35 +361,16 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err)
 }
 
-// api wraps an operation of version v of the Zaqar API with the checks
-// Zaqar's before-hooks make on every request: body type, Accept,
-// Client-ID (by rule), project and queue name.
-func (h *handler) api(v *version, rule clientRule, fn func(*call) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := h.identify(w, r, v, rule)
-		if err == nil {
-			err = fn(c)
-		}
-		if err != nil {
-			h.fail(w, r, err)
-		}
-	}
-}
-
-// clientRule says what a route asks of the Client-ID header.
-type clientRule int
-
-const (
-	clientIgnored  clientRule = iota // not read (liveness probes)
-	clientRequired                   // a UUID, required (v1.1, v2)
-	clientIfSent                     // a UUID when sent (v1.0)
-)
-
-// identify checks the headers of a request of version v and the {queue}
-// path value, returning the call they describe.
-func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, rule clientRule) (*call, error) {
-	c := &call{v: v, w: w, r: r}
-	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) {
+// identify makes Zaqar's before-hook checks of a request routed to m,
+// whether or not it found a route, and returns the call they describe:
+// body type, Accept, Client-ID (by the version's rule; probes check it
+// only when sent), project. Outside the versioned APIs Client-ID and project
+// are checked as v1.0 checks them.
+func (h *handler) identify(w http.ResponseWriter, r *http.Request, m match) (*call, error) {
+	c := &call{v: m.v, w: w, r: r}
+	// Only a body of declared length sent as a form is refused, as Zaqar
+	// checks the type only of requests with a Content-Length.
+	if ct := header(r, "Content-Type"); ct != "" && mayBeForm(ct) && r.ContentLength > 0 {
 		if mt, _, _ := mime.ParseMediaType(ct); mt == "application/x-www-form-urlencoded" {
 			return nil, badRequest("Form-encoded bodies are not supported; send JSON.")
 		}
@@ -278,14 +379,15 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, r
 		return nil, errorf(http.StatusNotAcceptable, "Media type not acceptable",
 			"This API only supports responses encoded as JSON.")
 	}
+	ifSent := m.v == nil || m.v.clientIfSent || m.route != nil && m.route.probe
 	ids := r.Header[keyClientID]
 	sent := len(ids) > 0 // even empty, as Zaqar checks it
-	if rule == clientRequired || (rule == clientIfSent && sent) {
+	if sent || !ifSent {
 		var id string
 		if sent {
 			id = ids[0]
 		}
-		if id == "" && rule == clientRequired {
+		if id == "" && !ifSent {
 			return nil, errMissingClientID()
 		}
 		u, err := uuid.Parse(id)
@@ -295,24 +397,16 @@ func (h *handler) identify(w http.ResponseWriter, r *http.Request, v *version, r
 		}
 		// Canonical, as Zaqar stores uuid.UUID values, so that echo
 		// filtering sees one client however its ID is spelled.
-		c.clientID = id
+		c.client = id
 		if len(id) != 36 || strings.ToLower(id) != id {
-			c.clientID = u.String()
+			c.client = u.String()
 		}
 	}
-	project, err := h.project(r, v)
+	project, err := h.project(r, m.v == nil || m.v.projectOptional)
 	if err != nil {
 		return nil, err
 	}
 	c.project = project
-	if strings.Contains(r.Pattern, "{queue}") {
-		name := r.PathValue("queue")
-		if !validName(name) {
-			return nil, errorf(http.StatusBadRequest, titleBadQueue,
-				"Queue names may not be more than 64 characters long, and may contain only ASCII letters, digits, underscores, dashes and periods; %q is not valid.", name)
-		}
-		c.queue = name
-	}
 	return c, nil
 }
 
@@ -323,11 +417,12 @@ func errMissingClientID() *apiError {
 }
 
 // project returns the request's project: X-Project-Id, else the default
-// unless a project is required; v1.0 never requires one, as in Zaqar.
-func (h *handler) project(r *http.Request, v *version) (string, error) {
+// unless a project is required and not optional (v1.0 never requires
+// one, as in Zaqar).
+func (h *handler) project(r *http.Request, optional bool) (string, error) {
 	vals := r.Header["X-Project-Id"]
 	if len(vals) == 0 {
-		if h.opts.RequireProject && !v.projectOptional {
+		if h.opts.RequireProject && !optional {
 			return "", badRequest("Project-Id Missing: the X-Project-Id header is required.")
 		}
 		return h.opts.DefaultProject, nil
@@ -401,17 +496,4 @@ func acceptsJSON(accept []string) bool {
 		}
 	}
 	return false
-}
-
-// routes registers every path the handler serves.
-func (h *handler) routes() {
-	rt := &router{routes: map[string]*route{}}
-	h.v1Routes(rt)
-	h.v11Routes(rt)
-	h.v2Routes(rt)
-	if h.opts.FakeClock != nil {
-		rt.handle(http.MethodGet, "/_claimq/clock", h.getClock)
-		rt.handle(http.MethodPost, "/_claimq/clock", h.moveClock)
-	}
-	rt.register(h.mux)
 }

@@ -16,16 +16,21 @@ type message = claimq.Message[json.RawMessage]
 // IDs in input order. With create it creates the queue if needed, as
 // Zaqar does since v1.1.
 // Errors: 404 when the queue does not exist and create is false.
-func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage], create bool) ([]claimq.MessageID, error) {
+func (h *handler) postMessages(t target, msgs []claimq.Post[json.RawMessage], create bool) ([]claimq.MessageID, error) {
 	for range 3 {
-		e := h.reg.get(c.project, c.queue)
+		e := h.registry(t).get(t.project, t.queue)
 		if e == nil && create {
-			e = h.reg.getOrCreate(c.project, c.queue)
+			var err error
+			if e, err = h.registry(t).getOrCreate(t.project, t.queue); err != nil {
+				return nil, err
+			}
 		}
 		if e == nil {
-			return nil, errNoQueue(c)
+			return nil, errNoQueue(t.queue)
 		}
+		e.use.RLock()
 		ids, err := e.q.Post(msgs...)
+		e.use.RUnlock()
 		if errors.Is(err, claimq.ErrClosed) {
 			continue // the queue was deleted under us: post to its successor, if any
 		}
@@ -34,18 +39,18 @@ func (h *handler) postMessages(c *call, msgs []claimq.Post[json.RawMessage], cre
 		}
 		if errors.Is(err, claimq.ErrQueueFull) {
 			return nil, errorf(http.StatusServiceUnavailable, titleUnavailable,
-				"Queue %s is full: it holds at most %d messages.", c.queue, h.opts.MaxMessagesPerQueue)
+				"Queue %s is full: it holds at most %d messages.", t.queue, h.opts.MaxMessagesPerQueue)
 		}
 		return ids, err
 	}
 	return nil, errorf(http.StatusServiceUnavailable, titleUnavailable,
-		"Queue %s was deleted repeatedly while posting; try again.", c.queue)
+		"Queue %s was deleted repeatedly while posting; try again.", t.queue)
 }
 
 // queueSettings returns the settings of the queue, zero if it does not
 // exist.
-func (h *handler) queueSettings(c *call) settings {
-	e := h.reg.get(c.project, c.queue)
+func (h *handler) queueSettings(t target) settings {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return settings{}
 	}
@@ -54,14 +59,14 @@ func (h *handler) queueSettings(c *call) settings {
 	return e.set
 }
 
-// listMessages returns a page of the queue's messages. As in Zaqar,
-// delayed messages are listed regardless of opts.IncludeDelayed in a queue
-// without a default delay. forcedDelayed reports that case, which Zaqar
-// shows in the next link.
-func (h *handler) listMessages(c *call, opts claimq.ListOptions) (msgs []message, forcedDelayed bool) {
-	e := h.reg.get(c.project, c.queue)
+// listMessages returns a page of the queue's messages and whether the
+// queue exists. As in Zaqar, delayed messages are listed regardless of
+// opts.IncludeDelayed in a queue without a default delay. forcedDelayed
+// reports that case, which Zaqar shows in the next link.
+func (h *handler) listMessages(t target, opts claimq.ListOptions) (msgs []message, forcedDelayed, exists bool) {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
-		return nil, false
+		return nil, false, false
 	}
 	e.mu.Lock()
 	delayedQueue := e.set.defaultDelay > 0
@@ -70,28 +75,28 @@ func (h *handler) listMessages(c *call, opts claimq.ListOptions) (msgs []message
 		opts.IncludeDelayed, forcedDelayed = true, true
 	}
 	msgs, _ = e.q.List(opts)
-	return msgs, forcedDelayed
+	return msgs, forcedDelayed, true
 }
 
 // getMessage returns message id. Errors: 404 when it or its queue does
 // not exist, or id is malformed.
-func (h *handler) getMessage(c *call, id string) (message, error) {
+func (h *handler) getMessage(t target, id string) (message, error) {
 	mid, err := claimq.ParseMessageID(id)
-	e := h.reg.get(c.project, c.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if err == nil && e != nil {
 		var m message
 		if m, err = e.q.Get(mid); err == nil {
 			return m, nil
 		}
 	}
-	return message{}, notFound("Message %s does not exist in queue %s.", id, c.queue)
+	return message{}, notFound("Message %s does not exist in queue %s.", id, t.queue)
 }
 
 // getMessages returns the messages among ids that exist, in the order
 // given, skipping malformed and unknown ones; none is a result, which
 // v1.0 answers 204 and later versions 404 (errNoMessages).
-func (h *handler) getMessages(c *call, ids []string) []message {
-	if e := h.reg.get(c.project, c.queue); e != nil {
+func (h *handler) getMessages(t target, ids []string) []message {
+	if e := h.registry(t).get(t.project, t.queue); e != nil {
 		return e.q.GetMany(parseMessageIDs(ids)...)
 	}
 	return nil
@@ -126,11 +131,13 @@ const (
 //
 // Errors: 403 when a live claim other than the one given holds it (or any
 // live claim, when none is given); 400 when the given claim does not hold
-// it, worded as Zaqar words ClaimDoesNotExist when the claim expired or is
-// malformed and MessageNotClaimed otherwise.
-func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) error {
+// it, worded as Zaqar words ClaimDoesNotExist when the claim has ended
+// (expired or released: the core cannot tell which), is malformed, or is
+// unknown while another claim holds the message, and MessageNotClaimed
+// otherwise.
+func (h *handler) deleteMessage(t target, id, claimID string, hasClaim bool) error {
 	mid, err := claimq.ParseMessageID(id)
-	e := h.reg.get(c.project, c.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if err != nil || e == nil {
 		return nil
 	}
@@ -146,7 +153,8 @@ func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) erro
 	switch err := e.q.Delete(mid, cid); {
 	case err == nil, errors.Is(err, claimq.ErrMessageNotFound):
 		return nil
-	case errors.Is(err, claimq.ErrClaimExpired):
+	case errors.Is(err, claimq.ErrClaimExpired), // the claim given has ended
+		errors.Is(err, claimq.ErrClaimedByOther) && errors.Is(err, claimq.ErrClaimNotFound):
 		return errorf(http.StatusBadRequest, titleUnableDelete, descClaimNotFound)
 	case errors.Is(err, claimq.ErrNotClaimed):
 		return errorf(http.StatusBadRequest, titleUnableDelete, descNotClaimed)
@@ -159,16 +167,16 @@ func (h *handler) deleteMessage(c *call, id, claimID string, hasClaim bool) erro
 
 // deleteMessages deletes the listed messages whether claimed or not, as
 // Zaqar's bulk delete does; malformed and unknown ids are skipped.
-func (h *handler) deleteMessages(c *call, ids []string) {
-	if e := h.reg.get(c.project, c.queue); e != nil {
+func (h *handler) deleteMessages(t target, ids []string) {
+	if e := h.registry(t).get(t.project, t.queue); e != nil {
 		e.q.DeleteMany(parseMessageIDs(ids)...)
 	}
 }
 
 // popMessages removes and returns up to n claimable messages, oldest
 // first.
-func (h *handler) popMessages(c *call, n int) ([]message, error) {
-	e := h.reg.get(c.project, c.queue)
+func (h *handler) popMessages(t target, n int) ([]message, error) {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return nil, nil
 	}

@@ -153,8 +153,9 @@ func decodeMetadata(data []byte) (map[string]any, error) {
 }
 
 // withReserved returns a copy of meta with Zaqar's default filled in for
-// each reserved key that is missing or falsy, as GET queue shows it.
-func withReserved(meta map[string]any, l claimq.Limits) map[string]any {
+// each reserved key that is missing or falsy, as GET queue shows it; a
+// topic shows only the keys of its messages (post size, TTL, delay).
+func withReserved(meta map[string]any, l claimq.Limits, topic bool) map[string]any {
 	out := make(map[string]any, len(meta)+7)
 	for k, v := range meta {
 		out[k] = v
@@ -169,11 +170,23 @@ func withReserved(meta map[string]any, l claimq.Limits) map[string]any {
 		keyEncryptMessages: false,
 	}
 	for k, def := range defaults {
-		if falsy(out[k]) {
+		if falsy(out[k]) && isReserved(k, topic) {
 			out[k] = def
 		}
 	}
 	return out
+}
+
+// isReserved reports whether key is reserved metadata of a queue, or of
+// a topic when topic is set.
+func isReserved(key string, topic bool) bool {
+	switch key {
+	case keyDefaultTTL, keyDefaultDelay, keyMaxPostSize:
+		return true
+	case keyMaxClaimCount, keyDeadLetter, keyDeadLetterTTL, keyEncryptMessages:
+		return !topic
+	}
+	return false
 }
 
 // falsy reports whether Python would take v as false.

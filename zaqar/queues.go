@@ -5,26 +5,27 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/claimq/claimq"
 )
 
 // createQueue creates the queue with meta (validated) and reports whether
 // it was created; an existing queue keeps its metadata, as in Zaqar.
-func (h *handler) createQueue(c *call, meta map[string]any) (bool, error) {
+func (h *handler) createQueue(t target, meta map[string]any) (bool, error) {
 	set, err := parseSettings(meta, h.limits)
 	if err != nil {
 		return false, err
 	}
-	_, created := h.reg.create(c.project, c.queue, meta, set)
-	return created, nil
+	_, created, err := h.registry(t).create(t.project, t.queue, meta, set, false)
+	return created, err
 }
 
 // queueMetadata returns a copy of the queue's stored metadata and whether
 // the queue exists; a queue that does not exist has none, which v1.1 and
 // v2 answer all the same.
-func (h *handler) queueMetadata(c *call) (map[string]any, bool) {
-	e := h.reg.get(c.project, c.queue)
+func (h *handler) queueMetadata(t target) (map[string]any, bool) {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return map[string]any{}, false
 	}
@@ -34,29 +35,29 @@ func (h *handler) queueMetadata(c *call) (map[string]any, bool) {
 }
 
 // queueExists reports whether the queue exists: v1.0's HEAD.
-func (h *handler) queueExists(c *call) bool { return h.reg.get(c.project, c.queue) != nil }
+func (h *handler) queueExists(t target) bool { return h.registry(t).get(t.project, t.queue) != nil }
 
 // errNoQueue is the 404 of an operation that needs the queue to exist:
 // v2's PATCH, and v1.0's message post, stats and metadata, from before
 // Zaqar created queues lazily.
-func errNoQueue(c *call) error { return notFound("Queue %s does not exist.", c.queue) }
+func errNoQueue(queue string) error { return notFound("Queue %s does not exist.", queue) }
 
 // replaceMetadata replaces the queue's metadata wholesale, as v1.0's PUT
 // .../metadata does, validating reserved keys as a create would.
 // Errors: 404 for a queue that does not exist, 400 for reserved values
 // out of their rules.
-func (h *handler) replaceMetadata(c *call, meta map[string]any) error {
+func (h *handler) replaceMetadata(t target, meta map[string]any) error {
 	set, err := parseSettings(meta, h.limits)
 	if err != nil {
 		return err
 	}
-	e := h.reg.get(c.project, c.queue)
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
-		return errNoQueue(c)
+		return errNoQueue(t.queue)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return h.reg.setMetadataLocked(e, maps.Clone(meta), set)
+	return h.registry(t).setMetadataLocked(e, maps.Clone(meta), set)
 }
 
 // patchOp is one JSON-patch operation on queue metadata.
@@ -72,18 +73,18 @@ type patchOp struct {
 //
 // Errors: 404 for a queue that does not exist, 409 for removing or
 // replacing a free-form key that is not set, 400 for reserved values out
-// of their rules.
-func (h *handler) patchQueue(c *call, changes []patchOp) (map[string]any, error) {
-	e := h.reg.get(c.project, c.queue)
+// of their rules or a result larger than a PUT may set (64 KiB of JSON).
+func (h *handler) patchQueue(t target, changes []patchOp) (map[string]any, error) {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
-		return nil, errNoQueue(c)
+		return nil, errNoQueue(t.queue)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	meta := maps.Clone(e.meta)
 	for _, ch := range changes {
 		_, set := meta[ch.key]
-		reserved := isReserved(ch.key)
+		reserved := isReserved(ch.key, t.topic)
 		switch ch.op {
 		case "add":
 			meta[ch.key] = ch.value
@@ -101,32 +102,28 @@ func (h *handler) patchQueue(c *call, changes []patchOp) (map[string]any, error)
 			delete(meta, ch.key)
 		}
 	}
+	// Checked on the result, so that patches cannot grow the metadata
+	// past what a PUT may set.
+	if b, err := json.Marshal(meta); err != nil || len(b) > maxMetadataSize {
+		return nil, badBody("Queue metadata is too large: %d bytes once patched, at most %d.", len(b), maxMetadataSize)
+	}
 	set, err := parseSettings(meta, h.limits)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.reg.setMetadataLocked(e, meta, set); err != nil {
+	if err := h.registry(t).setMetadataLocked(e, meta, set); err != nil {
 		return nil, err
 	}
 	return maps.Clone(meta), nil
 }
 
-func isReserved(key string) bool {
-	switch key {
-	case keyDefaultTTL, keyDefaultDelay, keyMaxClaimCount, keyDeadLetter,
-		keyDeadLetterTTL, keyMaxPostSize, keyEncryptMessages:
-		return true
-	}
-	return false
-}
-
 // deleteQueue removes the queue with its messages and claims. Requests
 // still under way on it may finish against the removed queue; later ones
 // see a new, empty queue.
-func (h *handler) deleteQueue(c *call) {
-	if e := h.reg.remove(c.project, c.queue); e != nil {
+func (h *handler) deleteQueue(t target) {
+	if e := h.registry(t).remove(t.project, t.queue); e != nil {
 		e.q.Purge()
-		_ = e.q.Close()
+		e.q.Close()
 	}
 }
 
@@ -147,20 +144,36 @@ type queueInfo struct {
 
 // listQueues returns up to opts.limit queues of the project after
 // opts.marker, sorted by name, and the number of queues matching the
-// filters when opts.withCount is set. Cost: O(q·log q) for the q queues
-// of the project.
-func (h *handler) listQueues(c *call, opts listQueuesOptions) (page []queueInfo, count int) {
-	for _, e := range h.reg.list(c.project, opts.name) {
+// filters when opts.withCount is set. Cost: O(log q + opts.limit) for
+// the q queues of the project, plus the queues a name or metadata
+// filter skips; with_count visits every queue.
+func (h *handler) listQueues(t target, opts listQueuesOptions) (page []queueInfo, count int) {
+	matches := func(e *entry) bool {
+		if !strings.Contains(e.name, opts.name) {
+			return false
+		}
+		if len(opts.filter) == 0 {
+			return true
+		}
 		e.mu.Lock()
-		meta := maps.Clone(e.meta)
-		e.mu.Unlock()
-		if !metaMatches(meta, opts.filter) {
-			continue
+		defer e.mu.Unlock()
+		return metaMatches(e.meta, opts.filter)
+	}
+	h.registry(t).ascend(t.project, opts.marker, func(e *entry) bool {
+		if matches(e) {
+			e.mu.Lock()
+			page = append(page, queueInfo{name: e.name, meta: maps.Clone(e.meta)})
+			e.mu.Unlock()
 		}
-		count++
-		if e.name > opts.marker && len(page) < opts.limit {
-			page = append(page, queueInfo{name: e.name, meta: meta})
-		}
+		return len(page) < opts.limit
+	})
+	if opts.withCount {
+		h.registry(t).ascend(t.project, "", func(e *entry) bool {
+			if matches(e) {
+				count++
+			}
+			return true
+		})
 	}
 	return page, count
 }
@@ -190,8 +203,8 @@ func metaMatches(meta map[string]any, filter map[string]string) bool {
 
 // queueStats returns the queue's counts and whether it exists; a queue
 // that does not exist has zero of everything, which only v1.0 refuses.
-func (h *handler) queueStats(c *call) (claimq.Stats, bool) {
-	e := h.reg.get(c.project, c.queue)
+func (h *handler) queueStats(t target) (claimq.Stats, bool) {
+	e := h.registry(t).get(t.project, t.queue)
 	if e == nil {
 		return claimq.Stats{}, false
 	}
@@ -201,10 +214,10 @@ func (h *handler) queueStats(c *call) (claimq.Stats, bool) {
 // purgeQueue removes the queue's messages when types includes
 // "messages"; this server keeps no subscriptions. Unlike Zaqar, which
 // purges by popping, claimed messages go too.
-func (h *handler) purgeQueue(c *call, types []string) {
-	for _, t := range types {
-		if t == "messages" {
-			if e := h.reg.get(c.project, c.queue); e != nil {
+func (h *handler) purgeQueue(t target, types []string) {
+	for _, typ := range types {
+		if typ == "messages" {
+			if e := h.registry(t).get(t.project, t.queue); e != nil {
 				e.q.Purge()
 			}
 			return

@@ -45,12 +45,13 @@ var (
 	shareMethods = []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}
 )
 
-// createShare signs a share of the queue. Zaqar's defaults: the messages
-// path, GET, one day.
+// createShare signs a share of the queue whose path is queuePath (the
+// share grants paths under it). Zaqar's defaults: the messages path,
+// GET, one day.
 // Errors: 400 for unknown paths or methods or an expiry in the past.
-func (h *handler) createShare(c *call, opts shareOptions) (share, error) {
+func (h *handler) createShare(t target, queuePath string, opts shareOptions) (share, error) {
 	now := h.clock.Now()
-	s := share{project: c.project, expires: opts.expires}
+	s := share{project: t.project, expires: opts.expires}
 	if len(opts.paths) == 0 {
 		opts.paths = []string{"messages"}
 	}
@@ -58,7 +59,7 @@ func (h *handler) createShare(c *call, opts shareOptions) (share, error) {
 		if !slices.Contains(sharePaths, p) {
 			return share{}, badBody("Invalid paths: %q; a share may grant %s.", p, strings.Join(sharePaths, ", "))
 		}
-		s.paths = append(s.paths, c.v.queuePath(c.queue)+"/"+p)
+		s.paths = append(s.paths, queuePath+"/"+p)
 	}
 	if len(opts.methods) == 0 {
 		opts.methods = []string{"GET"}
@@ -102,15 +103,20 @@ func parseShareTime(s string) (time.Time, error) {
 
 // verifyShare admits a request that carries a share's headers if the
 // share is genuine, unexpired, and grants the request's method and path
-// to its project. Zaqar answers a bad share 404; we answer 403, which says
-// what happened.
+// to its project. A bad share is answered 404, as Zaqar answers it; the
+// description says what was wrong.
 func (h *handler) verifyShare(r *http.Request) error {
 	deny := func(why string) error {
-		return errorf(http.StatusForbidden, titleForbidden, "The signed URL does not grant this request: %s.", why)
+		return notFound("The signed URL does not grant this request: %s.", why)
 	}
 	expires, err := parseShareTime(r.Header.Get(hdrExpires))
 	if err != nil {
 		return deny("URL-Expires is not a date")
+	}
+	// The signature covers whole seconds: a fraction would stretch the
+	// share past the instant signed.
+	if !expires.Equal(expires.Truncate(time.Second)) {
+		return deny("URL-Expires has a fraction of a second, which the signature does not cover")
 	}
 	if !h.clock.Now().Before(expires) {
 		return deny("it has expired")
@@ -125,7 +131,7 @@ func (h *handler) verifyShare(r *http.Request) error {
 	}) {
 		return deny("path " + r.URL.Path + " is not granted")
 	}
-	project, err := h.project(r, ver2)
+	project, err := h.project(r, false)
 	if err != nil {
 		return err
 	}

@@ -1,17 +1,24 @@
 package zaqar
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/claimq/claimq"
 )
 
-// version is what sets one API version's representation apart from the
-// others'; the operations are the same for all. Decoders and encoders of
-// v1.go, v1_1.go and v2*.go read it through the call.
+// version is what sets one API version apart from the others besides
+// its routes: the rules of its before-hooks and its representation. The
+// operations are the same for all; the serve functions (*_wire.go) read
+// it through the call.
 type version struct {
+	idx  int    // the version's index in route.serve
 	base string // the path prefix, without the trailing slash
+	// queuesPrefix and topicsPrefix are base+"/queues/" and
+	// base+"/topics/", made once.
+	queuesPrefix, topicsPrefix string
+	// clientIfSent checks Client-ID only when it is sent, as v1.0 did;
+	// later versions require it on every route but the probes.
+	clientIfSent bool
 	// ids shows a message's "id" field; v1.0 clients parse the href.
 	ids bool
 	// heldHrefs adds ?claim_id= of the claim holding a message to its
@@ -28,27 +35,55 @@ type version struct {
 	// projectOptional ignores Options.RequireProject: Zaqar never
 	// required X-Project-Id on v1.0.
 	projectOptional bool
+	// lazyQueues lists a queue that does not exist as an empty one;
+	// v1.0, from before lazy queues, answers 404.
+	lazyQueues bool
 }
+
+const numVersions = 3
 
 var (
-	ver10 = &version{base: "/v1", bare: true, emptyNoContent: true, contentLocation: true, projectOptional: true}
-	ver11 = &version{base: "/v1.1", ids: true, heldHrefs: true}
-	ver2  = &version{base: "/v2", ids: true, heldHrefs: true}
+	ver10 = &version{idx: 0, base: "/v1", clientIfSent: true, bare: true, emptyNoContent: true, contentLocation: true, projectOptional: true}
+	ver11 = &version{idx: 1, base: "/v1.1", ids: true, heldHrefs: true, lazyQueues: true}
+	ver2  = &version{idx: 2, base: "/v2", ids: true, heldHrefs: true, lazyQueues: true}
+
+	// versions are tried in this order on a request path: /v1.1 before
+	// /v1, which is its prefix.
+	versions = [numVersions]*version{ver11, ver10, ver2}
 )
 
-// Path builders for the hrefs and Location headers of v.
-func (v *version) queuePath(q string) string { return v.base + "/queues/" + q }
+// queuePath returns the path of queue q in v.
+func (v *version) queuePath(q string) string { return v.queues(q).String() }
 
-func (v *version) messagePath(q string, id claimq.MessageID, claim claimq.ClaimID) string {
-	p := v.base + "/queues/" + q + "/messages/" + id.String()
-	if !claim.IsZero() {
-		p += "?claim_id=" + claim.String()
+// topicPath returns the path of topic t in v.
+func (v *version) topicPath(t string) string { return v.topics(t).String() }
+
+func (v *version) queues(q string) resPath { return resPath{v.queuesPrefix, q} }
+func (v *version) topics(t string) resPath { return resPath{v.topicsPrefix, t} }
+
+func init() {
+	for _, v := range versions {
+		v.queuesPrefix, v.topicsPrefix = v.base+"/queues/", v.base+"/topics/"
 	}
-	return p
 }
 
-func (v *version) claimPath(q string, id claimq.ClaimID) string {
-	return v.base + "/queues/" + q + "/claims/" + id.String()
+// resPath is the path of a queue or topic, as hrefs show it, in two
+// parts so that making one per request costs no allocation: prefix
+// ("/v2/queues/") and name.
+type resPath struct{ prefix, name string }
+
+func (p resPath) appendTo(b []byte) []byte { return append(append(b, p.prefix...), p.name...) }
+func (p resPath) String() string           { return p.prefix + p.name }
+
+// messagePath returns the path of message id of the queue or topic at
+// qpath, with ?claim_id= if claim is not zero.
+func messagePath(qpath resPath, id claimq.MessageID, claim claimq.ClaimID) string {
+	return string(appendMessagePath(nil, qpath, id, claim))
+}
+
+// claimPath returns the path of claim id of the queue at qpath.
+func claimPath(qpath resPath, id claimq.ClaimID) string {
+	return string(appendClaimPath(nil, qpath, id))
 }
 
 // setContentLocation sets Content-Location to the request's path, and
@@ -63,56 +98,6 @@ func setContentLocation(c *call, withQuery bool) {
 	}
 }
 
-// wireMessage is a message as every version formats it
-// (format_message_v1, format_message_v1_1, format_message); v1.0 leaves
-// out the ID.
-type wireMessage struct {
-	ID   string          `json:"id,omitempty"`
-	Href string          `json:"href"`
-	TTL  int64           `json:"ttl"`
-	Age  int64           `json:"age"`
-	Body json.RawMessage `json:"body"`
-}
-
 // seconds returns d in whole seconds, rounded down and never negative:
 // the wire's integer ages and TTLs.
 func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 0) }
-
-// encodeMessage formats m, a message of queue, as v shows it; its href
-// carries claim, if not zero.
-func (v *version) encodeMessage(queue string, m message, claim claimq.ClaimID, now time.Time) wireMessage {
-	w := wireMessage{
-		Href: v.messagePath(queue, m.ID, claim),
-		TTL:  seconds(m.TTL),
-		Age:  seconds(m.Age(now)),
-		Body: m.Body,
-	}
-	if v.ids {
-		w.ID = m.ID.String()
-	}
-	return w
-}
-
-// encodeMessages formats messages read outside a claim: their hrefs
-// carry the claim holding them where v shows it.
-func (v *version) encodeMessages(queue string, msgs []message, now time.Time) []wireMessage {
-	out := make([]wireMessage, len(msgs))
-	for i, m := range msgs {
-		var held claimq.ClaimID
-		if v.heldHrefs {
-			held = m.ClaimID
-		}
-		out[i] = v.encodeMessage(queue, m, held, now)
-	}
-	return out
-}
-
-// encodeClaimed formats the messages of claim cl, whose hrefs carry it in
-// every version.
-func (v *version) encodeClaimed(queue string, cl claim, now time.Time) []wireMessage {
-	out := make([]wireMessage, len(cl.Messages))
-	for i, m := range cl.Messages {
-		out[i] = v.encodeMessage(queue, m, cl.ID, now)
-	}
-	return out
-}

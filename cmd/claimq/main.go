@@ -5,6 +5,7 @@
 //
 //	claimq serve [flags]   serve the Zaqar APIs (v1, v1.1, v2) over in-memory queues
 //	claimq bench [flags]   load a queue and report throughput and latency
+//	claimq version         print the module version and VCS revision
 //	claimq help            print this text
 //
 // Run "claimq serve -h" or "claimq bench -h" for their flags.
@@ -17,6 +18,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -26,6 +29,7 @@ Usage:
 
 	claimq serve [flags]   serve the Zaqar APIs (v1, v1.1, v2) over in-memory queues
 	claimq bench [flags]   load a queue and report throughput and latency
+	claimq version         print the module version and VCS revision
 	claimq help            print this text
 
 Run "claimq serve -h" or "claimq bench -h" for their flags.
@@ -55,6 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "version":
+		if len(args) > 1 {
+			return usageErrorf("version: unexpected arguments %q", args[1:])
+		}
+		fmt.Fprintln(stdout, versionLine())
+		return nil
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -86,4 +96,31 @@ func exitCode(err error) int {
 	default:
 		return 1
 	}
+}
+
+// versionLine describes the binary as its build info records it: the
+// module version ("(devel)" when built from a work tree), the VCS
+// revision and whether the tree was modified, and the Go version.
+func versionLine() string {
+	line := "claimq"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return line + " (no build info) " + runtime.Version()
+	}
+	line += " " + info.Main.Version
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if rev != "" {
+		line += " " + rev + modified
+	}
+	return line + " " + info.GoVersion
 }

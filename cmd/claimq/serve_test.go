@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
@@ -172,6 +174,9 @@ func TestServeArgs(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "-no-such-flag"},
 		{"serve", "extra"},
+		{"serve", "-max-queues", "-1"},
+		{"serve", "-max-conns", "-1"},
+		{"serve", "-sweep", "-1s"},
 	} {
 		err := run(ctx, args, io.Discard, io.Discard)
 		assert.Equal(t, 2, exitCode(err), "run %q = %v; want a usage error", args, err)
@@ -182,4 +187,123 @@ func TestServeArgs(t *testing.T) {
 	var help bytes.Buffer
 	require.NoError(t, run(ctx, []string{"serve", "-h"}, io.Discard, &help))
 	assert.Contains(t, help.String(), "-fake-time")
+}
+
+// request sends one request to a serve started by startServe and returns
+// its status and body.
+func request(t *testing.T, method, url, body string, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Client-ID", "3381af92-2b9e-11e3-b191-71861300734c")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeTokenFromEnvironment(t *testing.T) {
+	t.Setenv(tokenEnv, "secret")
+	url, _ := startServe(t)
+	status, _ := request(t, "GET", url+"v2/queues", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, status)
+	status, _ = request(t, "GET", url+"v2/queues", "", map[string]string{"X-Auth-Token": "secret"})
+	assert.Equal(t, http.StatusOK, status)
+}
+
+// TestServeMemoryOnly checks what serve says of its store: request logs
+// written once answered, the messages discarded on exit, the sweep after
+// a clock move and the bounds on queues.
+func TestServeMemoryOnly(t *testing.T) {
+	var logs *lockedBuffer
+	t.Run("serve", func(t *testing.T) {
+		var url string
+		url, logs = startServe(t, "-v", "-fake-time", "-max-queues", "2")
+		status, body := request(t, "POST", url+"v2/queues/lazy/messages", `{"messages":[{"ttl":60,"body":1}]}`, nil)
+		require.Equal(t, http.StatusCreated, status, body)
+		status, body = request(t, "POST", url+"v2/queues/kept/messages", `{"messages":[{"ttl":600,"body":1},{"ttl":600,"body":2}]}`, nil)
+		require.Equal(t, http.StatusCreated, status, body)
+		status, body = request(t, "POST", url+"v2/queues/third/messages", `{"messages":[{"body":1}]}`, nil)
+		assert.Equal(t, http.StatusForbidden, status, "-max-queues 2: %s", body)
+
+		advance(t, url, "", "61s") // expires lazy's message; the sweep drops the queue
+		status, body = request(t, "GET", url+"v2/queues", "", nil)
+		require.Equal(t, http.StatusOK, status)
+		assert.NotContains(t, body, `"lazy"`)
+		assert.Contains(t, body, `"kept"`)
+		assert.Contains(t, logs.String(), `method=POST path=/v2/queues/kept/messages query="" status=201 bytes=`)
+	})
+	// The subtest's cleanup has stopped the server.
+	assert.Contains(t, logs.String(), `msg="claimq serve: stopped" discarded=2`)
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"version"}, &out, io.Discard))
+	assert.Regexp(t, `^claimq \S+ .*go1\.\d+`, out.String())
+	assert.Equal(t, 2, exitCode(run(context.Background(), []string{"version", "x"}, io.Discard, io.Discard)))
+}
+
+// chanListener accepts the connections sent on its channel.
+type chanListener struct {
+	conns  chan net.Conn
+	closed chan struct{}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *chanListener) Close() error   { close(l.closed); return nil }
+func (l *chanListener) Addr() net.Addr { return &net.TCPAddr{} }
+
+func TestLimitListener(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		inner := &chanListener{conns: make(chan net.Conn, 3), closed: make(chan struct{})}
+		ln := limitListener(inner, 2)
+		var pipes []net.Conn
+		for range 3 {
+			a, b := net.Pipe()
+			defer b.Close()
+			pipes = append(pipes, a)
+			inner.conns <- a
+		}
+		accepted := make(chan net.Conn, 3)
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					assert.ErrorIs(t, err, net.ErrClosed)
+					close(accepted)
+					return
+				}
+				accepted <- c
+			}
+		}()
+		synctest.Wait()
+		require.Len(t, accepted, 2, "two slots")
+		first := <-accepted
+		require.NoError(t, first.Close())
+		synctest.Wait()
+		require.Len(t, accepted, 2, "the closed connection's slot went to the third")
+		<-accepted
+		<-accepted
+		require.NoError(t, ln.Close())
+		synctest.Wait()
+		_, open := <-accepted
+		assert.False(t, open, "Close ends a waiting Accept")
+		for _, p := range pipes {
+			p.Close()
+		}
+	})
 }

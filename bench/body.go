@@ -1,0 +1,53 @@
+package bench
+
+import "fmt"
+
+// Every engine carries the same body: a JSON string of exactly -body-size
+// bytes that starts with the send time, so that one workload runs
+// unchanged in process, as a Zaqar message body and as a Redis field:
+//
+//	"00000000075bcd15xxxxxxxx…"
+//
+// The 16 hex digits are the send time in nanoseconds since the start of
+// the trial (two's complement, so unstamped reads back as -1); padding
+// fills the rest.
+const (
+	stampDigits = 16
+	minBodySize = stampDigits + 2
+)
+
+// appendBody appends the body of a message sent at stamp, size bytes
+// long (at least minBodySize).
+func appendBody(dst []byte, stamp int64, size int) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	u := uint64(stamp)
+	for shift := 4 * (stampDigits - 1); shift >= 0; shift -= 4 {
+		dst = append(dst, hex[u>>shift&0xf])
+	}
+	for range size - minBodySize {
+		dst = append(dst, 'x')
+	}
+	return append(dst, '"')
+}
+
+// parseStamp reads the send time back from a body written by appendBody.
+func parseStamp(b []byte) (int64, error) {
+	if len(b) < minBodySize || b[0] != '"' {
+		return 0, fmt.Errorf("body %.24q…: not a body of claimq bench", b)
+	}
+	var u uint64
+	for _, c := range b[1 : 1+stampDigits] {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		default:
+			return 0, fmt.Errorf("body %.24q…: not a body of claimq bench", b)
+		}
+		u = u<<4 | uint64(d)
+	}
+	return int64(u), nil
+}
