@@ -2,14 +2,13 @@ package zaqar_test
 
 import (
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/zaqar"
+	"github.com/claimq/claimq/zaqarengine"
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,28 +32,22 @@ func newServer(t testing.TB, opts zaqar.Options) (*httptest.Server, *claimq.Fake
 	return srv, opts.FakeClock
 }
 
-// newClient builds a gophercloud messaging client for baseURL as the wire
-// spec shows: no Keystone, an EndpointLocator ending in "/".
+// newClient builds a gophercloud messaging client for baseURL, as a
+// client of a server without Keystone does.
 func newClient(t testing.TB, baseURL, clientID, token string) *gophercloud.ServiceClient {
 	t.Helper()
-	pc, err := openstack.NewClient(baseURL)
-	require.NoError(t, err)
-	pc.EndpointLocator = func(gophercloud.EndpointOpts) (string, error) {
-		return strings.TrimSuffix(baseURL, "/") + "/", nil
-	}
-	if token != "" {
-		pc.SetToken(token)
-	}
-	sc, err := openstack.NewMessagingV2(pc, clientID, gophercloud.EndpointOpts{})
+	sc, err := zaqarengine.NewClient(baseURL, clientID, token)
 	require.NoError(t, err)
 	return sc
 }
 
 // splitHref returns the message and claim IDs of a claimed message's
-// href, the way gophercloud's acceptance helper ExtractIDs does.
+// href, failing the test if it is not one.
 func splitHref(t testing.TB, href string) (messageID, claimID string) {
 	t.Helper()
-	path, claimID, ok := strings.Cut(href, "?claim_id=")
-	require.True(t, ok, "href %q has no ?claim_id=", href)
-	return path[strings.LastIndex(path, "/")+1:], claimID
+	ref, err := zaqar.ParseHref(href)
+	require.NoError(t, err)
+	require.NotEmpty(t, ref.Message, "href %q names no message", href)
+	require.NotEmpty(t, ref.Claim, "href %q has no claim_id", href)
+	return ref.Message, ref.Claim
 }

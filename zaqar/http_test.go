@@ -34,11 +34,15 @@ func newFixture(t testing.TB, opts zaqar.Options) *fixture {
 	var posted struct{ Resources []string }
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &posted))
 	for i, href := range posted.Resources {
-		f.vars[fmt.Sprintf("{m%d}", i)] = href[strings.LastIndex(href, "/")+1:]
+		ref, err := zaqar.ParseHref(href)
+		require.NoError(t, err)
+		f.vars[fmt.Sprintf("{m%d}", i)] = ref.Message
 	}
 	rec = f.do(t, "POST", "/v2/queues/q/claims?limit=1", "", hdr)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
-	f.vars["{cid}"] = rec.Header().Get("Location")[len("/v2/queues/q/claims/"):]
+	ref, err := zaqar.ParseHref(rec.Header().Get("Location"))
+	require.NoError(t, err)
+	f.vars["{cid}"] = ref.Claim
 	rec = f.do(t, "PUT", "/v2/queues/dq", `{"_default_message_delay": 30}`, hdr)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	return f

@@ -194,7 +194,7 @@ func TestPHPOpenCloud(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &claimed), "a bare array: %s", body)
 	require.Len(t, claimed, 10)
 	href := claimed[0]["href"].(string)
-	claimID := href[strings.Index(href, "?claim_id=")+len("?claim_id="):]
+	_, claimID := splitHref(t, href)
 	assert.Equal(t, ids[0], phpMessageID.FindStringSubmatch(href)[1], "the ID parsed from a claimed href")
 	assert.EqualValues(t, 86400, claimed[0]["ttl"], "lifetime extended to ttl + grace")
 
