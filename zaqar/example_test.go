@@ -9,8 +9,7 @@ import (
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/zaqar"
-	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/claimq/claimq/zaqarengine"
 	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/claims"
 	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/messages"
 )
@@ -22,9 +21,8 @@ func ExampleNewHandler() {
 	srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{FakeClock: clock}))
 	defer srv.Close()
 
-	pc, _ := openstack.NewClient(srv.URL)
-	pc.EndpointLocator = func(gophercloud.EndpointOpts) (string, error) { return srv.URL + "/", nil }
-	client, _ := openstack.NewMessagingV2(pc, "3381af92-2b9e-11e3-b191-71861300734c", gophercloud.EndpointOpts{})
+	// A gophercloud messaging v2 client of a server without Keystone.
+	client, _ := zaqarengine.NewClient(srv.URL, "3381af92-2b9e-11e3-b191-71861300734c", "")
 	ctx := context.Background()
 
 	_, _ = messages.Create(ctx, client, "jobs", messages.BatchCreateOpts{

@@ -3,14 +3,13 @@ package zaqartest
 import (
 	"fmt"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/zaqar"
+	"github.com/claimq/claimq/zaqarengine"
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/messaging/v2/claims"
 )
 
@@ -127,19 +126,9 @@ func New(t testing.TB, opts ...Option) *Server {
 // test if gophercloud refuses to build it.
 func (s *Server) NewClient(clientID string) *gophercloud.ServiceClient {
 	s.t.Helper()
-	pc, err := openstack.NewClient(s.URL)
+	sc, err := zaqarengine.NewClient(s.URL, clientID, s.opts.handler.AuthToken)
 	if err != nil {
 		s.t.Fatalf("zaqartest: gophercloud client for %s: %v", s.URL, err)
-		return nil
-	}
-	endpoint := strings.TrimSuffix(s.URL, "/") + "/"
-	pc.EndpointLocator = func(gophercloud.EndpointOpts) (string, error) { return endpoint, nil }
-	if tok := s.opts.handler.AuthToken; tok != "" {
-		pc.SetToken(tok)
-	}
-	sc, err := openstack.NewMessagingV2(pc, clientID, gophercloud.EndpointOpts{})
-	if err != nil {
-		s.t.Fatalf("zaqartest: gophercloud messaging client: %v", err)
 		return nil
 	}
 	if s.opts.project != "" {
