@@ -7,7 +7,7 @@ import (
 	"github.com/claimq/claimq"
 )
 
-// Queue returns the queue name of project that h serves, creating it
+// Queue returns the queue name of project that the handler serves, creating it
 // with no metadata if it does not exist, as a client's first post would
 // (Zaqar's lazy creation). It is the very queue the API serves: what Go
 // code posts, claims or deletes through it, clients see, and the other
@@ -19,9 +19,9 @@ import (
 // Go at the next claim over HTTP or call of Queue. Deleting the queue
 // over HTTP detaches the returned queue: it keeps working, unserved.
 //
-// Errors: the 403 of a quota (Options.MaxQueuesPerProject,
-// MaxProjects) for a queue that does not exist yet; an error matching [claimq.ErrInvalid] for a
-// name Zaqar refuses (1 to 64 of ASCII letters, digits, '_', '-', '.')
+// Errors: one matching [ErrQuota] for a queue that does not exist yet
+// and would go beyond Options.MaxQueuesPerProject or MaxProjects; one
+// matching [claimq.ErrInvalid] for a name Zaqar refuses (1 to 64 of ASCII letters, digits, '_', '-', '.')
 // or a project longer than 256 bytes. Cost: O(1).
 func (hh *Handler) Queue(project, name string) (*claimq.Queue[json.RawMessage], error) {
 	hd, err := hh.accessible(project, name)

@@ -103,7 +103,7 @@ func TestAccessErrors(t *testing.T) {
 	_, err := h.Queue("", "first")
 	require.NoError(t, err)
 	_, err = h.Queue("", "second")
-	require.Error(t, err, "a second queue beyond MaxQueuesPerProject 1")
+	require.ErrorIs(t, err, zaqar.ErrQuota, "a second queue beyond MaxQueuesPerProject 1")
 	assert.Contains(t, err.Error(), "Quota exceeded")
 	for _, name := range []string{"", "a/b", strings.Repeat("q", 65)} {
 		_, err = h.Queue("", name)

@@ -30,11 +30,17 @@ type apiError struct {
 	Description string `json:"description"`
 	// header holds extra response headers, such as Allow on a 405.
 	header map[string]string
+	// kind, when set, is the exported sentinel the error matches, for Go
+	// callers of the Handler's methods.
+	kind error
 }
 
 func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Description)
 }
+
+// Unwrap makes the error match its sentinel, if it has one.
+func (e *apiError) Unwrap() error { return e.kind }
 
 func errorf(status int, title, format string, args ...any) *apiError {
 	return &apiError{Status: status, Title: title, Description: fmt.Sprintf(format, args...)}

@@ -2,6 +2,7 @@ package zaqar
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"sync"
 
@@ -80,10 +81,17 @@ func (r *registry) get(project, name string) *entry {
 	return nil
 }
 
+// ErrQuota is matched (errors.Is) by the error of [Handler.Queue] for a
+// queue that would go beyond [Options.MaxQueuesPerProject] or
+// [Options.MaxProjects]; over HTTP it is the 403 "Quota exceeded".
+var ErrQuota = errors.New("zaqar: quota exceeded")
+
 // errQuota is the answer to a creation beyond a registry bound, as
 // OpenStack services answer an exceeded quota.
 func errQuota(format string, args ...any) error {
-	return errorf(http.StatusForbidden, "Quota exceeded", format, args...)
+	e := errorf(http.StatusForbidden, "Quota exceeded", format, args...)
+	e.kind = ErrQuota
+	return e
 }
 
 // create adds the queue name to project with meta and its settings unless

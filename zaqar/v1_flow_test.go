@@ -234,7 +234,10 @@ func TestAcrossVersions(t *testing.T) {
 	var posted struct{ Resources []string }
 	require.NoError(t, json.Unmarshal([]byte(body), &posted))
 	require.Len(t, posted.Resources, 1)
-	id := strings.TrimPrefix(posted.Resources[0], "/v1/queues/shared/messages/")
+	ref, err := zaqar.ParseHref(posted.Resources[0])
+	require.NoError(t, err)
+	require.Equal(t, zaqar.Href{Version: "v1", Queue: "shared", Message: ref.Message}, ref)
+	id := ref.Message
 
 	for _, v := range []string{"v1.1", "v2"} {
 		code, body = req("GET", "/"+v+"/queues/shared/messages/"+id, "")

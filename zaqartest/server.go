@@ -140,7 +140,7 @@ func (s *Server) NewClient(clientID string) *gophercloud.ServiceClient {
 // Queue returns the queue name of the server's project for direct
 // access: seeding, inspection, assertions. The queue is created if it
 // does not exist, as a client's first post would create it (see
-// zaqar.Queue). It fails the test if name is not a valid Zaqar queue
+// [zaqar.Handler.Queue]). It fails the test if name is not a valid Zaqar queue
 // name. Cost: O(1).
 func (s *Server) Queue(name string) *Queue {
 	s.t.Helper()
@@ -156,7 +156,7 @@ func (s *Server) QueueIn(project, name string) *Queue {
 }
 
 // Inject adds fault to the server's faults and returns its ID, failing
-// the test if the fault is malformed (see zaqar.Fault). A fault with a
+// the test if the fault is malformed (see [zaqar.Fault]). A fault with a
 // Status answers the requests it matches with it; one with a Delay
 // stalls them until the test advances [Server.Clock] past the delay
 // (see [Server.WaitStalled]). Remove it with s.Faults.Remove(id), or all
