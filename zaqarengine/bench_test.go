@@ -53,7 +53,9 @@ func BenchmarkEngineCycle(b *testing.B) {
 				b.Fatal(err)
 			}
 			queue := "claimq-bench-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-			b.Cleanup(func() { _ = queues.Delete(context.Background(), withProject(sc, "claimq-bench"), queue).ExtractErr() })
+			b.Cleanup(func() {
+				_ = queues.Delete(context.Background(), zaqarengine.WithProject(sc, "claimq-bench"), queue).ExtractErr()
+			})
 			eng, err := zaqarengine.New[enginetest.Job](sc, queue, zaqarengine.Options{Project: "claimq-bench"})
 			if err != nil {
 				b.Fatal(err)

@@ -2,6 +2,7 @@ package zaqarengine
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/claimq/claimq"
@@ -36,4 +37,21 @@ func NewClient(endpoint, clientID, token string) (*gophercloud.ServiceClient, er
 		clientID = uuid.NewString()
 	}
 	return openstack.NewMessagingV2(pc, clientID, gophercloud.EndpointOpts{})
+}
+
+// WithProject returns a copy of sc that sends project as X-Project-Id
+// with every request, which a Zaqar without Keystone requires and
+// gophercloud never sends on its own; sc itself is not modified. An
+// empty project returns sc. Cost: a copy of sc's extra headers.
+func WithProject(sc *gophercloud.ServiceClient, project string) *gophercloud.ServiceClient {
+	if project == "" {
+		return sc
+	}
+	c := *sc
+	c.MoreHeaders = maps.Clone(sc.MoreHeaders)
+	if c.MoreHeaders == nil {
+		c.MoreHeaders = map[string]string{}
+	}
+	c.MoreHeaders["X-Project-Id"] = project
+	return &c
 }

@@ -44,7 +44,7 @@ func instance(t *testing.T, sc *gophercloud.ServiceClient, queue string, opts za
 	inst := enginetest.Instance[enginetest.Job]{Engine: eng}
 	if cfg.MaxClaimCount > 0 {
 		dlq := queue + "-dlq"
-		scp := withProject(sc, opts.Project)
+		scp := zaqarengine.WithProject(sc, opts.Project)
 		err := queues.Create(t.Context(), scp, queues.CreateOpts{
 			QueueName: queue,
 			// gophercloud always sends this key, and a real Zaqar refuses
@@ -62,20 +62,6 @@ func instance(t *testing.T, sc *gophercloud.ServiceClient, queue string, opts za
 		}
 	}
 	return inst
-}
-
-// withProject returns sc sending X-Project-Id, for the queue calls the
-// engine does not make.
-func withProject(sc *gophercloud.ServiceClient, project string) *gophercloud.ServiceClient {
-	if project == "" {
-		return sc
-	}
-	c := *sc
-	c.MoreHeaders = map[string]string{"X-Project-Id": project}
-	for k, v := range sc.MoreHeaders {
-		c.MoreHeaders[k] = v
-	}
-	return &c
 }
 
 // TestConformanceFront runs the suite against claimq's own Zaqar front
@@ -111,7 +97,7 @@ func TestConformanceZaqar(t *testing.T) {
 				t.Fatal(err)
 			}
 			queue := "claimq-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12]
-			scp := withProject(sc, project)
+			scp := zaqarengine.WithProject(sc, project)
 			t.Cleanup(func() {
 				ctx := context.Background()
 				_ = queues.Delete(ctx, scp, queue).ExtractErr()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"sync"
 	"time"
@@ -76,7 +75,7 @@ var queueName = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{1,64}$`)
 // New returns the engine of queue on the Zaqar that sc speaks to (see
 // [NewClient] for a server without Keystone). It makes no request: Zaqar
 // creates a queue on its first post. sc is not modified; with
-// opts.Project the engine works on a copy that sends X-Project-Id.
+// opts.Project the engine works on [WithProject]'s copy.
 //
 // Errors: claimq.ErrInvalid for a nil client or a queue name Zaqar would
 // refuse.
@@ -87,15 +86,7 @@ func New[T any](sc *gophercloud.ServiceClient, queue string, opts Options) (*Eng
 	if !queueName.MatchString(queue) {
 		return nil, fmt.Errorf("zaqarengine: queue name %q: want 1 to 64 of [a-zA-Z0-9_-.]: %w", queue, claimq.ErrInvalid)
 	}
-	if opts.Project != "" {
-		c := *sc
-		c.MoreHeaders = maps.Clone(sc.MoreHeaders)
-		if c.MoreHeaders == nil {
-			c.MoreHeaders = map[string]string{}
-		}
-		c.MoreHeaders["X-Project-Id"] = opts.Project
-		sc = &c
-	}
+	sc = WithProject(sc, opts.Project)
 	e := &Engine[T]{sc: sc, queue: queue, clock: opts.Clock, pollMin: opts.PollMin, pollMax: opts.PollMax}
 	if e.clock == nil {
 		e.clock = claimq.SystemClock{}

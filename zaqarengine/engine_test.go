@@ -132,6 +132,12 @@ func TestProjectHeader(t *testing.T) {
 	_, err = eng.Post(t.Context(), claimq.Post[job]{Body: job{1}})
 	require.NoError(t, err)
 	assert.NotContains(t, sc.MoreHeaders, "X-Project-Id", "the caller's client is left as it was")
+
+	scp := zaqarengine.WithProject(sc, "p")
+	assert.Equal(t, "p", scp.MoreHeaders["X-Project-Id"])
+	assert.Equal(t, sc.MoreHeaders["Client-ID"], scp.MoreHeaders["Client-ID"], "the other headers are kept")
+	assert.NotContains(t, sc.MoreHeaders, "X-Project-Id", "WithProject copies")
+	assert.Same(t, sc, zaqarengine.WithProject(sc, ""), "no project, no copy")
 }
 
 // Bodies travel as raw JSON both ways: an integer beyond float64's 53

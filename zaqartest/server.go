@@ -131,10 +131,7 @@ func (s *Server) NewClient(clientID string) *gophercloud.ServiceClient {
 		s.t.Fatalf("zaqartest: gophercloud client for %s: %v", s.URL, err)
 		return nil
 	}
-	if s.opts.project != "" {
-		sc.MoreHeaders["X-Project-Id"] = s.opts.project
-	}
-	return sc
+	return zaqarengine.WithProject(sc, s.opts.project)
 }
 
 // Queue returns the queue name of the server's project for direct
