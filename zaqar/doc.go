@@ -8,7 +8,10 @@
 //
 //	srv := httptest.NewServer(zaqar.NewHandler(zaqar.Options{}))
 //	defer srv.Close()
-//	// point the client's endpoint at srv.URL + "/"
+//	client, err := zaqarengine.NewClient(srv.URL, clientID, "") // gophercloud, no Keystone
+//
+// Package zaqartest does this for one Go test, on a fake clock, with
+// direct access to the queues, assertions and fault injection.
 //
 // # Model
 //

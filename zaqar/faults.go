@@ -127,9 +127,10 @@ type stall struct {
 
 func (s *stall) end() { s.once.Do(func() { close(s.done) }) }
 
-// Add adds f after the faults already in the set and returns its ID.
+// Add adds the fault ft after those already in the set and returns its
+// ID.
 //
-// Errors: one matching [ErrFault] when f has an Op that is not one of
+// Errors: one matching [ErrFault] when ft has an Op that is not one of
 // the names listed at [Fault.Op], a malformed Method or Path, a negative
 // Count or Delay, a Status outside 400–599, neither Status nor Delay, or
 // when the set already holds 1024 faults. Cost: O(1).

@@ -59,9 +59,10 @@ type Options struct {
 	// queue in one more project is refused with 403 "Quota exceeded".
 	// A project ends with its last queue. 0 means no bound.
 	MaxProjects int
-	// Faults, when set, are injected into the requests the handler
-	// receives (see Fault). With a FakeClock and no Faults the handler
-	// makes an empty set of its own, which /_claimq/faults manages.
+	// Faults, when set, are injected into the requests that reach an
+	// operation of the route table, matched by its operation names (see
+	// Fault). With a FakeClock and no Faults the handler makes an empty
+	// set of its own, which /_claimq/faults manages.
 	Faults *Faults
 }
 
