@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -100,10 +98,7 @@ func TestConcurrentConsumers(t *testing.T) {
 func TestSweepDuringPosts(t *testing.T) {
 	h := zaqar.NewHandler(zaqar.Options{})
 	do := func(method, target, body string) (int, string) {
-		req := httptest.NewRequest(method, target, strings.NewReader(body))
-		req.Header.Set("Client-ID", clientA)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := send(h, method, target, body)
 		return rec.Code, rec.Body.String()
 	}
 	done := make(chan struct{})

@@ -19,22 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// send serves one request with clientA's Client-ID on h.
-func send(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
-	return sendCtx(context.Background(), h, method, target, body)
-}
-
-func sendCtx(ctx context.Context, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
-	r := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
-	r.Header.Set("Client-ID", clientA)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w
-}
-
 func TestFaultStatusByOpAndCount(t *testing.T) {
 	ctx := context.Background()
 	faults := &zaqar.Faults{}

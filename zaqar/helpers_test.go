@@ -1,7 +1,10 @@
 package zaqar_test
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +22,23 @@ const (
 )
 
 var epoch = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// send serves one request on h in process, with clientA's Client-ID
+// and, with a body, a JSON Content-Type.
+func send(h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	return sendCtx(context.Background(), h, method, target, body)
+}
+
+func sendCtx(ctx context.Context, h http.Handler, method, target, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
+	r.Header.Set("Client-ID", clientA)
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
 
 // newServer starts the handler on a fake clock over loopback, closed with
 // the test.

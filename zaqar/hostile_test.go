@@ -128,13 +128,7 @@ func TestPatchMetadataLimitOnMergedResult(t *testing.T) {
 func TestSweepDropsEmptyLazyQueues(t *testing.T) {
 	clock := claimq.NewFakeClock(epoch)
 	h := zaqar.NewHandler(zaqar.Options{FakeClock: clock})
-	do := func(method, target, body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, target, strings.NewReader(body))
-		req.Header.Set("Client-ID", clientA)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	do := func(method, target, body string) *httptest.ResponseRecorder { return send(h, method, target, body) }
 	short := `{"messages":[{"ttl": 60, "body": 1}, {"ttl": 60, "body": 2}]}`
 	require.Equal(t, http.StatusCreated, do("POST", "/v2/queues/lazy/messages", short).Code)
 	require.Equal(t, http.StatusCreated, do("PUT", "/v2/queues/made", "").Code)
