@@ -3,7 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -56,7 +57,7 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 	d := &httpDriver{
 		base:     strings.TrimSuffix(cfg.engine.url, "/"),
 		queue:    httpQueue,
-		clientID: newUUID(),
+		clientID: uuid.NewString(),
 		token:    cfg.token,
 		project:  cfg.project,
 		bodySize: cfg.bodySize,
@@ -282,14 +283,4 @@ func (c *httpConsumer) delete(ctx context.Context, d delivery) error {
 }
 
 // runQueueName returns a fresh queue name for a run against a server.
-func runQueueName() string { return httpQueue + "-" + newUUID()[:8] }
-
-// newUUID returns a random (version 4) UUID, the form Zaqar wants in
-// Client-ID.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
+func runQueueName() string { return httpQueue + "-" + uuid.NewString()[:8] }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/claimq/claimq"
 	"github.com/claimq/claimq/zaqar"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -73,7 +74,7 @@ func (s *zaqarServer) get(t *testing.T, path string, out any) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+path, nil)
 	require.NoError(t, err)
-	req.Header.Set("Client-ID", newUUID())
+	req.Header.Set("Client-ID", uuid.NewString())
 	req.Header.Set("X-Project-Id", httpProject)
 	req.Header.Set("X-Auth-Token", s.token)
 	resp, err := s.Client().Do(req)
