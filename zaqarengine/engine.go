@@ -198,7 +198,10 @@ func (e *Engine[T]) Post(ctx context.Context, msgs ...claimq.Post[T]) ([]string,
 //
 // Errors: claimq.ErrInvalid for a Limit below 1, a TTL or non-zero Grace
 // below 60 s, a negative Wait, or a claim the server refuses (400);
-// ctx's error when it ends while waiting.
+// ctx's error when it ends while waiting; one naming the message when a
+// claimed body does not decode into T or its href does not parse, after
+// the claim has been released so that its messages are not held for
+// nothing.
 func (e *Engine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.Lease[T], error) {
 	switch {
 	case req.Limit < 1:
