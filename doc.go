@@ -86,7 +86,8 @@
 // other claims hold; one the pending messages, so that [Queue.Pending]
 // and [Queue.AutoClaim] cost what they look at. Messages of one TTL
 // expire in posting order, so each TTL in use (up to four) has a FIFO
-// lane instead of a heap entry per message; lifetime extension and
+// lane instead of a heap entry per message, the first of them kept in the
+// index of all messages at no cost; lifetime extension and
 // delays, rarer, use indexed 4-ary heaps, and live claims one of their
 // own. A steady flow therefore costs the same per message with an empty
 // queue and with a million waiting. The structs of deleted messages and

@@ -14,21 +14,33 @@ import "math"
 //
 // A message is in exactly one of a lane (m.lane >= 0) and late (m.lane <
 // 0), and in delays while it is delayed (m.delayIdx >= 0).
+//
+// Lane 0 costs nothing per message: its messages are those of the index
+// of all messages marked m.lane == 0, which are in posting order there
+// already, and its first is found by a mark that only moves forward
+// (seqIndex.firstInLane0). A queue whose messages share one TTL, the
+// common case, thus keeps no expiry structure at all.
 
 // maxLanes bounds the TTLs that get a lane; a queue's TTLs are usually
 // one or two (its default and a producer's own).
 const maxLanes = 4
 
 // lane is the messages of one TTL that still expire at created+ttl, in
-// posting order. It is a seqIndex whose tree stays empty: every message
-// enters it with the highest ID so far.
+// posting order. Lanes 1 and up keep them in a seqIndex whose tree stays
+// empty, since every message enters it with the highest ID so far; lane 0
+// leaves msgs unused (see above).
 type lane[T any] struct {
 	ttl  int64
 	msgs seqIndex[T]
 }
 
-// first returns the lane's next message to expire, or nil.
-func (l *lane[T]) first() *message[T] { return l.msgs.first() }
+// laneFirstLocked returns lane i's next message to expire, or nil.
+func (q *Queue[T]) laneFirstLocked(i int) *message[T] {
+	if i == 0 {
+		return q.messages.firstInLane0()
+	}
+	return q.lanes[i].msgs.first()
+}
 
 // deadline is one entry of a message heap: when message m's delay ends
 // (delays) or it expires (late). Entries are stored by value and each
@@ -145,19 +157,19 @@ func (q *Queue[T]) scheduleLocked(m *message[T], posted bool) {
 	if posted {
 		free := -1
 		for i := range q.lanes {
-			l := &q.lanes[i]
-			if l.ttl == int64(m.ttl) {
+			if q.lanes[i].ttl == int64(m.ttl) {
 				free = i
 				break
 			}
-			if free < 0 && l.msgs.len() == 0 {
+			if free < 0 && q.laneFirstLocked(i) == nil {
 				free = i
 			}
 		}
 		if free >= 0 {
-			l := &q.lanes[free]
-			l.ttl = int64(m.ttl)
-			l.msgs.insert(m)
+			q.lanes[free].ttl = int64(m.ttl)
+			if free > 0 {
+				q.lanes[free].msgs.insert(m)
+			}
 			m.lane = int8(free)
 			return
 		}
@@ -167,9 +179,10 @@ func (q *Queue[T]) scheduleLocked(m *message[T], posted bool) {
 
 // unscheduleLocked takes m out of the timetable.
 func (q *Queue[T]) unscheduleLocked(m *message[T]) {
-	if m.lane >= 0 {
+	switch {
+	case m.lane > 0:
 		q.lanes[m.lane].msgs.remove(m)
-	} else {
+	case m.lane < 0:
 		q.late.remove(int(m.heapIdx))
 	}
 	if m.delayed() {
@@ -182,7 +195,9 @@ func (q *Queue[T]) unscheduleLocked(m *message[T]) {
 // its lane no longer orders it.
 func (q *Queue[T]) expiresChangedLocked(m *message[T]) {
 	if m.lane >= 0 {
-		q.lanes[m.lane].msgs.remove(m)
+		if m.lane > 0 {
+			q.lanes[m.lane].msgs.remove(m)
+		}
 		m.lane = -1
 		q.late.push(m.expires, m)
 		return
@@ -201,7 +216,7 @@ func (q *Queue[T]) delayLocked(m *message[T], at int64) {
 func (q *Queue[T]) nextMessageDeadlineLocked() int64 {
 	at := min(q.late.next(), q.delays.next())
 	for i := range q.lanes {
-		if m := q.lanes[i].first(); m != nil {
+		if m := q.laneFirstLocked(i); m != nil {
 			at = min(at, m.expires)
 		}
 	}
@@ -224,8 +239,7 @@ func (q *Queue[T]) expireLocked(now int64) {
 		q.wakeLocked()
 	}
 	for i := range q.lanes {
-		l := &q.lanes[i]
-		for m := l.first(); m != nil && m.expires <= now; m = l.first() {
+		for m := q.laneFirstLocked(i); m != nil && m.expires <= now; m = q.laneFirstLocked(i) {
 			q.removeLocked(m)
 			q.expired++
 		}

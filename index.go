@@ -42,6 +42,9 @@ type seqIndex[T any] struct {
 	last       MessageID // highest ID ever appended to the ring
 	tree       *btree.BTreeG[*message[T]]
 	slot       int // which of message.pos this index keeps
+	// mark serves firstInLane0 in the index of all messages: no message
+	// of expiry lane 0 lies in [head, mark).
+	mark int
 }
 
 // The slots of message.pos.
@@ -117,6 +120,7 @@ func (s *seqIndex[T]) trim() {
 		s.tail--
 		s.holes--
 	}
+	s.mark = min(s.mark, s.tail) // the next message appended may be of lane 0
 	if s.holes > 32 && s.holes > s.tail-s.head-s.holes {
 		s.squeeze()
 	}
@@ -136,7 +140,7 @@ func (s *seqIndex[T]) squeeze() {
 	for p := w; p < s.tail; p++ {
 		*s.at(p) = seqEntry[T]{}
 	}
-	s.tail, s.holes = w, 0
+	s.tail, s.holes, s.mark = w, 0, s.head
 }
 
 // search returns the first position in [head, tail) whose ID is at least
@@ -174,6 +178,20 @@ func (s *seqIndex[T]) find(id MessageID, probe *message[T]) *message[T] {
 	probe.id = id
 	m, _ := s.tree.Get(probe)
 	return m
+}
+
+// firstInLane0 returns the oldest message of the ring in expiry lane 0,
+// or nil. Such messages only ever join at the tail and never come back
+// to the lane once they leave it, so the mark moves forward only and the
+// cost is O(1) amortized.
+func (s *seqIndex[T]) firstInLane0() *message[T] {
+	s.mark = max(s.mark, s.head)
+	for ; s.mark < s.tail; s.mark++ {
+		if m := s.at(s.mark).m; m != nil && m.lane == 0 {
+			return m
+		}
+	}
+	return nil
 }
 
 // first returns the oldest message of the ring, ignoring the tree, or nil.
@@ -236,7 +254,7 @@ func (s *seqIndex[T]) ascend(from MessageID, probe *message[T], fn func(*message
 
 func (s *seqIndex[T]) clear() {
 	clear(s.ring)
-	s.head, s.holes = s.tail, 0
+	s.head, s.holes, s.mark = s.tail, 0, s.tail
 	s.tree.Clear(false)
 }
 

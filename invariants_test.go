@@ -69,6 +69,33 @@ func (q *Queue[T]) checkInvariants() error {
 		if l.msgs.tree.Len() != 0 {
 			return fmt.Errorf("lane %d: %d messages out of posting order", i, l.msgs.tree.Len())
 		}
+		if i == 0 {
+			if len(ms) != 0 {
+				return fmt.Errorf("lane 0 keeps %d messages of its own", len(ms))
+			}
+			for _, m := range all {
+				if m.lane == 0 {
+					ms = append(ms, m)
+				}
+			}
+			for p := q.messages.head; p < min(q.messages.mark, q.messages.tail); p++ {
+				if m := q.messages.at(p).m; m != nil && m.lane == 0 {
+					return fmt.Errorf("lane 0 message %v before the mark", m.id)
+				}
+			}
+			if q.messages.tree.Len() > 0 {
+				var err error
+				q.messages.tree.Ascend(func(m *message[T]) bool {
+					if m.lane == 0 {
+						err = fmt.Errorf("lane 0 message %v in the tree of all messages", m.id)
+					}
+					return err == nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+		}
 		for j, m := range ms {
 			if m.lane != int8(i) || q.messages.find(m.id, &message[T]{}) != m {
 				return fmt.Errorf("lane %d holds message %v of lane %d or not live", i, m.id, m.lane)
@@ -77,7 +104,7 @@ func (q *Queue[T]) checkInvariants() error {
 				return fmt.Errorf("lane %d out of expiry order at %v", i, m.id)
 			}
 		}
-		if len(ms) > 0 && l.first() != ms[0] {
+		if len(ms) > 0 && q.laneFirstLocked(i) != ms[0] {
 			return fmt.Errorf("lane %d: first is not the oldest", i)
 		}
 		lanes += len(ms)

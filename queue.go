@@ -313,8 +313,11 @@ func (q *Queue[T]) Post(msgs ...Post[T]) ([]MessageID, error) {
 			delay = 0
 		}
 		initMessage(m, first+MessageID(i), p.Body, p.ClientID, now, now+int64(ttl), ttl)
-		q.messages.insert(m)
+		// Scheduled before it joins the index of all messages, so that
+		// looking for lane 0's first does not pass it while its lane is
+		// not set.
 		q.scheduleLocked(m, true)
+		q.messages.insert(m)
 		if delay > 0 {
 			m.delay = now + int64(delay)
 			q.delays.push(m.delay, m)

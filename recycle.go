@@ -80,5 +80,5 @@ func (q *Queue[T]) allocMessageLocked(remaining int) *message[T] {
 func initMessage[T any](m *message[T], id MessageID, body T, client string, created, expires int64, ttl time.Duration) {
 	m.id, m.body, m.client = id, body, client
 	m.created, m.expires, m.ttl = created, expires, ttl
-	m.delay, m.claim, m.claimCount, m.delayIdx = 0, nil, 0, -1
+	m.delay, m.claim, m.claimCount, m.delayIdx, m.lane = 0, nil, 0, -1, -1
 }
