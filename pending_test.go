@@ -456,7 +456,7 @@ func TestReclaimErrors(t *testing.T) {
 	})
 }
 
-// TestReclaimStalledWorker is the story of the issue: worker A claims five
+// TestReclaimStalledWorker is the take-over a stalled consumer calls for: worker A claims five
 // messages and stalls; worker B takes three of them over.
 func TestReclaimStalledWorker(t *testing.T) {
 	for _, justID := range []bool{false, true} {
