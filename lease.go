@@ -46,9 +46,9 @@ type job[T any] struct {
 	wants, leaving, done bool
 }
 
-// start hands each message of nl to a handler and schedules the renewal
-// of its claim.
-func (w *Worker[T]) start(nl Lease[T]) {
+// start takes the messages of nl into a lease, schedules the renewal of
+// its claim, and returns their jobs, for the claimer to hand to handlers.
+func (w *Worker[T]) start(nl Lease[T]) []job[T] {
 	l := &lease[T]{w: w, id: nl.ID, jobs: make([]job[T], len(nl.Messages))}
 	l.ctx, l.cancel = context.WithCancelCause(w.bg)
 	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
@@ -79,9 +79,7 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	}
 	l.mu.Unlock()
 	w.emit(Event[T]{Kind: EventClaimed, Lease: l.id, Count: len(nl.Messages)})
-	for i := range l.jobs {
-		w.jobs <- &l.jobs[i]
-	}
+	return l.jobs
 }
 
 // unwantLocked stops renewing the lease for j, and stops the timer when

@@ -153,10 +153,11 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // any of its messages is held. Memory is bounded by Concurrency: the
 // worker never holds more messages than it has handlers.
 type Worker[T any] struct {
-	// How a Worker runs. Run's goroutine is the claim loop: it waits for
-	// a free slot, claims at most as many messages as there are free
-	// slots, and hands each to one of Concurrency goroutines that live as
-	// long as Run. A claim becomes a lease (lease.go), which owns the
+	// How a Worker runs. Concurrency goroutines live as long as Run; one
+	// of them at a time is the claimer (see handlers), which claims at
+	// most as many messages as there are free slots and hands them to the
+	// others. Run's goroutine waits for ctx and then shuts down. A claim
+	// becomes a lease (lease.go), which owns the
 	// timers on the engine's clock: renewal, MaxLease. A message's life
 	// is claimed → handled → settled (deleted, retried, dead-lettered),
 	// and the lease is renewed until the engine call that settles its
@@ -175,15 +176,19 @@ type Worker[T any] struct {
 	panics  atomic.Int64
 	started atomic.Bool
 
+	ctx       context.Context // Run's context: for claiming
 	bg        context.Context // Run's context without its cancellation: for settling
-	jobs      chan *job[T]    // to the handler goroutines
+	jobs      chan *job[T]    // from the claimer to the other handler goroutines
+	stopped   chan struct{}   // closed when claiming has stopped for good
+	runErr    error           // Run's result; written before stopped is closed
 	handlerWG sync.WaitGroup  // the handler goroutines
 	leaseWG   sync.WaitGroup  // one per lease not yet finished
 
-	mu     sync.Mutex // guards the fields below
-	free   int        // handler slots not holding a message
-	freed  chan struct{}
-	leases map[*lease[T]]struct{}
+	mu       sync.Mutex // guards the fields below
+	free     int        // handler slots not holding a message
+	claiming bool       // a handler goroutine is the claimer
+	ended    bool       // claiming has stopped for good
+	leases   map[*lease[T]]struct{}
 }
 
 // NewWorker returns a worker that runs handler for the messages of engine,
@@ -243,7 +248,7 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 		backoff:  opts.Backoff,
 		maxCause: fmt.Errorf("%w (%v)", ErrMaxLease, opts.MaxLease),
 		free:     opts.Concurrency,
-		freed:    make(chan struct{}, 1),
+		stopped:  make(chan struct{}),
 		jobs:     make(chan *job[T], opts.Concurrency),
 		leases:   make(map[*lease[T]]struct{}),
 	}
@@ -276,25 +281,71 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w: Worker.Run called twice", ErrInvalid)
 	}
-	w.bg = context.WithoutCancel(ctx)
+	w.ctx, w.bg = ctx, context.WithoutCancel(ctx)
+	w.claiming = true // by the first handler goroutine
 	w.handlerWG.Add(w.opts.Concurrency)
-	for range w.opts.Concurrency {
-		go w.handlers()
+	for i := range w.opts.Concurrency {
+		go w.handlers(i == 0)
 	}
-	err := w.claimLoop(ctx)
+	select {
+	case <-w.stopped:
+	case <-ctx.Done():
+		// The claimer, if there is one, sees ctx end in its Claim call;
+		// with every slot busy there is none to see it.
+		w.mu.Lock()
+		if !w.claiming && !w.ended {
+			w.stopLocked(nil)
+		}
+		w.mu.Unlock()
+		<-w.stopped
+	}
 	w.drain()
 	close(w.jobs)
 	w.handlerWG.Wait()
-	return err
+	return w.runErr
 }
 
-// claimLoop claims as many messages as there are free handlers, until ctx
-// ends or the engine refuses for good.
-func (w *Worker[T]) claimLoop(ctx context.Context) error {
+// handlers is one of the Concurrency goroutines that run handlers; they
+// live as long as Run, so that their stacks, once grown, are reused. One
+// of them at a time is the claimer: it claims while slots are free, hands
+// the messages to the others, and when a claim takes the last free slot,
+// keeps one message for itself and gives up the role, which the next
+// goroutine to free a slot takes. A message thus reaches its handler with
+// no hand-off between goroutines when slots free one at a time.
+func (w *Worker[T]) handlers(claimer bool) {
+	defer w.handlerWG.Done()
+	var j *job[T]
+	if claimer {
+		j = w.claim()
+	}
+	for {
+		if j == nil {
+			var ok bool
+			if j, ok = <-w.jobs; !ok {
+				return
+			}
+		}
+		if j, claimer = nil, w.work(j); claimer {
+			j = w.claim()
+		}
+	}
+}
+
+// claim is the claimer's loop: it claims as many messages as there are
+// free slots, until no slot is free or claiming stops (ctx ended, the
+// engine refused for good). It returns the message it keeps for itself,
+// or nil.
+func (w *Worker[T]) claim() *job[T] {
+	ctx := w.ctx
 	var pause time.Duration
 	for {
-		n, err := w.waitFree(ctx)
-		if err != nil {
+		w.mu.Lock()
+		n := w.free
+		if n == 0 {
+			w.claiming = false
+		}
+		w.mu.Unlock()
+		if n == 0 {
 			return nil
 		}
 		l, err := w.engine.Claim(ctx, ClaimRequest{
@@ -304,41 +355,49 @@ func (w *Worker[T]) claimLoop(ctx context.Context) error {
 			Wait:     w.opts.Wait,
 			ClientID: w.opts.ClientID,
 		})
+		var jobs []job[T]
 		if len(l.Messages) > 0 {
-			w.start(l) // even if ctx has ended: the messages are held now
+			jobs = w.start(l) // even if ctx has ended: the messages are held now
 		}
+		stop, stopErr := false, error(nil)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			stop = true
 		case errors.Is(err, ErrClosed), errors.Is(err, ErrInvalid):
-			return err
+			stop, stopErr = true, err
 		case err != nil:
 			w.emit(Event[T]{Kind: EventError, Err: err})
 			pause = min(max(2*pause, time.Second), 30*time.Second)
-			if !w.sleep(ctx, pause) {
-				return nil
-			}
+			stop = !w.sleep(ctx, pause)
 		default:
 			pause = 0
+		}
+		w.mu.Lock()
+		keep := len(jobs) > 0 && (stop || w.free == 0)
+		switch {
+		case stop:
+			w.stopLocked(stopErr)
+		case keep:
+			w.claiming = false
+		}
+		w.mu.Unlock()
+		var mine *job[T]
+		if keep {
+			mine, jobs = &jobs[len(jobs)-1], jobs[:len(jobs)-1]
+		}
+		for i := range jobs {
+			w.jobs <- &jobs[i]
+		}
+		if mine != nil || stop {
+			return mine
 		}
 	}
 }
 
-// waitFree returns the number of free handler slots once there is one.
-func (w *Worker[T]) waitFree(ctx context.Context) (int, error) {
-	for {
-		w.mu.Lock()
-		n := w.free
-		w.mu.Unlock()
-		if n > 0 {
-			return n, nil
-		}
-		select {
-		case <-w.freed:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
-	}
+// stopLocked ends claiming for good, with Run's result err.
+func (w *Worker[T]) stopLocked(err error) {
+	w.claiming, w.ended, w.runErr = false, true, err
+	close(w.stopped)
 }
 
 // runningNow is the number of messages held: claimed, not yet settled.
@@ -394,17 +453,10 @@ func (w *Worker[T]) drain() {
 	<-finished
 }
 
-// handlers is one of the Concurrency goroutines that run handlers; they
-// live as long as Run, so that their stacks, once grown, are reused.
-func (w *Worker[T]) handlers() {
-	defer w.handlerWG.Done()
-	for j := range w.jobs {
-		w.work(j)
-	}
-}
-
-// work runs the handler of j and settles the message.
-func (w *Worker[T]) work(j *job[T]) {
+// work runs the handler of j and settles the message. It reports whether
+// the goroutine, having freed a slot while nobody claims, is the claimer
+// now.
+func (w *Worker[T]) work(j *job[T]) (claimer bool) {
 	err := w.call(j)
 	l := j.l
 	l.mu.Lock()
@@ -417,11 +469,10 @@ func (w *Worker[T]) work(j *job[T]) {
 	// that returns finds every slot free.
 	w.mu.Lock()
 	w.free++
-	w.mu.Unlock()
-	select {
-	case w.freed <- struct{}{}:
-	default:
+	if !w.claiming && !w.ended {
+		w.claiming, claimer = true, true
 	}
+	w.mu.Unlock()
 	l.mu.Lock()
 	l.unwantLocked(j)
 	l.unsettled--
@@ -430,6 +481,7 @@ func (w *Worker[T]) work(j *job[T]) {
 	if done {
 		w.finish(l)
 	}
+	return claimer
 }
 
 // call runs the handler, turning a panic into a *PanicError.
