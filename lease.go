@@ -20,7 +20,8 @@ type lease[T any] struct {
 	limit  Timer // MaxLease; nil without one
 
 	mu        sync.Mutex // guards the fields below and the jobs' flags
-	jobs      []job[T]
+	jobs      []job[T]   // in one when the claim took a single message
+	one       [1]job[T]
 	want      int       // jobs on whose behalf the lease is renewed
 	leaving   int       // of those, jobs whose settling call is under way
 	unsettled int       // jobs not yet settled
@@ -49,7 +50,11 @@ type job[T any] struct {
 // start takes the messages of nl into a lease, schedules the renewal of
 // its claim, and returns their jobs, for the claimer to hand to handlers.
 func (w *Worker[T]) start(nl Lease[T]) []job[T] {
-	l := &lease[T]{w: w, id: nl.ID, jobs: make([]job[T], len(nl.Messages))}
+	l := &lease[T]{w: w, id: nl.ID}
+	l.jobs = l.one[:]
+	if len(nl.Messages) > 1 {
+		l.jobs = make([]job[T], len(nl.Messages))
+	}
 	l.ctx, l.cancel = context.WithCancelCause(w.bg)
 	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
 	for i, d := range nl.Messages {
