@@ -29,8 +29,13 @@ type lease[T any] struct {
 	expires   time.Time // when the claim ends unless renewed, as far as the worker knows
 	renewing  bool      // a renewal call is under way
 	lost      error     // why renewal failed, if it did
-	released  bool      // the shutdown timeout handed the lease back
-	finished  bool
+	released  bool      // the shutdown timeout handed the lease back, or will
+	// At the shutdown timeout, the messages whose handlers still ran, to
+	// release once the settling calls then under way (holdsRelease, each
+	// counted in holding) have returned.
+	unreleased []Delivery[T]
+	holding    int
+	finished   bool
 }
 
 // job is one message being handled.
@@ -43,8 +48,10 @@ type job[T any] struct {
 	// Guarded by l.mu: wants is true while the lease is renewed on the
 	// job's behalf, from the claim until the engine call that settles
 	// the message has returned (or MaxLease has passed); leaving while
-	// that call is under way; done once the handler has returned.
-	wants, leaving, done bool
+	// that call is under way; done once the handler has returned;
+	// settled once the message is settled; holdsRelease while the
+	// shutdown's release waits for its settling call.
+	wants, leaving, done, settled, holdsRelease bool
 }
 
 // start takes the messages of nl into a lease, schedules the renewal of
@@ -200,18 +207,16 @@ func (l *lease[T]) maxLeasePassed() {
 	l.cancel(l.w.maxCause)
 }
 
-// abort cancels the lease's running handlers and releases it.
+// abort cancels the lease's running handlers and releases their messages.
+// A settling call under way for another message of the lease (a delete
+// after a success) would fail if the claim ended under it, and a message
+// already handled would come back: the release waits for those calls, and
+// the last of them makes it (see releaseHeld).
 func (l *lease[T]) abort() {
-	w := l.w
 	l.mu.Lock()
 	if l.finished || l.released {
 		l.mu.Unlock()
 		return
-	}
-	l.released = true
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
 	}
 	var running []Delivery[T]
 	for i := range l.jobs {
@@ -222,12 +227,54 @@ func (l *lease[T]) abort() {
 	if len(running) == 0 {
 		// Every handler has returned: the settling calls under way end
 		// the claim without help.
-		l.released = false
 		l.mu.Unlock()
 		return
 	}
+	for i := range l.jobs {
+		if j := &l.jobs[i]; j.done && !j.settled {
+			j.holdsRelease = true
+			l.holding++
+		}
+	}
+	l.released = true
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	if l.holding > 0 {
+		l.unreleased = running
+		running = nil
+	}
 	l.mu.Unlock()
 	l.cancel(ErrShutdown)
+	if running != nil {
+		l.release(running)
+	}
+}
+
+// releaseHeld is called by j's goroutine once its message is settled: if
+// the shutdown's release waited for j, and j was the last it waited for,
+// it releases now. It returns before the lease can finish, so that Run
+// waits for the release.
+func (l *lease[T]) releaseHeld(j *job[T]) {
+	l.mu.Lock()
+	j.settled = true
+	var running []Delivery[T]
+	if j.holdsRelease {
+		if l.holding--; l.holding == 0 {
+			running, l.unreleased = l.unreleased, nil
+		}
+	}
+	l.mu.Unlock()
+	if running != nil {
+		l.release(running)
+	}
+}
+
+// release hands the lease back to the engine for the messages running,
+// whose handlers the shutdown timeout cancelled.
+func (l *lease[T]) release(running []Delivery[T]) {
+	w := l.w
 	if err := w.engine.Release(w.bg, l.id); err != nil {
 		w.emit(Event[T]{Kind: EventError, Lease: l.id, Err: err})
 		return

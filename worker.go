@@ -262,7 +262,9 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 // then shuts down: it stops claiming, keeps renewing while the running
 // handlers finish, and once ShutdownTimeout has passed cancels those still
 // running and releases their claims at once, so that other workers get
-// their messages. Deletes, retries and releases run on a context that
+// their messages (a claim another of whose messages is being deleted or
+// retried is released once that call has returned, so that the call does
+// not fail and a handled message does not come back). Deletes, retries and releases run on a context that
 // keeps ctx's values but not its cancellation. Run returns once every
 // handler, renewal and engine call it started has returned; a handler
 // that ignores its context keeps it waiting.
@@ -464,6 +466,7 @@ func (w *Worker[T]) work(j *job[T]) (claimer bool) {
 	released, lost := l.released, l.lost
 	l.mu.Unlock()
 	w.settle(j, err, released, lost)
+	l.releaseHeld(j)
 
 	// The slot is freed before the lease may finish, so that a Run
 	// that returns finds every slot free.
