@@ -194,6 +194,22 @@ func (l *lease[T]) renew() {
 	}
 }
 
+// lose records that the engine reported the claim ended (cause matches
+// [ErrLeaseLost]): it is no longer renewed, its running handlers are
+// cancelled, and their failures are not retried.
+func (l *lease[T]) lose(cause error) {
+	l.mu.Lock()
+	if l.lost == nil {
+		l.lost = cause
+	}
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.mu.Unlock()
+	l.cancel(cause)
+}
+
 // maxLeasePassed is the MaxLease timer's callback: the lease is no longer
 // renewed for the handlers still running, and they are cancelled.
 func (l *lease[T]) maxLeasePassed() {

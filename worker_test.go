@@ -236,6 +236,7 @@ func TestWorkerLeases(t *testing.T) {
 	}{
 		{"renewal keeps a 10-minute job alive on a 1-minute claim", testWorkerRenewsWhileHandling},
 		{"renewal failure cancels the handler", testWorkerRenewalFailureCancelsHandler},
+		{"a delete finding the claim ended cancels the claim's other handlers", testWorkerLostDeleteCancelsOthers},
 		{"maximum lease cancels the handler and lets the claim expire", testWorkerMaxLease},
 		{"never more messages than free handlers", testWorkerNeverHoldsMoreThanItsHandlers},
 		{"shutdown with a job in flight finishes it", testWorkerShutdownFinishesInFlight},
@@ -335,6 +336,55 @@ func testWorkerRenewalFailureCancelsHandler(t *testing.T) {
 		assert.Equal(t, int64(1), c.Lost)
 		assert.Equal(t, int64(2), c.Claimed)
 		assert.Equal(t, 0, env.q.Len())
+	})
+}
+
+func testWorkerLostDeleteCancelsOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		env.post("a", "b")
+		finishA := make(chan struct{})
+		ctxB := make(chan context.Context, 1)
+		h := func(ctx context.Context, m Delivery[string]) error {
+			switch {
+			case m.Attempt > 1:
+				return nil
+			case m.Body == "a":
+				<-finishA
+				return nil
+			}
+			ctxB <- ctx
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		w, stop := env.start(WorkerOptions[string]{Concurrency: 2, ClaimTTL: time.Minute}, h)
+		claimed := env.next(EventClaimed)
+		ctx := <-ctxB
+
+		// Someone else ends the claim; a's delete finds out, long before
+		// the next renewal would.
+		require.NoError(t, env.q.Release(mustParseClaim(t, claimed.Lease)))
+		close(finishA)
+		lostA := env.next(EventLost)
+		assert.Equal(t, "a", lostA.Message.Body)
+		require.ErrorIs(t, lostA.Err, ErrClaimExpired)
+		<-ctx.Done()
+		cause := context.Cause(ctx)
+		require.ErrorIs(t, cause, ErrLeaseLost)
+		require.ErrorIs(t, cause, ErrClaimExpired)
+		// b's failure is not retried; the release made both claimable
+		// again, and they come back and succeed (in any order with b's
+		// loss).
+		got := map[string][]EventKind{}
+		for range 3 {
+			ev := env.next(EventLost, EventHandled, EventRetried, EventError)
+			got[ev.Message.Body] = append(got[ev.Message.Body], ev.Kind)
+		}
+		assert.Equal(t, []EventKind{EventHandled}, got["a"])
+		assert.ElementsMatch(t, []EventKind{EventLost, EventHandled}, got["b"])
+		require.NoError(t, stop())
+		assert.Equal(t, int64(2), w.Counters().Lost)
+		assert.Equal(t, int64(0), w.Counters().RenewFailed)
 	})
 }
 
