@@ -148,9 +148,10 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // use [NewWorker].
 //
 // Cost: per message, its share of one Claim call, one Delete or Retry call
-// and a hand-off to one of Concurrency long-lived goroutines; per claim,
-// one context, one renewal timer and a Renew call every RenewEvery while
-// any of its messages is held. Memory is bounded by Concurrency: the
+// and, but for the one the claiming goroutine keeps for itself, a
+// hand-off to another of Concurrency long-lived goroutines; per claim, one
+// context, one renewal timer and a Renew call every RenewEvery while any
+// of its messages is held. Memory is bounded by Concurrency: the
 // worker never holds more messages than it has handlers.
 type Worker[T any] struct {
 	// How a Worker runs. Concurrency goroutines live as long as Run; one
