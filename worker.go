@@ -505,8 +505,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	if herr == nil {
 		// Even a lease known to be lost is tried: the engine has the last
 		// word, and its error is the one to roll back on.
-		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventHandled, nil)
+		w.delete(j, EventHandled, nil)
 		return
 	}
 	switch {
@@ -519,16 +518,14 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		return
 	case errors.Is(herr, ErrPermanent) || (w.opts.MaxAttempts > 0 && d.Attempt >= w.opts.MaxAttempts):
 		if w.opts.DeadLetter == nil {
-			l.leave(j)
-			w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDiscarded, herr)
+			w.delete(j, EventDiscarded, herr)
 			return
 		}
 		if err := w.opts.DeadLetter(w.bg, d, herr); err != nil {
 			w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: fmt.Errorf("claimq: dead letter: %w", err)})
 			break // retried below
 		}
-		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDeadLettered, herr)
+		w.delete(j, EventDeadLettered, herr)
 		return
 	}
 	delay := w.backoff(d.Attempt, herr)
@@ -538,6 +535,13 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		return
 	}
 	w.emit(Event[T]{Kind: EventRetried, Lease: l.id, Message: d, Delay: delay, Err: herr})
+}
+
+// delete deletes j's message with its claim and reports the outcome as
+// deleted does.
+func (w *Worker[T]) delete(j *job[T], ok EventKind, herr error) {
+	j.l.leave(j)
+	w.deleted(j, w.engine.Delete(w.bg, j.l.id, j.id[:]...), ok, herr)
 }
 
 // deleted reports the outcome of the engine call that settled j: ok with
