@@ -10,8 +10,9 @@ import (
 // lease is a claim the worker holds, with its messages' jobs. It is
 // renewed while any job wants it, and finished when every job is settled
 // and no renewal runs. Its jobs share one context: every reason to cancel
-// a handler (a failed renewal, MaxLease, which passes for all of them at
-// once, the shutdown timeout) concerns the whole claim.
+// a handler (a failed renewal, a settling call that finds the claim ended,
+// MaxLease, which passes for all of them at once, the shutdown timeout)
+// concerns the whole claim.
 type lease[T any] struct {
 	w      *Worker[T]
 	id     string

@@ -10,8 +10,9 @@ import (
 
 // Local returns the [Engine] over the in-process queue q: what a [Worker]
 // needs to consume q, and the reference the other engines are measured
-// against. Every call maps onto one or two queue methods, under the
-// queue's own lock; the context is checked before each call and, for the
+// against. Every call maps onto one queue method, under the queue's own
+// lock, or two for a Claim that waits; a Delete that the claim refuses in
+// part takes one more per message. The context is checked before each call and, for the
 // bounded wait of Claim, ends the wait.
 //
 // IDs are the text forms of [MessageID] and [ClaimID]. Local's
