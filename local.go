@@ -12,8 +12,8 @@ import (
 // needs to consume q, and the reference the other engines are measured
 // against. Every call maps onto one queue method, under the queue's own
 // lock, or two for a Claim that waits; a Delete that the claim refuses in
-// part takes one more per message. The context is checked before each call and, for the
-// bounded wait of Claim, ends the wait.
+// part takes one more per message. The context is checked before each
+// call and, for the bounded wait of Claim, ends the wait.
 //
 // IDs are the text forms of [MessageID] and [ClaimID]. Local's
 // capabilities are exact: Claim waits inside the queue, deliveries carry
