@@ -32,10 +32,9 @@ type lease[T any] struct {
 	lost      error     // why renewal failed, if it did
 	released  bool      // the shutdown timeout handed the lease back, or will
 	// At the shutdown timeout, the messages whose handlers still ran, to
-	// release once the settling calls then under way (holdsRelease, each
-	// counted in holding) have returned.
+	// release once the settling calls then under way (the jobs marked
+	// holdsRelease) have returned.
 	unreleased []Delivery[T]
-	holding    int
 	finished   bool
 }
 
@@ -247,10 +246,10 @@ func (l *lease[T]) abort() {
 		l.mu.Unlock()
 		return
 	}
+	holding := false
 	for i := range l.jobs {
 		if j := &l.jobs[i]; j.done && !j.settled {
-			j.holdsRelease = true
-			l.holding++
+			j.holdsRelease, holding = true, true
 		}
 	}
 	l.released = true
@@ -258,7 +257,7 @@ func (l *lease[T]) abort() {
 		l.timer.Stop()
 		l.timer = nil
 	}
-	if l.holding > 0 {
+	if holding {
 		l.unreleased = running
 		running = nil
 	}
@@ -278,7 +277,8 @@ func (l *lease[T]) releaseHeld(j *job[T]) {
 	j.settled = true
 	var running []Delivery[T]
 	if j.holdsRelease {
-		if l.holding--; l.holding == 0 {
+		j.holdsRelease = false
+		if !l.holdingLocked() {
 			running, l.unreleased = l.unreleased, nil
 		}
 	}
@@ -286,6 +286,17 @@ func (l *lease[T]) releaseHeld(j *job[T]) {
 	if running != nil {
 		l.release(running)
 	}
+}
+
+// holdingLocked reports whether the shutdown's release still waits for a
+// settling call.
+func (l *lease[T]) holdingLocked() bool {
+	for i := range l.jobs {
+		if l.jobs[i].holdsRelease {
+			return true
+		}
+	}
+	return false
 }
 
 // release hands the lease back to the engine for the messages running,
