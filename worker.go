@@ -188,7 +188,6 @@ type Worker[T any] struct {
 	mu       sync.Mutex // guards the fields below
 	free     int        // handler slots not holding a message
 	claiming bool       // a handler goroutine is the claimer
-	ended    bool       // claiming has stopped for good
 	leases   map[*lease[T]]struct{}
 }
 
@@ -296,7 +295,7 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 		// The claimer, if there is one, sees ctx end in its Claim call;
 		// with every slot busy there is none to see it.
 		w.mu.Lock()
-		if !w.claiming && !w.ended {
+		if !w.claiming && !w.stoppedLocked() {
 			w.stopLocked(nil)
 		}
 		w.mu.Unlock()
@@ -399,8 +398,19 @@ func (w *Worker[T]) claim() *job[T] {
 
 // stopLocked ends claiming for good, with Run's result err.
 func (w *Worker[T]) stopLocked(err error) {
-	w.claiming, w.ended, w.runErr = false, true, err
+	w.claiming, w.runErr = false, err
 	close(w.stopped)
+}
+
+// stoppedLocked reports whether claiming has stopped for good. w.mu
+// orders it with stopLocked.
+func (w *Worker[T]) stoppedLocked() bool {
+	select {
+	case <-w.stopped:
+		return true
+	default:
+		return false
+	}
 }
 
 // runningNow is the number of messages held: claimed, not yet settled.
@@ -473,7 +483,7 @@ func (w *Worker[T]) work(j *job[T]) (claimer bool) {
 	// that returns finds every slot free.
 	w.mu.Lock()
 	w.free++
-	if !w.claiming && !w.ended {
+	if !w.claiming && !w.stoppedLocked() {
 		w.claiming, claimer = true, true
 	}
 	w.mu.Unlock()
