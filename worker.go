@@ -158,8 +158,8 @@ type Worker[T any] struct {
 	// of them at a time is the claimer (see handlers), which claims at
 	// most as many messages as there are free slots and hands them to the
 	// others. Run's goroutine waits for ctx and then shuts down. A claim
-	// becomes a lease (lease.go), which owns the
-	// timers on the engine's clock: renewal, MaxLease. A message's life
+	// becomes a lease (lease.go), which owns the timers on the engine's
+	// clock: renewal, MaxLease. A message's life
 	// is claimed → handled → settled (deleted, retried, dead-lettered),
 	// and the lease is renewed until the engine call that settles its
 	// last message has returned. Shutdown (drain) waits for the leases,
@@ -264,8 +264,9 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 // running and releases their claims at once, so that other workers get
 // their messages (a claim another of whose messages is being deleted or
 // retried is released once that call has returned, so that the call does
-// not fail and a handled message does not come back). Deletes, retries and releases run on a context that
-// keeps ctx's values but not its cancellation. Run returns once every
+// not fail and a handled message does not come back). Deletes, retries
+// and releases run on a context that keeps ctx's values but not its
+// cancellation. Run returns once every
 // handler, renewal and engine call it started has returned; a handler
 // that ignores its context keeps it waiting.
 //
@@ -367,12 +368,6 @@ func (w *Worker[T]) claim() *job[T] {
 			stop = true
 		case errors.Is(err, ErrClosed), errors.Is(err, ErrInvalid):
 			stop, stopErr = true, err
-		case err != nil:
-			w.emit(Event[T]{Kind: EventError, Err: err})
-			pause = min(max(2*pause, time.Second), 30*time.Second)
-			stop = !w.sleep(ctx, pause)
-		default:
-			pause = 0
 		}
 		w.mu.Lock()
 		keep := len(jobs) > 0 && (stop || w.free == 0)
@@ -390,8 +385,20 @@ func (w *Worker[T]) claim() *job[T] {
 		for i := range jobs {
 			w.jobs <- &jobs[i]
 		}
-		if mine != nil || stop {
+		switch {
+		case mine != nil || stop:
 			return mine
+		case err == nil:
+			pause = 0
+			continue
+		}
+		w.emit(Event[T]{Kind: EventError, Err: err})
+		pause = min(max(2*pause, time.Second), 30*time.Second)
+		if !w.sleep(ctx, pause) {
+			w.mu.Lock()
+			w.stopLocked(nil)
+			w.mu.Unlock()
+			return nil
 		}
 	}
 }
