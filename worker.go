@@ -571,13 +571,13 @@ func (w *Worker[T]) deleted(j *job[T], err error, ok EventKind, herr error) {
 		w.emit(Event[T]{Kind: ok, Lease: l.id, Message: d, Err: herr})
 	case claimEnded(err):
 		lost := fmt.Errorf("%w: %w", ErrLeaseLost, err)
+		w.emit(Event[T]{Kind: EventLost, Lease: l.id, Message: d, Err: lost})
 		if errors.Is(err, ErrClaimExpired) {
 			// The claim itself has ended, not only its hold on this
 			// message: the other handlers' messages may be another
-			// worker's too.
+			// worker's too. Cancelled after the event, which says why.
 			l.lose(lost)
 		}
-		w.emit(Event[T]{Kind: EventLost, Lease: l.id, Message: d, Err: lost})
 	default:
 		w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: err})
 	}
