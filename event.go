@@ -42,7 +42,9 @@ const (
 	// succeeded, its effects happen twice unless the caller rolls back.
 	EventLost
 	// EventReleased: Run's shutdown timeout passed while the handler ran;
-	// its context was cancelled and the message handed back at once.
+	// its context was cancelled and the message handed back at once, or,
+	// when a delete or retry of another message of the claim was under
+	// way, as soon as that call returned.
 	EventReleased
 	// EventDraining: Run has stopped claiming (its context ended or the
 	// engine closed) and waits for Event.Count running handlers, up to

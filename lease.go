@@ -10,8 +10,9 @@ import (
 // lease is a claim the worker holds, with its messages' jobs. It is
 // renewed while any job wants it, and finished when every job is settled
 // and no renewal runs. Its jobs share one context: every reason to cancel
-// a handler (a failed renewal, MaxLease, which passes for all of them at
-// once, the shutdown timeout) concerns the whole claim.
+// a handler (a failed renewal, a settling call that finds the claim ended,
+// MaxLease, which passes for all of them at once, the shutdown timeout)
+// concerns the whole claim.
 type lease[T any] struct {
 	w      *Worker[T]
 	id     string
@@ -20,7 +21,8 @@ type lease[T any] struct {
 	limit  Timer // MaxLease; nil without one
 
 	mu        sync.Mutex // guards the fields below and the jobs' flags
-	jobs      []job[T]
+	jobs      []job[T]   // in one when the claim took a single message
+	one       [1]job[T]
 	want      int       // jobs on whose behalf the lease is renewed
 	leaving   int       // of those, jobs whose settling call is under way
 	unsettled int       // jobs not yet settled
@@ -28,8 +30,12 @@ type lease[T any] struct {
 	expires   time.Time // when the claim ends unless renewed, as far as the worker knows
 	renewing  bool      // a renewal call is under way
 	lost      error     // why renewal failed, if it did
-	released  bool      // the shutdown timeout handed the lease back
-	finished  bool
+	released  bool      // the shutdown timeout handed the lease back, or will
+	// At the shutdown timeout, the messages whose handlers still ran, to
+	// release once the settling calls then under way (the jobs marked
+	// holdsRelease) have returned.
+	unreleased []Delivery[T]
+	finished   bool
 }
 
 // job is one message being handled.
@@ -42,14 +48,20 @@ type job[T any] struct {
 	// Guarded by l.mu: wants is true while the lease is renewed on the
 	// job's behalf, from the claim until the engine call that settles
 	// the message has returned (or MaxLease has passed); leaving while
-	// that call is under way; done once the handler has returned.
-	wants, leaving, done bool
+	// that call is under way; done once the handler has returned;
+	// settled once the message is settled; holdsRelease while the
+	// shutdown's release waits for its settling call.
+	wants, leaving, done, settled, holdsRelease bool
 }
 
-// start hands each message of nl to a handler and schedules the renewal
-// of its claim.
-func (w *Worker[T]) start(nl Lease[T]) {
-	l := &lease[T]{w: w, id: nl.ID, jobs: make([]job[T], len(nl.Messages))}
+// start takes the messages of nl into a lease, schedules the renewal of
+// its claim, and returns their jobs, for the claimer to hand to handlers.
+func (w *Worker[T]) start(nl Lease[T]) []job[T] {
+	l := &lease[T]{w: w, id: nl.ID}
+	l.jobs = l.one[:]
+	if len(nl.Messages) > 1 {
+		l.jobs = make([]job[T], len(nl.Messages))
+	}
 	l.ctx, l.cancel = context.WithCancelCause(w.bg)
 	l.want, l.unsettled = len(nl.Messages), len(nl.Messages)
 	for i, d := range nl.Messages {
@@ -79,9 +91,7 @@ func (w *Worker[T]) start(nl Lease[T]) {
 	}
 	l.mu.Unlock()
 	w.emit(Event[T]{Kind: EventClaimed, Lease: l.id, Count: len(nl.Messages)})
-	for i := range l.jobs {
-		w.jobs <- &l.jobs[i]
-	}
+	return l.jobs
 }
 
 // unwantLocked stops renewing the lease for j, and stops the timer when
@@ -184,6 +194,22 @@ func (l *lease[T]) renew() {
 	}
 }
 
+// lose records that the engine reported the claim ended (cause matches
+// [ErrLeaseLost]): it is no longer renewed, its running handlers are
+// cancelled, and their failures are not retried.
+func (l *lease[T]) lose(cause error) {
+	l.mu.Lock()
+	if l.lost == nil {
+		l.lost = cause
+	}
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	l.mu.Unlock()
+	l.cancel(cause)
+}
+
 // maxLeasePassed is the MaxLease timer's callback: the lease is no longer
 // renewed for the handlers still running, and they are cancelled.
 func (l *lease[T]) maxLeasePassed() {
@@ -197,18 +223,16 @@ func (l *lease[T]) maxLeasePassed() {
 	l.cancel(l.w.maxCause)
 }
 
-// abort cancels the lease's running handlers and releases it.
+// abort cancels the lease's running handlers and releases their messages.
+// A settling call under way for another message of the lease (a delete
+// after a success) would fail if the claim ended under it, and a message
+// already handled would come back: the release waits for those calls, and
+// the last of them makes it (see releaseHeld).
 func (l *lease[T]) abort() {
-	w := l.w
 	l.mu.Lock()
 	if l.finished || l.released {
 		l.mu.Unlock()
 		return
-	}
-	l.released = true
-	if l.timer != nil {
-		l.timer.Stop()
-		l.timer = nil
 	}
 	var running []Delivery[T]
 	for i := range l.jobs {
@@ -219,12 +243,66 @@ func (l *lease[T]) abort() {
 	if len(running) == 0 {
 		// Every handler has returned: the settling calls under way end
 		// the claim without help.
-		l.released = false
 		l.mu.Unlock()
 		return
 	}
+	holding := false
+	for i := range l.jobs {
+		if j := &l.jobs[i]; j.done && !j.settled {
+			j.holdsRelease, holding = true, true
+		}
+	}
+	l.released = true
+	if l.timer != nil {
+		l.timer.Stop()
+		l.timer = nil
+	}
+	if holding {
+		l.unreleased = running
+		running = nil
+	}
 	l.mu.Unlock()
 	l.cancel(ErrShutdown)
+	if running != nil {
+		l.release(running)
+	}
+}
+
+// releaseHeld is called by j's goroutine once its message is settled: if
+// the shutdown's release waited for j, and j was the last it waited for,
+// it releases now. It returns before the lease can finish, so that Run
+// waits for the release.
+func (l *lease[T]) releaseHeld(j *job[T]) {
+	l.mu.Lock()
+	j.settled = true
+	var running []Delivery[T]
+	if j.holdsRelease {
+		j.holdsRelease = false
+		if !l.holdingLocked() {
+			running, l.unreleased = l.unreleased, nil
+		}
+	}
+	l.mu.Unlock()
+	if running != nil {
+		l.release(running)
+	}
+}
+
+// holdingLocked reports whether the shutdown's release still waits for a
+// settling call.
+func (l *lease[T]) holdingLocked() bool {
+	for i := range l.jobs {
+		if l.jobs[i].holdsRelease {
+			return true
+		}
+	}
+	return false
+}
+
+// release hands the lease back to the engine for the messages running,
+// whose handlers the shutdown timeout cancelled.
+func (l *lease[T]) release(running []Delivery[T]) {
+	w := l.w
 	if err := w.engine.Release(w.bg, l.id); err != nil {
 		w.emit(Event[T]{Kind: EventError, Lease: l.id, Err: err})
 		return

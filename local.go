@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
 // Local returns the [Engine] over the in-process queue q: what a [Worker]
 // needs to consume q, and the reference the other engines are measured
-// against. Every call maps onto one or two queue methods, under the
-// queue's own lock; the context is checked before each call and, for the
-// bounded wait of Claim, ends the wait.
+// against. Every call maps onto one queue method, under the queue's own
+// lock, or two for a Claim that waits; a Delete that the claim refuses in
+// part takes one more per message. The context is checked before each
+// call and, for the bounded wait of Claim, ends the wait.
 //
 // IDs are the text forms of [MessageID] and [ClaimID]. Local's
 // capabilities are exact: Claim waits inside the queue, deliveries carry
@@ -42,9 +44,6 @@ type local[T any] struct {
 	q    *Queue[T]
 	caps Capabilities
 }
-
-// errWaitOver ends the bounded wait of a Claim; it never leaves Local.
-var errWaitOver = errors.New("claimq: claim wait over")
 
 func (e *local[T]) Post(ctx context.Context, msgs ...Post[T]) ([]string, error) {
 	if err := ctx.Err(); err != nil {
@@ -95,24 +94,41 @@ func (e *local[T]) Claim(ctx context.Context, req ClaimRequest) (Lease[T], error
 
 // claimWait waits up to wait, on the queue's clock, for a claim.
 func (e *local[T]) claimWait(ctx context.Context, opts ClaimOptions, wait time.Duration) (Claim[T], error) {
-	wctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	t := e.q.clock.AfterFunc(wait, func() { cancel(errWaitOver) })
+	// Only the timer and ctx end wctx, so wctx ending while ctx has not
+	// is the wait being over.
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t := e.q.clock.AfterFunc(wait, cancel)
 	defer t.Stop()
 	c, err := e.q.ClaimWait(wctx, opts)
-	if err != nil && ctx.Err() == nil && errors.Is(context.Cause(wctx), errWaitOver) {
+	if err != nil && ctx.Err() == nil && wctx.Err() != nil {
 		return Claim[T]{}, nil
 	}
 	return c, err
 }
 
+// leaseOf converts c for the contract. The IDs' text forms are cut from
+// one string, one allocation per claim rather than one per message; an
+// ID kept keeps that string, a few dozen bytes per message, alive.
 func leaseOf[T any](c Claim[T]) Lease[T] {
 	if len(c.Messages) == 0 {
 		return Lease[T]{}
 	}
-	l := Lease[T]{ID: c.ID.String(), Expires: c.Expires, Messages: make([]Delivery[T], len(c.Messages))}
+	const claimLen, msgLen = 2 * len(ClaimID{}), 16
+	var sb strings.Builder
+	sb.Grow(claimLen + msgLen*len(c.Messages))
+	var buf [claimLen]byte
+	b, _ := c.ID.AppendText(buf[:0])
+	sb.Write(b)
+	for _, m := range c.Messages {
+		b, _ = m.ID.AppendText(buf[:0])
+		sb.Write(b)
+	}
+	ids := sb.String()
+	l := Lease[T]{ID: ids[:claimLen], Expires: c.Expires, Messages: make([]Delivery[T], len(c.Messages))}
 	for i, m := range c.Messages {
-		l.Messages[i] = Delivery[T]{ID: m.ID.String(), Body: m.Body, Attempt: m.ClaimCount, Created: m.Created}
+		at := claimLen + i*msgLen
+		l.Messages[i] = Delivery[T]{ID: ids[at : at+msgLen], Body: m.Body, Attempt: m.ClaimCount, Created: m.Created}
 	}
 	return l
 }

@@ -148,16 +148,18 @@ func DeadLetterTo[T any](e Engine[T]) func(ctx context.Context, m Delivery[T], c
 // use [NewWorker].
 //
 // Cost: per message, its share of one Claim call, one Delete or Retry call
-// and a hand-off to one of Concurrency long-lived goroutines; per claim,
-// one context, one renewal timer and a Renew call every RenewEvery while
-// any of its messages is held. Memory is bounded by Concurrency: the
+// and, but for the one the claiming goroutine keeps for itself, a
+// hand-off to another of Concurrency long-lived goroutines; per claim, one
+// context, one renewal timer and a Renew call every RenewEvery while any
+// of its messages is held. Memory is bounded by Concurrency: the
 // worker never holds more messages than it has handlers.
 type Worker[T any] struct {
-	// How a Worker runs. Run's goroutine is the claim loop: it waits for
-	// a free slot, claims at most as many messages as there are free
-	// slots, and hands each to one of Concurrency goroutines that live as
-	// long as Run. A claim becomes a lease (lease.go), which owns the
-	// timers on the engine's clock: renewal, MaxLease. A message's life
+	// How a Worker runs. Concurrency goroutines live as long as Run; one
+	// of them at a time is the claimer (see handlers), which claims at
+	// most as many messages as there are free slots and hands them to the
+	// others. Run's goroutine waits for ctx and then shuts down. A claim
+	// becomes a lease (lease.go), which owns the timers on the engine's
+	// clock: renewal, MaxLease. A message's life
 	// is claimed → handled → settled (deleted, retried, dead-lettered),
 	// and the lease is renewed until the engine call that settles its
 	// last message has returned. Shutdown (drain) waits for the leases,
@@ -175,15 +177,18 @@ type Worker[T any] struct {
 	panics  atomic.Int64
 	started atomic.Bool
 
+	ctx       context.Context // Run's context: for claiming
 	bg        context.Context // Run's context without its cancellation: for settling
-	jobs      chan *job[T]    // to the handler goroutines
+	jobs      chan *job[T]    // from the claimer to the other handler goroutines
+	stopped   chan struct{}   // closed when claiming has stopped for good
+	runErr    error           // Run's result; written before stopped is closed
 	handlerWG sync.WaitGroup  // the handler goroutines
 	leaseWG   sync.WaitGroup  // one per lease not yet finished
 
-	mu     sync.Mutex // guards the fields below
-	free   int        // handler slots not holding a message
-	freed  chan struct{}
-	leases map[*lease[T]]struct{}
+	mu       sync.Mutex // guards the fields below
+	free     int        // handler slots not holding a message
+	claiming bool       // a handler goroutine is the claimer
+	leases   map[*lease[T]]struct{}
 }
 
 // NewWorker returns a worker that runs handler for the messages of engine,
@@ -243,7 +248,7 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 		backoff:  opts.Backoff,
 		maxCause: fmt.Errorf("%w (%v)", ErrMaxLease, opts.MaxLease),
 		free:     opts.Concurrency,
-		freed:    make(chan struct{}, 1),
+		stopped:  make(chan struct{}),
 		jobs:     make(chan *job[T], opts.Concurrency),
 		leases:   make(map[*lease[T]]struct{}),
 	}
@@ -257,8 +262,11 @@ func NewWorker[T any](engine Engine[T], handler Handler[T], opts WorkerOptions[T
 // then shuts down: it stops claiming, keeps renewing while the running
 // handlers finish, and once ShutdownTimeout has passed cancels those still
 // running and releases their claims at once, so that other workers get
-// their messages. Deletes, retries and releases run on a context that
-// keeps ctx's values but not its cancellation. Run returns once every
+// their messages (a claim another of whose messages is being deleted or
+// retried is released once that call has returned, so that the call does
+// not fail and a handled message does not come back). Deletes, retries
+// and releases run on a context that keeps ctx's values but not its
+// cancellation. Run returns once every
 // handler, renewal and engine call it started has returned; a handler
 // that ignores its context keeps it waiting.
 //
@@ -276,25 +284,71 @@ func (w *Worker[T]) Run(ctx context.Context) error {
 	if !w.started.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w: Worker.Run called twice", ErrInvalid)
 	}
-	w.bg = context.WithoutCancel(ctx)
+	w.ctx, w.bg = ctx, context.WithoutCancel(ctx)
+	w.claiming = true // by the first handler goroutine
 	w.handlerWG.Add(w.opts.Concurrency)
-	for range w.opts.Concurrency {
-		go w.handlers()
+	for i := range w.opts.Concurrency {
+		go w.handlers(i == 0)
 	}
-	err := w.claimLoop(ctx)
+	select {
+	case <-w.stopped:
+	case <-ctx.Done():
+		// The claimer, if there is one, sees ctx end in its Claim call;
+		// with every slot busy there is none to see it.
+		w.mu.Lock()
+		if !w.claiming && !w.stoppedLocked() {
+			w.stopLocked(nil)
+		}
+		w.mu.Unlock()
+		<-w.stopped
+	}
 	w.drain()
 	close(w.jobs)
 	w.handlerWG.Wait()
-	return err
+	return w.runErr
 }
 
-// claimLoop claims as many messages as there are free handlers, until ctx
-// ends or the engine refuses for good.
-func (w *Worker[T]) claimLoop(ctx context.Context) error {
+// handlers is one of the Concurrency goroutines that run handlers; they
+// live as long as Run, so that their stacks, once grown, are reused. One
+// of them at a time is the claimer: it claims while slots are free, hands
+// the messages to the others, and when a claim takes the last free slot,
+// keeps one message for itself and gives up the role, which the next
+// goroutine to free a slot takes. A message thus reaches its handler with
+// no hand-off between goroutines when slots free one at a time.
+func (w *Worker[T]) handlers(claimer bool) {
+	defer w.handlerWG.Done()
+	var j *job[T]
+	if claimer {
+		j = w.claim()
+	}
+	for {
+		if j == nil {
+			var ok bool
+			if j, ok = <-w.jobs; !ok {
+				return
+			}
+		}
+		if j, claimer = nil, w.work(j); claimer {
+			j = w.claim()
+		}
+	}
+}
+
+// claim is the claimer's loop: it claims as many messages as there are
+// free slots, until no slot is free or claiming stops (ctx ended, the
+// engine refused for good). It returns the message it keeps for itself,
+// or nil.
+func (w *Worker[T]) claim() *job[T] {
+	ctx := w.ctx
 	var pause time.Duration
 	for {
-		n, err := w.waitFree(ctx)
-		if err != nil {
+		w.mu.Lock()
+		n := w.free
+		if n == 0 {
+			w.claiming = false
+		}
+		w.mu.Unlock()
+		if n == 0 {
 			return nil
 		}
 		l, err := w.engine.Claim(ctx, ClaimRequest{
@@ -304,40 +358,65 @@ func (w *Worker[T]) claimLoop(ctx context.Context) error {
 			Wait:     w.opts.Wait,
 			ClientID: w.opts.ClientID,
 		})
+		var jobs []job[T]
 		if len(l.Messages) > 0 {
-			w.start(l) // even if ctx has ended: the messages are held now
+			jobs = w.start(l) // even if ctx has ended: the messages are held now
 		}
+		stop, stopErr := false, error(nil)
 		switch {
 		case ctx.Err() != nil:
-			return nil
+			stop = true
 		case errors.Is(err, ErrClosed), errors.Is(err, ErrInvalid):
-			return err
-		case err != nil:
-			w.emit(Event[T]{Kind: EventError, Err: err})
-			pause = min(max(2*pause, time.Second), 30*time.Second)
-			if !w.sleep(ctx, pause) {
-				return nil
-			}
-		default:
+			stop, stopErr = true, err
+		}
+		w.mu.Lock()
+		keep := len(jobs) > 0 && (stop || w.free == 0)
+		switch {
+		case stop:
+			w.stopLocked(stopErr)
+		case keep:
+			w.claiming = false
+		}
+		w.mu.Unlock()
+		var mine *job[T]
+		if keep {
+			mine, jobs = &jobs[len(jobs)-1], jobs[:len(jobs)-1]
+		}
+		for i := range jobs {
+			w.jobs <- &jobs[i]
+		}
+		switch {
+		case mine != nil || stop:
+			return mine
+		case err == nil:
 			pause = 0
+			continue
+		}
+		w.emit(Event[T]{Kind: EventError, Err: err})
+		pause = min(max(2*pause, time.Second), 30*time.Second)
+		if !w.sleep(ctx, pause) {
+			w.mu.Lock()
+			w.stopLocked(nil)
+			w.mu.Unlock()
+			return nil
 		}
 	}
 }
 
-// waitFree returns the number of free handler slots once there is one.
-func (w *Worker[T]) waitFree(ctx context.Context) (int, error) {
-	for {
-		w.mu.Lock()
-		n := w.free
-		w.mu.Unlock()
-		if n > 0 {
-			return n, nil
-		}
-		select {
-		case <-w.freed:
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
+// stopLocked ends claiming for good, with Run's result err.
+func (w *Worker[T]) stopLocked(err error) {
+	w.claiming, w.runErr = false, err
+	close(w.stopped)
+}
+
+// stoppedLocked reports whether claiming has stopped for good. w.mu
+// orders it with stopLocked.
+func (w *Worker[T]) stoppedLocked() bool {
+	select {
+	case <-w.stopped:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -394,17 +473,10 @@ func (w *Worker[T]) drain() {
 	<-finished
 }
 
-// handlers is one of the Concurrency goroutines that run handlers; they
-// live as long as Run, so that their stacks, once grown, are reused.
-func (w *Worker[T]) handlers() {
-	defer w.handlerWG.Done()
-	for j := range w.jobs {
-		w.work(j)
-	}
-}
-
-// work runs the handler of j and settles the message.
-func (w *Worker[T]) work(j *job[T]) {
+// work runs the handler of j and settles the message. It reports whether
+// the goroutine, having freed a slot while nobody claims, is the claimer
+// now.
+func (w *Worker[T]) work(j *job[T]) (claimer bool) {
 	err := w.call(j)
 	l := j.l
 	l.mu.Lock()
@@ -412,16 +484,16 @@ func (w *Worker[T]) work(j *job[T]) {
 	released, lost := l.released, l.lost
 	l.mu.Unlock()
 	w.settle(j, err, released, lost)
+	l.releaseHeld(j)
 
 	// The slot is freed before the lease may finish, so that a Run
 	// that returns finds every slot free.
 	w.mu.Lock()
 	w.free++
-	w.mu.Unlock()
-	select {
-	case w.freed <- struct{}{}:
-	default:
+	if !w.claiming && !w.stoppedLocked() {
+		w.claiming, claimer = true, true
 	}
+	w.mu.Unlock()
 	l.mu.Lock()
 	l.unwantLocked(j)
 	l.unsettled--
@@ -430,6 +502,7 @@ func (w *Worker[T]) work(j *job[T]) {
 	if done {
 		w.finish(l)
 	}
+	return claimer
 }
 
 // call runs the handler, turning a panic into a *PanicError.
@@ -449,8 +522,7 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	if herr == nil {
 		// Even a lease known to be lost is tried: the engine has the last
 		// word, and its error is the one to roll back on.
-		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventHandled, nil)
+		w.delete(j, EventHandled, nil)
 		return
 	}
 	switch {
@@ -463,16 +535,14 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 		return
 	case errors.Is(herr, ErrPermanent) || (w.opts.MaxAttempts > 0 && d.Attempt >= w.opts.MaxAttempts):
 		if w.opts.DeadLetter == nil {
-			l.leave(j)
-			w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDiscarded, herr)
+			w.delete(j, EventDiscarded, herr)
 			return
 		}
 		if err := w.opts.DeadLetter(w.bg, d, herr); err != nil {
 			w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: fmt.Errorf("claimq: dead letter: %w", err)})
 			break // retried below
 		}
-		l.leave(j)
-		w.deleted(j, w.engine.Delete(w.bg, l.id, j.id[:]...), EventDeadLettered, herr)
+		w.delete(j, EventDeadLettered, herr)
 		return
 	}
 	delay := w.backoff(d.Attempt, herr)
@@ -484,6 +554,13 @@ func (w *Worker[T]) settle(j *job[T], herr error, released bool, lost error) {
 	w.emit(Event[T]{Kind: EventRetried, Lease: l.id, Message: d, Delay: delay, Err: herr})
 }
 
+// delete deletes j's message with its claim and reports the outcome as
+// deleted does.
+func (w *Worker[T]) delete(j *job[T], ok EventKind, herr error) {
+	j.l.leave(j)
+	w.deleted(j, w.engine.Delete(w.bg, j.l.id, j.id[:]...), ok, herr)
+}
+
 // deleted reports the outcome of the engine call that settled j: ok with
 // a nil err, the race as EventLost, anything else as EventError. herr is
 // the handler's error, carried by the ok event.
@@ -493,7 +570,14 @@ func (w *Worker[T]) deleted(j *job[T], err error, ok EventKind, herr error) {
 	case err == nil:
 		w.emit(Event[T]{Kind: ok, Lease: l.id, Message: d, Err: herr})
 	case claimEnded(err):
-		w.emit(Event[T]{Kind: EventLost, Lease: l.id, Message: d, Err: fmt.Errorf("%w: %w", ErrLeaseLost, err)})
+		lost := fmt.Errorf("%w: %w", ErrLeaseLost, err)
+		w.emit(Event[T]{Kind: EventLost, Lease: l.id, Message: d, Err: lost})
+		if errors.Is(err, ErrClaimExpired) {
+			// The claim itself has ended, not only its hold on this
+			// message: the other handlers' messages may be another
+			// worker's too. Cancelled after the event, which says why.
+			l.lose(lost)
+		}
 	default:
 		w.emit(Event[T]{Kind: EventError, Lease: l.id, Message: d, Err: err})
 	}

@@ -236,11 +236,13 @@ func TestWorkerLeases(t *testing.T) {
 	}{
 		{"renewal keeps a 10-minute job alive on a 1-minute claim", testWorkerRenewsWhileHandling},
 		{"renewal failure cancels the handler", testWorkerRenewalFailureCancelsHandler},
+		{"a delete finding the claim ended cancels the claim's other handlers", testWorkerLostDeleteCancelsOthers},
 		{"maximum lease cancels the handler and lets the claim expire", testWorkerMaxLease},
 		{"never more messages than free handlers", testWorkerNeverHoldsMoreThanItsHandlers},
 		{"shutdown with a job in flight finishes it", testWorkerShutdownFinishesInFlight},
 		{"shutdown timeout releases the job to another worker at once", testWorkerShutdownTimeoutReleases},
 		{"negative shutdown timeout releases at once", testWorkerShutdownAtOnce},
+		{"shutdown timeout lets a delete under way finish before releasing", testWorkerShutdownReleaseAfterDelete},
 		{"engine closing stops Run", testWorkerStopsWhenEngineCloses},
 		{"renewal network errors retried while there is time", testWorkerRenewalTransientError},
 	} {
@@ -334,6 +336,55 @@ func testWorkerRenewalFailureCancelsHandler(t *testing.T) {
 		assert.Equal(t, int64(1), c.Lost)
 		assert.Equal(t, int64(2), c.Claimed)
 		assert.Equal(t, 0, env.q.Len())
+	})
+}
+
+func testWorkerLostDeleteCancelsOthers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		env.post("a", "b")
+		finishA := make(chan struct{})
+		ctxB := make(chan context.Context, 1)
+		h := func(ctx context.Context, m Delivery[string]) error {
+			switch {
+			case m.Attempt > 1:
+				return nil
+			case m.Body == "a":
+				<-finishA
+				return nil
+			}
+			ctxB <- ctx
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		w, stop := env.start(WorkerOptions[string]{Concurrency: 2, ClaimTTL: time.Minute}, h)
+		claimed := env.next(EventClaimed)
+		ctx := <-ctxB
+
+		// Someone else ends the claim; a's delete finds out, long before
+		// the next renewal would.
+		require.NoError(t, env.q.Release(mustParseClaim(t, claimed.Lease)))
+		close(finishA)
+		lostA := env.next(EventLost)
+		assert.Equal(t, "a", lostA.Message.Body)
+		require.ErrorIs(t, lostA.Err, ErrClaimExpired)
+		<-ctx.Done()
+		cause := context.Cause(ctx)
+		require.ErrorIs(t, cause, ErrLeaseLost)
+		require.ErrorIs(t, cause, ErrClaimExpired)
+		// b's failure is not retried; the release made both claimable
+		// again, and they come back and succeed (in any order with b's
+		// loss).
+		got := map[string][]EventKind{}
+		for range 3 {
+			ev := env.next(EventLost, EventHandled, EventRetried, EventError)
+			got[ev.Message.Body] = append(got[ev.Message.Body], ev.Kind)
+		}
+		assert.Equal(t, []EventKind{EventHandled}, got["a"])
+		assert.ElementsMatch(t, []EventKind{EventLost, EventHandled}, got["b"])
+		require.NoError(t, stop())
+		assert.Equal(t, int64(2), w.Counters().Lost)
+		assert.Equal(t, int64(0), w.Counters().RenewFailed)
 	})
 }
 
@@ -484,6 +535,57 @@ func testWorkerShutdownTimeoutReleases(t *testing.T) {
 		env2.next(EventHandled)
 		require.NoError(t, stop2())
 		assert.Equal(t, 0, env.q.Len())
+	})
+}
+
+// gatedDeletes holds every Delete until gate is closed.
+type gatedDeletes struct {
+	Engine[string]
+	gate chan struct{}
+}
+
+func (e *gatedDeletes) Delete(ctx context.Context, claim string, ids ...string) error {
+	<-e.gate
+	return e.Engine.Delete(ctx, claim, ids...)
+}
+
+// testWorkerShutdownReleaseAfterDelete: at the shutdown timeout one
+// message of a claim is being deleted and the other's handler still runs.
+// Releasing the claim then would fail the delete and hand back a message
+// already handled; the release waits for the delete instead.
+func testWorkerShutdownReleaseAfterDelete(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		env := newWorkerEnv(t)
+		gated := &gatedDeletes{Engine: env.engine, gate: make(chan struct{})}
+		env.engine = gated
+		env.post("done", "slow")
+		h := func(ctx context.Context, m Delivery[string]) error {
+			if m.Body == "slow" {
+				<-ctx.Done()
+				return context.Cause(ctx)
+			}
+			return nil
+		}
+		_, stop := env.start(WorkerOptions[string]{Concurrency: 2, ShutdownTimeout: 30 * time.Second}, h)
+		require.Equal(t, 2, env.next(EventClaimed).Count)
+		synctest.Wait() // "done" waits in Delete, "slow" in its handler
+
+		stopped := make(chan error, 1)
+		go func() { stopped <- stop() }()
+		env.next(EventDraining)
+		env.clock.Advance(30 * time.Second)
+		env.noEvent(EventReleased)
+		close(gated.gate)
+		handled := env.next(EventHandled, EventLost)
+		require.Equal(t, EventHandled, handled.Kind, "the delete under way failed: %v", handled.Err)
+		assert.Equal(t, "done", handled.Message.Body)
+		rel := env.next(EventReleased)
+		assert.Equal(t, "slow", rel.Message.Body)
+		require.NoError(t, <-stopped)
+		c, err := env.q.Claim(ClaimOptions{Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, c.Messages, 1, "the released message is claimable at once")
+		assert.Equal(t, "slow", c.Messages[0].Body)
 	})
 }
 
