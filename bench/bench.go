@@ -72,6 +72,10 @@ type Target struct {
 	Queue    string        // a fresh name per run, so that runs do not share messages
 	ClaimTTL time.Duration // -claim-ttl, for checking against the engine's minimum
 	BodySize int           // -body-size
+	// Workers is -producers plus -consumers, each of which may hold a
+	// connection at once (a waiting claim for up to a second): size a
+	// connection pool to it, or the run measures waits for the pool.
+	Workers int
 }
 
 // Driver is the system under test as the load generator sees it. Only

@@ -506,7 +506,8 @@ func TestBenchInterruptedBeforeStart(t *testing.T) {
 func TestBenchRedisEngineElsewhere(t *testing.T) {
 	_, _, err := bench(t, "-engine", "redis://127.0.0.1:6379", "-messages", "10")
 	require.ErrorIs(t, err, errEngineElsewhere)
-	assert.Contains(t, err.Error(), "redisengine")
+	assert.Contains(t, err.Error(), "go -C redisengine run ./cmd/claimq-bench -engine redis://127.0.0.1:6379 …",
+		"the error names the command that runs it")
 	assert.NotErrorIs(t, err, ErrUsage, "a valid command line that cannot run")
 }
 

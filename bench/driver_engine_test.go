@@ -96,7 +96,7 @@ func TestRunRegisteredEngine(t *testing.T) {
 	assert.Equal(t, "client", r.AllocsScope)
 
 	require.Len(t, targets, 2, "an engine per run")
-	assert.Equal(t, Target{URL: "redis://user:pw@127.0.0.1:6379/0", Token: "tk", Project: "p", Queue: targets[0].Queue, ClaimTTL: 5 * time.Minute, BodySize: 64}, targets[0])
+	assert.Equal(t, Target{URL: "redis://user:pw@127.0.0.1:6379/0", Token: "tk", Project: "p", Queue: targets[0].Queue, ClaimTTL: 5 * time.Minute, BodySize: 64, Workers: 2}, targets[0])
 	assert.NotEqual(t, targets[0].Queue, targets[1].Queue, "each run a queue of its own")
 	for i, q := range queues {
 		assert.EqualValues(t, rep.Points[0].Runs[i].Memory.QueuedMessages, q.Len(), "run %d: each run's own queue", i)

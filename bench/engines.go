@@ -151,6 +151,7 @@ func openURL(ctx context.Context, cfg benchConfig) (driver, error) {
 			Queue:    runQueueName(),
 			ClaimTTL: cfg.claimTTL,
 			BodySize: cfg.bodySize,
+			Workers:  cfg.producers + cfg.consumers,
 		})
 	}
 	switch {
