@@ -54,7 +54,9 @@ func usageErrorf(format string, args ...any) error {
 type Options struct {
 	// Engines opens the engines named by -engine with a URL of these
 	// schemes (such as "redis"), in place of the built-in ones: http and
-	// https are the Zaqar API, redis is refused. Keys are schemes
+	// https are the Zaqar API through a lean HTTP client, zaqar+http and
+	// zaqar+https the same through the Zaqar engine, redis and rediss
+	// are refused with the command that runs them. Keys are schemes
 	// without "://".
 	Engines map[string]Opener
 }
