@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -62,7 +63,7 @@ func openRedis(ctx context.Context, t bench.Target) (bench.Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-engine: %w", err)
 	}
-	opt.PoolSize = max(opt.PoolSize, t.Workers+2) // and the wake subscription, and the filling
+	sizePool(opt, t.Workers)
 	c := redis.NewClient(opt)
 	e, err := redisengine.New(ctx, redisengine.Options[[]byte]{Client: c, Queue: t.Queue})
 	if err != nil {
@@ -98,4 +99,15 @@ func dropQueue(c *redis.Client, queue string) {
 	if len(keys) > 0 && it.Err() == nil {
 		_ = c.Del(ctx, keys...).Err()
 	}
+}
+
+// sizePool grows the pool of opt, as the URL set it or go-redis's default,
+// to a connection per worker, each of which may hold one at once (a
+// waiting claim for up to a second), and one for the wake subscription
+// and the filling; else the run would measure waits for the pool.
+func sizePool(opt *redis.Options, workers int) {
+	if opt.PoolSize == 0 {
+		opt.PoolSize = 10 * runtime.GOMAXPROCS(0) // go-redis's default, which it sets only for 0
+	}
+	opt.PoolSize = max(opt.PoolSize, workers+2)
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -192,4 +193,22 @@ func TestBenchRedisUnreachable(t *testing.T) {
 	err = run(t.Context(), []string{"-engine", "redis://127.0.0.1:" + strconv.Itoa(port) + "?max_retries=-1", "-messages", "10"}, &out, &errOut)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "connection refused")
+}
+
+func TestSizePool(t *testing.T) {
+	for _, tc := range []struct {
+		url     string
+		workers int
+		want    int
+	}{
+		{"redis://h:1", 2, 10 * runtime.GOMAXPROCS(0)},
+		{"redis://h:1", 1000, 1002},
+		{"redis://h:1?pool_size=5", 10, 12},
+		{"redis://h:1?pool_size=100", 10, 100},
+	} {
+		opt, err := redis.ParseURL(tc.url)
+		require.NoError(t, err)
+		sizePool(opt, tc.workers)
+		assert.Equal(t, tc.want, opt.PoolSize, "%s with %d workers", tc.url, tc.workers)
+	}
 }
