@@ -54,7 +54,9 @@ func usageErrorf(format string, args ...any) error {
 type Options struct {
 	// Engines opens the engines named by -engine with a URL of these
 	// schemes (such as "redis"), in place of the built-in ones: http and
-	// https are the Zaqar API, redis is refused. Keys are schemes
+	// https are the Zaqar API through a lean HTTP client, zaqar+http and
+	// zaqar+https the same through the Zaqar engine, redis and rediss
+	// are refused with the command that runs them. Keys are schemes
 	// without "://".
 	Engines map[string]Opener
 }
@@ -72,6 +74,10 @@ type Target struct {
 	Queue    string        // a fresh name per run, so that runs do not share messages
 	ClaimTTL time.Duration // -claim-ttl, for checking against the engine's minimum
 	BodySize int           // -body-size
+	// Workers is -producers plus -consumers, each of which may hold a
+	// connection at once (a waiting claim for up to a second): size a
+	// connection pool to it, or the run measures waits for the pool.
+	Workers int
 }
 
 // Driver is the system under test as the load generator sees it. Only

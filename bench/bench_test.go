@@ -452,6 +452,9 @@ func TestBenchBadFlags(t *testing.T) {
 		{"long claim TTL", []string{"-claim-ttl", "13h"}, "want 1s to 12h"},
 		{"HTTP claim TTL in fractions", []string{"-engine", "http", "-claim-ttl", "1500ms"}, "whole seconds"},
 		{"HTTP claim TTL below Zaqar's", []string{"-http", "-claim-ttl", "10s"}, "the Zaqar API takes 60s to 12h"},
+		{"Zaqar engine claim TTL below Zaqar's", []string{"-engine", "zaqar+http://127.0.0.1:1", "-claim-ttl", "10s"}, "the Zaqar API takes 60s to 12h"},
+		{"Zaqar engine body below an object's", []string{"-engine", "zaqar+http://127.0.0.1:1", "-body-size", "23"}, "-body-size 23: the Zaqar engine carries JSON objects, of 24 bytes or more"},
+		{"Zaqar engine without a host", []string{"-engine", "zaqar+http:///v2"}, `-engine "zaqar+http:///v2": want inproc`},
 		{"unknown engine", []string{"-engine", "kafka"}, `-engine "kafka": want inproc, local, http`},
 		{"engine and its alias", []string{"-engine", "inproc", "-http"}, "-engine, -http and -url exclude each other"},
 		{"token without a URL", []string{"-token", "t"}, "-token goes with an engine at a URL"},
@@ -503,7 +506,8 @@ func TestBenchInterruptedBeforeStart(t *testing.T) {
 func TestBenchRedisEngineElsewhere(t *testing.T) {
 	_, _, err := bench(t, "-engine", "redis://127.0.0.1:6379", "-messages", "10")
 	require.ErrorIs(t, err, errEngineElsewhere)
-	assert.Contains(t, err.Error(), "redisengine")
+	assert.Contains(t, err.Error(), "go -C redisengine run ./cmd/claimq-bench -engine redis://127.0.0.1:6379 …",
+		"the error names the command that runs it")
 	assert.NotErrorIs(t, err, ErrUsage, "a valid command line that cannot run")
 }
 
@@ -517,8 +521,26 @@ func TestBody(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, stamp, got, "parseStamp(appendBody(%d, %d))", stamp, size)
 		}
+		for _, size := range []int{24, 64, 1000} {
+			b := appendObjectBody(nil, stamp, size)
+			assert.Len(t, b, size)
+			var obj map[string]string
+			require.NoError(t, json.Unmarshal(b, &obj), "%q is a JSON object", b)
+			assert.Len(t, obj, 1)
+			assert.Len(t, obj["t"], size-len(`{"t":""}`), "%q: the string is the field t", b)
+			got, err := parseStamp(b)
+			require.NoError(t, err)
+			assert.Equal(t, stamp, got, "parseStamp(appendObjectBody(%d, %d))", stamp, size)
+			// A server may send the object back re-encoded, as Python's
+			// json.dumps writes it.
+			spaced := []byte(`{"t": ` + strconv.Quote(obj["t"]) + `}`)
+			got, err = parseStamp(spaced)
+			require.NoError(t, err)
+			assert.Equal(t, stamp, got, "parseStamp(%q)", spaced)
+		}
 	}
-	for _, bad := range []string{"", `"0123"`, `"0123456789abcdeg"`, `{"0123456789abcdef"}`} {
+	for _, bad := range []string{"", `"0123"`, `"0123456789abcdeg"`, `{"0123456789abcdef"}`,
+		`{"u":"0123456789abcdef"}`, `{"t" "0123456789abcdef"}`, `{"t":`, `{"t":1234567890123456789}`} {
 		_, err := parseStamp([]byte(bad))
 		assert.Error(t, err, "parseStamp(%q)", bad)
 	}

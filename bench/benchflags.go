@@ -139,8 +139,13 @@ the same load unmeasured first.
 Engines (-engine): inproc, the claimq.Queue in this process; local, the
 same queue through claimq.Local, the engine a Worker uses; http, the
 Zaqar v2 front of this module on a loopback port; http://host:port (or
-https://), a Zaqar v2 server such as claimq serve, with -token and
--project; redis://host:port, the Redis Streams engine (see the README).
+https://), a Zaqar v2 server such as claimq serve or OpenStack Zaqar,
+with -token and -project, through a lean HTTP client so that the
+figures are the server's; zaqar+http://host:port (or zaqar+https://),
+the same server through the Zaqar engine over gophercloud, as a Worker
+uses it; redis://host:port, the Redis Streams engine, which is in the
+module redisengine: from a claimq checkout run
+go -C redisengine run ./cmd/claimq-bench with the same flags.
 
 Flags:
 `
@@ -165,10 +170,10 @@ func parseBenchFlags(args []string, stdout io.Writer, openers map[string]Opener)
 	fs.Var(countFlag{&c.bodySize, maxBodySize}, "body-size", "`bytes` per message body, 18 to 262144 (the send time takes 18)")
 	fs.Var(rateFlag{&c.rate}, "rate", "open loop: offer `N/s` messages per second on a schedule, whatever the consumers do")
 	fs.DurationVar(&c.claimTTL, "claim-ttl", 5*time.Minute, "claim TTL, 1s to 12h; longer than the run so that claims do not expire")
-	engine := fs.String("engine", "inproc", "what to drive: inproc, local, http, a Zaqar `URL` (http://host:port) or redis://host:port")
+	engine := fs.String("engine", "inproc", "what to drive: inproc, local, http, a Zaqar `URL` (http://host:port; zaqar+http://host:port through the Zaqar engine) or redis://host:port")
 	httpAlias := fs.Bool("http", false, "same as -engine http")
 	urlAlias := fs.String("url", "", "same as -engine `URL`")
-	fs.StringVar(&c.token, "token", "", "X-Auth-Token sent to a Zaqar URL engine")
+	fs.StringVar(&c.token, "token", "", "X-Auth-Token sent to a Zaqar URL engine (http:// or zaqar+http://)")
 	fs.StringVar(&c.project, "project", httpProject, "X-Project-Id sent to Zaqar engines")
 	fs.StringVar(&c.format, "format", "table", "output: table, json (one document) or benchstat (Go benchmark lines)")
 	jsonAlias := fs.Bool("json", false, "same as -format json")
@@ -280,6 +285,9 @@ func (c *benchConfig) checkPoint() error {
 		return fmt.Errorf("-rate %d/s: below one message per second per producer (%d producers)", c.rate, c.producers)
 	case c.claimTTL < time.Second || c.claimTTL > heldTTL:
 		return fmt.Errorf("-claim-ttl %v: want 1s to %v", c.claimTTL, heldTTL)
+	}
+	if c.engine.zaqarEngine() && c.bodySize < minObjectBodySize {
+		return fmt.Errorf("-body-size %d: the Zaqar engine carries JSON objects, of %d bytes or more", c.bodySize, minObjectBodySize)
 	}
 	if c.engine.zaqar() && c.claimTTL%time.Second != 0 {
 		return fmt.Errorf("-claim-ttl %v: the Zaqar API counts whole seconds", c.claimTTL)

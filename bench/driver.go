@@ -58,13 +58,14 @@ const unstamped = -1
 // later claim deletes it.
 var errLost = errors.New("claim no longer holds the message")
 
-// nextBody appends the body of stamp to the batch's slab and returns it
-// as a slice of its own. The queue keeps each body, so each batch needs
-// fresh ones; one slab per batch, of len(stamps)·size bytes, keeps the
-// harness's share of allocs/msg at 1/batch.
-func nextBody(slab *[]byte, stamp int64, size int) []byte {
+// nextBody appends the body of stamp, written by write (appendBody or
+// appendObjectBody), to the batch's slab and returns it as a slice of its
+// own. The queue keeps each body, so each batch needs fresh ones; one
+// slab per batch, of len(stamps)·size bytes, keeps the harness's share
+// of allocs/msg at 1/batch.
+func nextBody(slab *[]byte, write func([]byte, int64, int) []byte, stamp int64, size int) []byte {
 	start := len(*slab)
-	*slab = appendBody(*slab, stamp, size)
+	*slab = write(*slab, stamp, size)
 	return (*slab)[start:len(*slab):len(*slab)]
 }
 
@@ -100,7 +101,7 @@ func (p *inProcessProducer) post(_ context.Context, stamps []int64) error {
 	p.buf = p.buf[:0]
 	slab := make([]byte, 0, len(stamps)*p.d.bodySize)
 	for _, s := range stamps {
-		p.buf = append(p.buf, claimq.Post[[]byte]{Body: nextBody(&slab, s, p.d.bodySize), Delay: claimq.NoDelay})
+		p.buf = append(p.buf, claimq.Post[[]byte]{Body: nextBody(&slab, appendBody, s, p.d.bodySize), Delay: claimq.NoDelay})
 	}
 	_, err := p.d.q.Post(p.buf...)
 	return err

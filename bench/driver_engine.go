@@ -22,6 +22,9 @@ type engineDriver[T ~[]byte] struct {
 	e        claimq.Engine[T]
 	bodySize int
 	stop     func() // releases what the engine was opened over; may be nil
+	// body writes each body: appendBody, or appendObjectBody for an
+	// engine that carries only JSON objects.
+	body func(dst []byte, stamp int64, size int) []byte
 }
 
 // newEngineDriver returns a driver over e for runs with claims of
@@ -31,7 +34,7 @@ func newEngineDriver[T ~[]byte](e claimq.Engine[T], claimTTL time.Duration, body
 	if minTTL := e.Capabilities().MinClaimTTL; claimTTL < minTTL {
 		return nil, fmt.Errorf("-claim-ttl %v: the engine takes claims of %v or more", claimTTL, minTTL)
 	}
-	return &engineDriver[T]{e: e, bodySize: bodySize, stop: stop}, nil
+	return &engineDriver[T]{e: e, bodySize: bodySize, stop: stop, body: appendBody}, nil
 }
 
 func (d *engineDriver[T]) newProducer() producer { return &engineProducer[T]{d: d} }
@@ -52,7 +55,7 @@ func (p *engineProducer[T]) post(ctx context.Context, stamps []int64) error {
 	p.buf = p.buf[:0]
 	slab := make([]byte, 0, len(stamps)*p.d.bodySize)
 	for _, s := range stamps {
-		p.buf = append(p.buf, claimq.Post[T]{Body: T(nextBody(&slab, s, p.d.bodySize))})
+		p.buf = append(p.buf, claimq.Post[T]{Body: T(nextBody(&slab, p.d.body, s, p.d.bodySize))})
 	}
 	_, err := p.d.e.Post(ctx, p.buf...)
 	return err
@@ -67,7 +70,16 @@ func (c *engineConsumer[T]) claim(ctx context.Context, limit int, ttl time.Durat
 	req := claimq.ClaimRequest{Limit: limit, TTL: ttl}
 	waited := false
 	for {
-		lease, err := c.d.e.Claim(ctx, req)
+		// A claim that does not wait runs to its end even if the phase
+		// ends meanwhile, as the HTTP driver's do: a claim the server
+		// made and the client dropped would hold its messages for the
+		// claim's TTL and shrink the next phase's window. A waiting one
+		// follows ctx, or the end of a phase would wait for it.
+		cctx := ctx
+		if req.Wait == 0 {
+			cctx = context.WithoutCancel(ctx)
+		}
+		lease, err := c.d.e.Claim(cctx, req)
 		if err != nil {
 			return nil, waited, err
 		}

@@ -96,9 +96,54 @@ func TestRunRegisteredEngine(t *testing.T) {
 	assert.Equal(t, "client", r.AllocsScope)
 
 	require.Len(t, targets, 2, "an engine per run")
-	assert.Equal(t, Target{URL: "redis://user:pw@127.0.0.1:6379/0", Token: "tk", Project: "p", Queue: targets[0].Queue, ClaimTTL: 5 * time.Minute, BodySize: 64}, targets[0])
+	assert.Equal(t, Target{URL: "redis://user:pw@127.0.0.1:6379/0", Token: "tk", Project: "p", Queue: targets[0].Queue, ClaimTTL: 5 * time.Minute, BodySize: 64, Workers: 2}, targets[0])
 	assert.NotEqual(t, targets[0].Queue, targets[1].Queue, "each run a queue of its own")
 	for i, q := range queues {
 		assert.EqualValues(t, rep.Points[0].Runs[i].Memory.QueuedMessages, q.Len(), "run %d: each run's own queue", i)
 	}
+}
+
+// cancelSeer is an engine that records, per Claim, whether it could be
+// cancelled by its context.
+type cancelSeer struct {
+	claimq.Engine[[]byte]
+	cancellable []bool // by Claim, in order
+	waits       []time.Duration
+	onWait      func() // called as a Claim with a Wait starts
+}
+
+func (e *cancelSeer) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.Lease[[]byte], error) {
+	e.cancellable = append(e.cancellable, ctx.Done() != nil)
+	e.waits = append(e.waits, req.Wait)
+	if req.Wait > 0 && e.onWait != nil {
+		e.onWait()
+	}
+	return e.Engine.Claim(ctx, req)
+}
+
+// TestEngineDriverClaimNotDropped: a claim that does not wait runs to its
+// end even if the phase ends meanwhile, so that the server never holds
+// messages for a claim the client dropped; a waiting one follows the
+// phase, so that its end does not wait a second.
+func TestEngineDriverClaimNotDropped(t *testing.T) {
+	q := claimq.New(claimq.Options[[]byte]{})
+	defer q.Close()
+	e := &cancelSeer{Engine: claimq.Local(q)}
+	d, err := newEngineDriver[[]byte](e, time.Minute, 20, nil)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	require.NoError(t, d.newProducer().post(ctx, []int64{1}))
+	c := d.newConsumer()
+	_, waited, err := c.claim(ctx, 1, time.Minute)
+	require.NoError(t, err)
+	assert.False(t, waited)
+
+	// The queue is empty now: the second claim waits, and the phase
+	// ends during the wait.
+	e.onWait = cancel
+	_, waited, err = c.claim(ctx, 1, time.Minute)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.True(t, waited)
+	assert.Equal(t, []bool{false, false, true}, e.cancellable, "claims that do not wait cannot be cancelled")
+	assert.Equal(t, []time.Duration{0, 0, engineClaimWait}, e.waits)
 }

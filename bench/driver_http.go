@@ -73,13 +73,18 @@ func newHTTPDriver(cfg benchConfig) (*httpDriver, error) {
 		// a queue of our own keeps them out of this run.
 		d.queue = runQueueName()
 	}
+	d.client = newHTTPClient(cfg)
+	return d, nil
+}
+
+// newHTTPClient returns the client of one run against a Zaqar server.
+func newHTTPClient(cfg benchConfig) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = nil // the target is on loopback, or named exactly by -engine
 	// One idle connection per worker, or connections would be opened and
 	// closed at every call and the run would measure TCP handshakes.
 	tr.MaxIdleConnsPerHost = cfg.producers + cfg.consumers + 1
-	d.client = &http.Client{Transport: tr, Timeout: httpTimeout}
-	return d, nil
+	return &http.Client{Transport: tr, Timeout: httpTimeout}
 }
 
 // serveLoopback serves h on a free port of 127.0.0.1 and returns its base

@@ -72,10 +72,16 @@ func (r *statusRecorder) WriteHeader(code int) {
 // get fetches a v2 path of the server as the bench's project.
 func (s *zaqarServer) get(t *testing.T, path string, out any) {
 	t.Helper()
+	s.getAs(t, httpProject, path, out)
+}
+
+// getAs fetches a v2 path of the server as project.
+func (s *zaqarServer) getAs(t *testing.T, project, path string, out any) {
+	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL+path, nil)
 	require.NoError(t, err)
 	req.Header.Set("Client-ID", uuid.NewString())
-	req.Header.Set("X-Project-Id", httpProject)
+	req.Header.Set("X-Project-Id", project)
 	req.Header.Set("X-Auth-Token", s.token)
 	resp, err := s.Client().Do(req)
 	require.NoError(t, err)
@@ -84,8 +90,8 @@ func (s *zaqarServer) get(t *testing.T, path string, out any) {
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
 }
 
-// stats returns the message counts of the one queue the bench made.
-func (s *zaqarServer) stats(t *testing.T) (free, claimed int) {
+// queue returns the name of the one queue the bench made.
+func (s *zaqarServer) queue(t *testing.T) string {
 	t.Helper()
 	var list struct {
 		Queues []struct {
@@ -95,10 +101,16 @@ func (s *zaqarServer) stats(t *testing.T) (free, claimed int) {
 	s.get(t, "/v2/queues", &list)
 	require.Len(t, list.Queues, 1)
 	assert.True(t, strings.HasPrefix(list.Queues[0].Name, httpQueue+"-"), "a queue of the run's own: %s", list.Queues[0].Name)
+	return list.Queues[0].Name
+}
+
+// stats returns the message counts of the one queue the bench made.
+func (s *zaqarServer) stats(t *testing.T) (free, claimed int) {
+	t.Helper()
 	var st struct {
 		Messages struct{ Free, Claimed int } `json:"messages"`
 	}
-	s.get(t, "/v2/queues/"+list.Queues[0].Name+"/stats", &st)
+	s.get(t, "/v2/queues/"+s.queue(t)+"/stats", &st)
 	return st.Messages.Free, st.Messages.Claimed
 }
 
@@ -232,16 +244,20 @@ func TestBenchRealZaqar(t *testing.T) {
 	if url == "" {
 		t.Skip("no real Zaqar: set CLAIMQ_ZAQAR_URL (e.g. http://127.0.0.1:8888) to run the bench against one")
 	}
-	args := []string{"-engine", url, "-messages", "200", "-backlog", "20", "-held", "10"}
-	if tok := os.Getenv("CLAIMQ_ZAQAR_TOKEN"); tok != "" {
-		args = append(args, "-token", tok)
+	// Through the lean HTTP driver, then through the Zaqar engine.
+	for _, engine := range []string{url, zaqarEnginePrefix + url} {
+		args := []string{"-engine", engine, "-messages", "200", "-backlog", "20", "-held", "10"}
+		if tok := os.Getenv("CLAIMQ_ZAQAR_TOKEN"); tok != "" {
+			args = append(args, "-token", tok)
+		}
+		if p := os.Getenv("CLAIMQ_ZAQAR_PROJECT"); p != "" {
+			args = append(args, "-project", p)
+		}
+		r := benchOne(t, args...)
+		assert.Equal(t, engine, r.Engine)
+		assert.EqualValues(t, 200, r.Messages)
+		assert.EqualValues(t, 200-20, r.EndToEnd.Count)
+		requireMonotone(t, "end_to_end_ns", r.EndToEnd)
+		assert.Zero(t, r.Lost)
 	}
-	if p := os.Getenv("CLAIMQ_ZAQAR_PROJECT"); p != "" {
-		args = append(args, "-project", p)
-	}
-	r := benchOne(t, args...)
-	assert.EqualValues(t, 200, r.Messages)
-	assert.EqualValues(t, 200-20, r.EndToEnd.Count)
-	requireMonotone(t, "end_to_end_ns", r.EndToEnd)
-	assert.Zero(t, r.Lost)
 }

@@ -16,8 +16,12 @@ const (
 	engineInProcess engineKind = iota // the claimq.Queue in this process
 	engineLocal                       // the same through claimq.Local, the Engine a Worker uses
 	engineHTTP                        // this module's Zaqar front on a loopback port
-	engineURL                         // a server: Zaqar at http(s)://, Redis at redis://, or a registered scheme
+	engineURL                         // a server: Zaqar at http(s):// or zaqar+http(s)://, Redis at redis://, or a registered scheme
 )
+
+// zaqarEnginePrefix, before a Zaqar URL, drives it through the Zaqar
+// engine (gophercloud) instead of the lean HTTP driver.
+const zaqarEnginePrefix = "zaqar+"
 
 // engineSpec is a parsed -engine.
 type engineSpec struct {
@@ -44,11 +48,12 @@ func parseEngine(s string, openers map[string]Opener) (engineSpec, error) {
 	if err == nil && u.Host != "" {
 		_, registered := openers[u.Scheme]
 		switch {
-		case registered, u.Scheme == "http", u.Scheme == "https", u.Scheme == "redis", u.Scheme == "rediss":
+		case registered, u.Scheme == "http", u.Scheme == "https", u.Scheme == "redis", u.Scheme == "rediss",
+			u.Scheme == zaqarEnginePrefix+"http", u.Scheme == zaqarEnginePrefix+"https":
 			return engineSpec{kind: engineURL, url: s, scheme: u.Scheme}, nil
 		}
 	}
-	return engineSpec{}, fmt.Errorf("-engine %q: want inproc, local, http, a Zaqar URL such as http://127.0.0.1:8888 or redis://host:port", s)
+	return engineSpec{}, fmt.Errorf("-engine %q: want inproc, local, http, a Zaqar URL such as http://127.0.0.1:8888 (zaqar+http://… through the Zaqar engine) or redis://host:port", s)
 }
 
 // String names the engine in reports; a URL is shown without its
@@ -71,7 +76,13 @@ func (e engineSpec) String() string {
 // zaqar reports whether the engine speaks the Zaqar API, whose claim TTLs
 // are whole seconds from 60 up.
 func (e engineSpec) zaqar() bool {
-	return e.kind == engineHTTP || e.scheme == "http" || e.scheme == "https"
+	return e.kind == engineHTTP || e.scheme == "http" || e.scheme == "https" || e.zaqarEngine()
+}
+
+// zaqarEngine reports whether the engine is the Zaqar engine over
+// gophercloud (zaqar+http://), whose bodies are JSON objects.
+func (e engineSpec) zaqarEngine() bool {
+	return e.scheme == zaqarEnginePrefix+"http" || e.scheme == zaqarEnginePrefix+"https"
 }
 
 // local reports whether the queue lives in this process, so that heap
@@ -124,20 +135,13 @@ func openDriver(ctx context.Context, cfg benchConfig) (driver, error) {
 //
 // http and https drive a Zaqar server with the lean HTTP client of
 // driver_http.go, which costs little on the client so that the figures
-// are the server's. To measure what a Worker sees instead, register the
-// Zaqar engine over gophercloud:
-//
-//	bench.Options{Engines: map[string]bench.Opener{"http": func(ctx context.Context, t bench.Target) (bench.Driver, error) {
-//		e, err := zaqarengine.New[json.RawMessage](serviceClient(t), t.Queue, zaqarengine.Options{})
-//		if err != nil {
-//			return nil, err
-//		}
-//		return bench.EngineDriver(e, t, nil)
-//	}}}
+// are the server's; zaqar+http and zaqar+https drive the same server
+// through the Zaqar engine over gophercloud (driver_zaqarengine.go), so
+// that the figures are what a Worker sees.
 //
 // redis has no built-in driver: the Redis Streams engine lives in its own
-// module (redisengine/) so that go-redis stays out of this one, and a
-// command in that module registers it under "redis" in the same way.
+// module (redisengine/) so that go-redis stays out of this one, and its
+// command redisengine/cmd/claimq-bench registers it under "redis".
 func openURL(ctx context.Context, cfg benchConfig) (driver, error) {
 	if open, ok := cfg.openers[cfg.engine.scheme]; ok {
 		return open(ctx, Target{
@@ -147,11 +151,16 @@ func openURL(ctx context.Context, cfg benchConfig) (driver, error) {
 			Queue:    runQueueName(),
 			ClaimTTL: cfg.claimTTL,
 			BodySize: cfg.bodySize,
+			Workers:  cfg.producers + cfg.consumers,
 		})
 	}
-	switch cfg.engine.scheme {
-	case "http", "https":
+	switch {
+	case cfg.engine.scheme == "http", cfg.engine.scheme == "https":
 		return newHTTPDriver(cfg)
+	case cfg.engine.zaqarEngine():
+		return newZaqarEngineDriver(cfg)
 	}
-	return nil, fmt.Errorf("-engine %s: %w: the Redis Streams engine is in the module redisengine, which this command does not import", cfg.engine, errEngineElsewhere)
+	return nil, fmt.Errorf("-engine %s: %w: the Redis Streams engine is in the module redisengine, so that this one does not depend on go-redis; "+
+		"from the root of a claimq checkout, run the same flags with its command: go -C redisengine run ./cmd/claimq-bench -engine %s …",
+		cfg.engine, errEngineElsewhere, cfg.engine)
 }

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"os/exec"
+	"runtime"
+	"syscall"
+)
+
+// dieWithUs makes the server die with the test binary, even when the
+// binary is killed (a test timeout) before TestMain can stop it. The
+// signal comes when the thread that started the server ends, so TestMain
+// keeps the main thread.
+func dieWithUs(cmd *exec.Cmd) {
+	runtime.LockOSThread()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
