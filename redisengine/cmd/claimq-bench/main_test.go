@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/claimq/claimq/bench"
+	"github.com/claimq/claimq/redisengine/internal/redistest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,80 +22,15 @@ import (
 var serverAddr string
 
 func TestMain(m *testing.M) {
-	stop, err := startServer()
+	addr, stop, err := redistest.Start()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "claimq-bench tests need redis-server (Debian package redis-server; .ci/run installs it): %v\n", err)
 		os.Exit(1)
 	}
+	serverAddr = addr
 	code := m.Run()
 	stop()
 	os.Exit(code)
-}
-
-func startServer() (stop func(), err error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "claimq-bench-test")
-	if err != nil {
-		return nil, err
-	}
-	var log strings.Builder
-	// A port found free may be taken before the server binds it: try a
-	// few.
-	for range 3 {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--dir", dir)
-		dieWithUs(cmd)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			return nil, err
-		}
-		if err = cmd.Start(); err != nil {
-			return nil, err
-		}
-		if ready(out, &log) {
-			go func() { _, _ = io.Copy(io.Discard, out) }()
-			serverAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-			return func() {
-				_ = cmd.Process.Kill()
-				_ = cmd.Wait()
-				_ = os.RemoveAll(dir)
-			}, nil
-		}
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-	_ = os.RemoveAll(dir)
-	return nil, fmt.Errorf("redis-server did not start; its output:\n%s", log.String())
-}
-
-// ready reads the server's log until it says it accepts connections
-// (true) or ends, as it does when the port is taken (false).
-func ready(out io.Reader, log *strings.Builder) bool {
-	s := bufio.NewScanner(out)
-	for s.Scan() {
-		log.WriteString(s.Text())
-		log.WriteByte('\n')
-		if strings.Contains(s.Text(), "Ready to accept connections") {
-			return true
-		}
-	}
-	return false
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // evalCalls is how many scripts the server has run: every operation of
@@ -187,7 +119,7 @@ func TestBenchRedisBadURL(t *testing.T) {
 }
 
 func TestBenchRedisUnreachable(t *testing.T) {
-	port, err := freePort()
+	port, err := redistest.FreePort()
 	require.NoError(t, err)
 	var out, errOut bytes.Buffer
 	err = run(t.Context(), []string{"-engine", "redis://127.0.0.1:" + strconv.Itoa(port) + "?max_retries=-1", "-messages", "10"}, &out, &errOut)

@@ -1,9 +1,0 @@
-//go:build !linux
-
-package main
-
-import "os/exec"
-
-// dieWithUs does nothing where there is no parent-death signal: a killed
-// test binary leaves its server running.
-func dieWithUs(*exec.Cmd) {}
