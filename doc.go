@@ -56,6 +56,22 @@
 // acknowledged. And deleting a message removes it from the pending list at
 // once, so AutoClaim has no list of deleted IDs to return.
 //
+// # Workers
+//
+// A [Worker] owns the consumer loop that every user of a claim queue
+// would otherwise write: [NewWorker] takes an [Engine], a [Handler] and
+// [WorkerOptions], and [Worker.Run] claims only as many messages as it
+// has free handlers, renews each claim while its messages are handled,
+// deletes a message whose handler returned nil, retries one that failed
+// after a backoff ([Queue.Retry] underneath), dead-letters what failed
+// for good ([Permanent], MaxAttempts), reports a late delete as
+// [EventLost] so the work can be rolled back, and shuts down gracefully
+// when its context ends. [Local] makes a Queue an Engine; other packages
+// of this module implement it over a Zaqar cluster and Redis Streams,
+// each stating in [Capabilities] what it cannot do exactly. The worker
+// reads time from [Engine.Clock], so a [FakeClock] drives its renewals
+// and backoffs as it drives the queue.
+//
 // # Time
 //
 // A queue reads its [Clock] once per operation and applies every deadline
