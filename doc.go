@@ -67,7 +67,8 @@
 // for good ([Permanent], MaxAttempts), reports a late delete as
 // [EventLost] so the work can be rolled back, and shuts down gracefully
 // when its context ends. [Local] makes a Queue an Engine; other packages
-// of this module implement it over a Zaqar cluster and Redis Streams,
+// of this repository implement it over a Zaqar cluster (zaqarengine)
+// and Redis Streams (redisengine),
 // each stating in [Capabilities] what it cannot do exactly. The worker
 // reads time from [Engine.Clock], so a [FakeClock] drives its renewals
 // and backoffs as it drives the queue.
