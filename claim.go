@@ -169,7 +169,7 @@ type claim[T any] struct {
 	// idleSince is when the claim's messages were last delivered, taken
 	// or renewed: the start of their idle time in the pending family.
 	idleSince int64
-	dueIdx    int // place in the queue's claim timetable
+	dueIdx    int // place in the queue's claim timetable (claimDue)
 	n         int // non-nil entries of msgs, at least 1
 	// msgs holds the claim's messages in claim order; a message that
 	// leaves the claim leaves a nil so that the others keep their
@@ -219,7 +219,7 @@ func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client st
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
 	c.msgs, c.n = c.inline[:0], 0
 	q.claims[c.id] = c
-	q.claimDue.push(c)
+	q.claimDue.push(c.expires, c)
 	q.deadlineAddedLocked(c.expires)
 	return c
 }
@@ -253,7 +253,7 @@ func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
 func (q *Queue[T]) renewLocked(c *claim[T], now int64, ttl, grace time.Duration) {
 	c.ttl, c.grace = ttl, grace
 	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-	q.claimDue.fix(c.dueIdx)
+	q.claimDue.fix(c.dueIdx, c.expires)
 	for _, m := range c.msgs {
 		if m != nil {
 			q.extendLocked(m, c)
@@ -315,16 +315,9 @@ func (q *Queue[T]) endClaimLocked(c *claim[T], f fate) int {
 
 // expireClaimsLocked ends the claims that expired by now.
 func (q *Queue[T]) expireClaimsLocked(now int64) {
-	for len(q.claimDue) > 0 && q.claimDue[0].expires <= now {
-		q.endClaimLocked(q.claimDue[0], freed)
+	for q.claimDue.len() > 0 && q.claimDue.h[0].at <= now {
+		q.endClaimLocked(q.claimDue.h[0].p, freed)
 	}
-}
-
-func (q *Queue[T]) nextClaimDeadlineLocked() int64 {
-	if len(q.claimDue) == 0 {
-		return math.MaxInt64
-	}
-	return q.claimDue[0].expires
 }
 
 // notLiveLocked is the error for an operation on id, which names no live
@@ -692,80 +685,4 @@ func (q *Queue[T]) claimChunk(ids []claimOrder, out []Claim[T]) []Claim[T] {
 		}
 	}
 	return out
-}
-
-// claimTimetable is the live claims as a 4-ary min-heap by expiry, each
-// claim knowing its place (dueIdx), so that ending or renewing one costs
-// O(log c) and leaves no stale entry behind. Invariants, checked by
-// checkInvariants:
-//
-//	h[(i-1)/4].expires <= h[i].expires    for every i > 0
-//	h[i].dueIdx == i
-type claimTimetable[T any] []*claim[T]
-
-func (h *claimTimetable[T]) push(c *claim[T]) {
-	*h = append(*h, c)
-	h.up(len(*h) - 1)
-}
-
-func (h *claimTimetable[T]) remove(i int) {
-	old := *h
-	n := len(old) - 1
-	if i != n {
-		old[i] = old[n]
-		old[i].dueIdx = i
-	}
-	old[n] = nil
-	*h = old[:n]
-	if i < n {
-		h.fix(i)
-	}
-}
-
-// fix restores the order after the claim at i changed its expiry.
-func (h claimTimetable[T]) fix(i int) {
-	if !h.down(i) {
-		h.up(i)
-	}
-}
-
-func (h claimTimetable[T]) up(i int) {
-	c := h[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if h[p].expires <= c.expires {
-			break
-		}
-		h[i] = h[p]
-		h[i].dueIdx = i
-		i = p
-	}
-	h[i] = c
-	c.dueIdx = i
-}
-
-func (h claimTimetable[T]) down(i int) bool {
-	c := h[i]
-	start, n := i, len(h)
-	for {
-		first := 4*i + 1
-		if first >= n {
-			break
-		}
-		j := first
-		for k := first + 1; k < min(first+4, n); k++ {
-			if h[k].expires < h[j].expires {
-				j = k
-			}
-		}
-		if c.expires <= h[j].expires {
-			break
-		}
-		h[i] = h[j]
-		h[i].dueIdx = i
-		i = j
-	}
-	h[i] = c
-	c.dueIdx = i
-	return i > start
 }

@@ -404,7 +404,7 @@ func TestEndedClaimsLeaveNothing(t *testing.T) {
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	assert.Empty(t, q.claimDue, "claim timetable kept ended claims")
+	assert.Empty(t, q.claimDue.h, "claim timetable kept ended claims")
 	assert.Empty(t, q.claims, "claims map kept ended claims")
 	assert.LessOrEqual(t, len(q.freeClaims), maxFreeClaims)
 }

@@ -1,13 +1,11 @@
 package claimq
 
-import "math"
-
 // The messages' timetable. Messages posted with the same TTL expire in
 // posting order, which is also ID order, so a FIFO run of them (a lane)
 // needs no sorting: its head is the next to expire, appending and removing
 // cost O(1), and the per-message cost stays flat however long the backlog.
 // A queue keeps up to maxLanes lanes, one per TTL in use. The rest is
-// exact but rarer, and sits in two indexed 4-ary heaps: late, for
+// exact but rarer, and sits in two heaps (heap4): late, for
 // messages whose expiry no lane can order (lifetime extension moved it,
 // dead-lettered messages keep theirs, or every lane serves another TTL);
 // and delays, for messages waiting for their delay to end.
@@ -40,113 +38,6 @@ func (q *Queue[T]) laneFirstLocked(i int) *message[T] {
 		return q.messages.firstInLane0()
 	}
 	return q.lanes[i].msgs.first()
-}
-
-// deadline is one entry of a message heap: when message m's delay ends
-// (delays) or it expires (late). Entries are stored by value and each
-// message keeps its index, so removing or moving an entry is O(log n)
-// without searching and without the interface calls of container/heap.
-type deadline[T any] struct {
-	at int64
-	m  *message[T]
-}
-
-// deadlines is a 4-ary min-heap ordered by at: half the depth of a binary
-// heap, and the four children of a node share a cache line. The same
-// type serves late and delays, delay saying which index of the message it
-// keeps. Invariants, checked by checkInvariants:
-//
-//	h[(i-1)/4].at <= h[i].at    for every i > 0
-//	h[i].m.heapIdx == i (late) or h[i].m.delayIdx == i (delays)
-type deadlines[T any] struct {
-	h     []deadline[T]
-	delay bool
-}
-
-func (d *deadlines[T]) setIndex(i int) {
-	if d.delay {
-		d.h[i].m.delayIdx = int32(i)
-	} else {
-		d.h[i].m.heapIdx = int32(i)
-	}
-}
-
-func (d *deadlines[T]) push(at int64, m *message[T]) {
-	d.h = append(d.h, deadline[T]{at, m})
-	d.up(len(d.h) - 1)
-}
-
-// fix restores the heap after the entry at i changed its time to at.
-func (d *deadlines[T]) fix(i int, at int64) {
-	d.h[i].at = at
-	if !d.down(i) {
-		d.up(i)
-	}
-}
-
-func (d *deadlines[T]) remove(i int) {
-	n := len(d.h) - 1
-	if i != n {
-		d.h[i] = d.h[n]
-		d.setIndex(i)
-	}
-	d.h[n] = deadline[T]{}
-	d.h = d.h[:n]
-	if i < n && !d.down(i) {
-		d.up(i)
-	}
-}
-
-func (d *deadlines[T]) next() int64 {
-	if len(d.h) == 0 {
-		return math.MaxInt64
-	}
-	return d.h[0].at
-}
-
-func (d *deadlines[T]) up(i int) {
-	h := d.h
-	e := h[i]
-	for i > 0 {
-		p := (i - 1) / 4
-		if h[p].at <= e.at {
-			break
-		}
-		h[i] = h[p]
-		d.setIndex(i)
-		i = p
-	}
-	h[i] = e
-	d.setIndex(i)
-}
-
-// down sifts the entry at i towards the leaves and reports whether it
-// moved.
-func (d *deadlines[T]) down(i int) bool {
-	h := d.h
-	e := h[i]
-	start, n := i, len(h)
-	for {
-		first := 4*i + 1
-		if first >= n {
-			break
-		}
-		c := first
-		for j := first + 1; j < min(first+4, n); j++ {
-			if h[j].at < h[c].at {
-				c = j
-			}
-		}
-		if e.at <= h[c].at {
-			break
-		}
-		h[i] = h[c]
-		d.setIndex(i)
-		i = c
-	}
-	h[i] = e
-	d.setIndex(i)
-	return i > start
 }
 
 // scheduleLocked enters m in the timetable: a message just posted goes to
@@ -228,11 +119,11 @@ func (q *Queue[T]) nextMessageDeadlineLocked() int64 {
 // first, so the rest of the code sees exactly the state at now and no
 // background goroutine is needed.
 func (q *Queue[T]) expireLocked(now int64) {
-	if len(q.claimDue) > 0 {
+	if q.claimDue.len() > 0 {
 		q.expireClaimsLocked(now)
 	}
 	for len(q.delays.h) > 0 && q.delays.h[0].at <= now {
-		m := q.delays.h[0].m
+		m := q.delays.h[0].p
 		q.delays.remove(0)
 		m.delayIdx = -1
 		q.claimable.insert(m)
@@ -245,7 +136,7 @@ func (q *Queue[T]) expireLocked(now int64) {
 		}
 	}
 	for len(q.late.h) > 0 && q.late.h[0].at <= now {
-		q.removeLocked(q.late.h[0].m)
+		q.removeLocked(q.late.h[0].p)
 		q.expired++
 	}
 }

@@ -36,14 +36,14 @@ func (q *Queue[T]) checkInvariants() error {
 			return fmt.Errorf("message %v: expired at %d, still present at %d", m.id, m.expires, q.last)
 		case m.delayed() && m.delay <= q.last:
 			return fmt.Errorf("message %v: delay ended at %d, still delayed at %d", m.id, m.delay, q.last)
-		case m.delayed() && (int(m.delayIdx) >= len(q.delays.h) || q.delays.h[m.delayIdx].m != m || q.delays.h[m.delayIdx].at != m.delay):
+		case m.delayed() && (int(m.delayIdx) >= len(q.delays.h) || q.delays.h[m.delayIdx].p != m || q.delays.h[m.delayIdx].at != m.delay):
 			return fmt.Errorf("message %v: delays back-pointer %d wrong", m.id, m.delayIdx)
 		case m.lane >= maxLanes:
 			return fmt.Errorf("message %v: lane %d", m.id, m.lane)
 		case m.lane >= 0 && (q.lanes[m.lane].ttl != int64(m.ttl) || m.expires != m.created+int64(m.ttl)):
 			return fmt.Errorf("message %v in lane %d of TTL %v: ttl %v, expires %d, created %d",
 				m.id, m.lane, time.Duration(q.lanes[m.lane].ttl), m.ttl, m.expires, m.created)
-		case m.lane < 0 && (int(m.heapIdx) >= len(q.late.h) || q.late.h[m.heapIdx].m != m || q.late.h[m.heapIdx].at != m.expires):
+		case m.lane < 0 && (int(m.heapIdx) >= len(q.late.h) || q.late.h[m.heapIdx].p != m || q.late.h[m.heapIdx].at != m.expires):
 			return fmt.Errorf("message %v: late back-pointer %d wrong", m.id, m.heapIdx)
 		}
 		if m.lane >= 0 {
@@ -113,19 +113,20 @@ func (q *Queue[T]) checkInvariants() error {
 		return fmt.Errorf("timetable: %d in lanes (%d say so), %d late for %d, %d delays for %d",
 			lanes, inLanes, len(q.late.h), len(all)-inLanes, len(q.delays.h), delayed)
 	}
-	for _, d := range []*deadlines[T]{&q.late, &q.delays} {
+	for _, d := range []*heap4[*message[T]]{&q.late, &q.delays} {
+		delay := d == &q.delays
 		for i, e := range d.h {
-			idx := e.m.heapIdx
-			if d.delay {
-				idx = e.m.delayIdx
+			idx := e.p.heapIdx
+			if delay {
+				idx = e.p.delayIdx
 			}
 			switch {
 			case i > 0 && d.h[(i-1)/4].at > e.at:
-				return fmt.Errorf("heap (delays %v) order broken at %d", d.delay, i)
+				return fmt.Errorf("heap (delays %v) order broken at %d", delay, i)
 			case e.at <= q.last:
-				return fmt.Errorf("heap (delays %v) entry %d due at %d, not applied at %d", d.delay, i, e.at, q.last)
+				return fmt.Errorf("heap (delays %v) entry %d due at %d, not applied at %d", delay, i, e.at, q.last)
 			case int(idx) != i:
-				return fmt.Errorf("heap (delays %v) entry %d: message %v back-pointer %d", d.delay, i, e.m.id, idx)
+				return fmt.Errorf("heap (delays %v) entry %d: message %v back-pointer %d", delay, i, e.p.id, idx)
 			}
 		}
 	}
@@ -141,13 +142,16 @@ func (q *Queue[T]) checkInvariants() error {
 	if len(claimable) != len(all)-held-delayed {
 		return fmt.Errorf("claimable index has %d messages, want %d", len(claimable), len(all)-held-delayed)
 	}
-	if len(q.claimDue) != len(q.claims) {
-		return fmt.Errorf("claim timetable has %d entries for %d claims", len(q.claimDue), len(q.claims))
+	if q.claimDue.len() != len(q.claims) {
+		return fmt.Errorf("claim timetable has %d entries for %d claims", q.claimDue.len(), len(q.claims))
 	}
-	for i, c := range q.claimDue {
+	for i, e := range q.claimDue.h {
+		c := e.p
 		switch {
-		case i > 0 && q.claimDue[(i-1)/4].expires > c.expires:
+		case i > 0 && q.claimDue.h[(i-1)/4].at > e.at:
 			return fmt.Errorf("claim timetable order broken at %d", i)
+		case e.at != c.expires:
+			return fmt.Errorf("claim timetable entry %d: time %d, claim expires %d", i, e.at, c.expires)
 		case c.dueIdx != i:
 			return fmt.Errorf("claim timetable entry %d: back-pointer %d", i, c.dueIdx)
 		case c.expires <= q.last:

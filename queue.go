@@ -75,10 +75,10 @@ type Queue[T any] struct {
 	claimable  seqIndex[T]
 	pending    seqIndex[T]
 	lanes      [maxLanes]lane[T]
-	late       deadlines[T]
-	delays     deadlines[T]
+	late       heap4[*message[T]]    // by expires, m.heapIdx
+	delays     heap4[*message[T]]    // by delay, m.delayIdx
 	claims     map[ClaimID]*claim[T] // live claims, each holding at least one message
-	claimDue   claimTimetable[T]
+	claimDue   heap4[*claim[T]]      // the live claims by expires, c.dueIdx
 	claimIDs   claimIDs
 	freeMsgs   []*message[T]
 	freeClaims []*claim[T]
@@ -132,7 +132,9 @@ func New[T any](opts Options[T]) *Queue[T] {
 		messages:  newSeqIndex[T](slotAll),
 		claimable: newSeqIndex[T](slotState),
 		pending:   newSeqIndex[T](slotState),
-		delays:    deadlines[T]{delay: true},
+		late:      heap4[*message[T]]{moved: func(m *message[T], i int) { m.heapIdx = int32(i) }},
+		delays:    heap4[*message[T]]{moved: func(m *message[T], i int) { m.delayIdx = int32(i) }},
+		claimDue:  heap4[*claim[T]]{moved: func(c *claim[T], i int) { c.dueIdx = i }},
 		claims:    make(map[ClaimID]*claim[T]),
 		claimIDs:  newClaimIDs(),
 		last:      math.MinInt64, // any first reading is ahead of it, even before 1970
@@ -718,7 +720,7 @@ func (q *Queue[T]) Stats() Stats {
 	s := Stats{
 		Total:        q.messages.len(),
 		Claimed:      q.pending.len(),
-		Delayed:      len(q.delays.h),
+		Delayed:      q.delays.len(),
 		Claims:       len(q.claims),
 		Expired:      q.expired,
 		DeadLettered: q.deadLtrs,
@@ -766,10 +768,8 @@ func (q *Queue[T]) Purge() int {
 	for i := range q.lanes {
 		q.lanes[i].msgs.clear()
 	}
-	clear(q.late.h)
-	q.late.h = q.late.h[:0]
-	clear(q.delays.h)
-	q.delays.h = q.delays.h[:0]
+	q.late.clear()
+	q.delays.clear()
 	q.emptiedQueueLocked()
 	return n
 }

@@ -831,8 +831,8 @@ func TestEmptiedClaim(t *testing.T) {
 			q.mu.Lock()
 			defer q.mu.Unlock()
 			assert.Nil(t, q.claims[c.ID], "an emptied claim is still stored")
-			for _, d := range q.claimDue {
-				assert.NotEqual(t, c.ID, d.id, "an emptied claim is still in the timetable")
+			for _, d := range q.claimDue.h {
+				assert.NotEqual(t, c.ID, d.p.id, "an emptied claim is still in the timetable")
 			}
 		})
 	}

@@ -22,7 +22,7 @@ func (q *Queue[T]) wakeLocked() {
 // that waiters notice claims expiring and delays ending even when no other
 // operation runs. Expiry itself never depends on the timer.
 func (q *Queue[T]) armTimerLocked() {
-	at := min(q.nextMessageDeadlineLocked(), q.nextClaimDeadlineLocked())
+	at := min(q.nextMessageDeadlineLocked(), q.claimDue.next())
 	if at == math.MaxInt64 {
 		return
 	}
