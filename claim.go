@@ -331,11 +331,22 @@ func (q *Queue[T]) notLiveLocked(id ClaimID) error {
 }
 
 func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.Duration, err error) {
-	l := &q.limits
-	limit, ttl, grace = opts.Limit, opts.TTL, opts.Grace
+	limit = opts.Limit
 	if limit == 0 {
-		limit = l.DefaultClaimLimit
+		limit = q.limits.DefaultClaimLimit
 	}
+	if err = checkCount("claim limit", limit, 1, q.limits.MaxClaimLimit); err != nil {
+		return
+	}
+	ttl, grace, err = q.claimDurations(opts.TTL, opts.Grace, q.limits.MinGrace)
+	return
+}
+
+// claimDurations defaults and checks a claim's TTL and grace as Claim and
+// Renew take them (0 for the default, NoGrace for none); grace is held to
+// minGrace, which Renew, as in Zaqar, sets to 0.
+func (q *Queue[T]) claimDurations(ttl, grace, minGrace time.Duration) (time.Duration, time.Duration, error) {
+	l := &q.limits
 	if ttl == 0 {
 		ttl = l.DefaultClaimTTL
 	}
@@ -345,14 +356,13 @@ func (q *Queue[T]) claimOptions(opts ClaimOptions) (limit int, ttl, grace time.D
 	case NoGrace:
 		grace = 0
 	}
-	if err = checkCount("claim limit", limit, 1, l.MaxClaimLimit); err != nil {
-		return
+	if err := checkDuration("claim ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
+		return 0, 0, err
 	}
-	if err = checkDuration("claim ttl", ttl, l.MinClaimTTL, l.MaxClaimTTL); err != nil {
-		return
+	if err := checkDuration("claim grace", grace, minGrace, l.MaxGrace); err != nil {
+		return 0, 0, err
 	}
-	err = checkDuration("claim grace", grace, l.MinGrace, l.MaxGrace)
-	return
+	return ttl, grace, nil
 }
 
 // Claim takes up to opts.Limit of the oldest messages that are neither
@@ -505,20 +515,8 @@ func (q *Queue[T]) Renew(id ClaimID, opts RenewOptions) error {
 	if err := q.usable(); err != nil {
 		return err
 	}
-	ttl, grace := opts.TTL, opts.Grace
-	if ttl == 0 {
-		ttl = q.limits.DefaultClaimTTL
-	}
-	switch grace {
-	case 0:
-		grace = q.limits.DefaultGrace
-	case NoGrace:
-		grace = 0
-	}
-	if err := checkDuration("claim ttl", ttl, q.limits.MinClaimTTL, q.limits.MaxClaimTTL); err != nil {
-		return err
-	}
-	if err := checkDuration("claim grace", grace, 0, q.limits.MaxGrace); err != nil {
+	ttl, grace, err := q.claimDurations(opts.TTL, opts.Grace, 0)
+	if err != nil {
 		return err
 	}
 	now := q.lock()

@@ -330,9 +330,9 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 }
 
 // reclaimOptions validates the claim options of Reclaim and AutoClaim as
-// Claim does, Limit aside.
+// Claim does; they have no Limit.
 func (q *Queue[T]) reclaimOptions(ttl, grace, minIdle time.Duration) (time.Duration, time.Duration, error) {
-	_, ttl, grace, err := q.claimOptions(ClaimOptions{TTL: ttl, Grace: grace})
+	ttl, grace, err := q.claimDurations(ttl, grace, q.limits.MinGrace)
 	if err != nil {
 		return 0, 0, err
 	}
