@@ -68,8 +68,8 @@
 // [EventLost] so the work can be rolled back, and shuts down gracefully
 // when its context ends. [Local] makes a Queue an Engine; other packages
 // of this repository implement it over a Zaqar cluster (zaqarengine)
-// and Redis Streams (redisengine),
-// each stating in [Capabilities] what it cannot do exactly. The worker
+// and Redis Streams (redisengine), each stating in [Capabilities] what it
+// cannot do exactly. The worker
 // reads time from [Engine.Clock], so a [FakeClock] drives its renewals
 // and backoffs as it drives the queue.
 //
@@ -104,9 +104,8 @@
 // and [Queue.AutoClaim] cost what they look at. Messages of one TTL
 // expire in posting order, so each TTL in use (up to four) has a FIFO
 // lane instead of a heap entry per message, the first of them kept in the
-// index of all messages at no cost; lifetime extension and
-// delays, rarer, use indexed 4-ary heaps, and live claims one of their
-// own. A steady flow therefore costs the same per message with an empty
+// index of all messages at no cost; lifetime extension and delays,
+// rarer, use indexed 4-ary heaps, and live claims one of their own. A steady flow therefore costs the same per message with an empty
 // queue and with a million waiting. The structs of deleted messages and
 // ended claims are reused, so posting and deleting allocate nothing and
 // claiming allocates only the result it returns. A worker done with a

@@ -44,8 +44,9 @@ var (
 	// expired, or was released, completed, or emptied), so another worker
 	// may hold its messages now. It comes wrapped with the error for the
 	// message (ErrNotClaimed, ErrClaimedByOther or ErrMessageNotFound) from
-	// Delete and DeleteClaimed, and with ErrClaimNotFound from the calls
-	// on a claim (Renew, Release, Complete, Retry, GetClaim). Its text
+	// Delete, and with ErrClaimNotFound from the calls that look the claim
+	// up before its messages (DeleteClaimed, Retry, Renew, Release,
+	// Complete, GetClaim). Its text
 	// says "ended", not "expired": the queue keeps no record of how a
 	// claim ended.
 	ErrClaimExpired = errors.New("claimq: claim ended")

@@ -11,7 +11,7 @@ import "math"
 // (claim.go). Invariants, checked by checkInvariants:
 //
 //	h[(i-1)/4].at <= h[i].at    for every i > 0
-//	the index moved last gave h[i].p is i
+//	the last call of moved for h[i].p passed i
 type heap4[P any] struct {
 	h     []heapEntry[P]
 	moved func(p P, i int)

@@ -22,10 +22,10 @@ import (
 // bits of its position in m.pos[slot], which is all ring[p&mask] needs as
 // long as the ring has fewer than 2³¹ entries, and its bit in m.inTree
 // when it is in the tree instead; growing the ring keeps positions, so
-// only squeezing out holes rewrites them. The queue's
-// indexes use three slots: the claimable and pending indexes share
-// slotState (a message is in at most one of them), the index of all
-// messages has slotAll, and the expiry lanes slotLane.
+// only squeezing out holes rewrites them. The queue's indexes use three
+// slots: the claimable and pending indexes share slotState (a message is
+// in at most one of them), the index of all messages has slotAll, and
+// the expiry lanes slotLane.
 //
 // Invariants, checked by check:
 //

@@ -106,8 +106,8 @@ func (l Limits) Validate() error {
 	return nil
 }
 
-// Sentinels for the optional durations of [Post] and [ClaimOptions], where
-// zero means "the default".
+// Sentinels for the optional durations of [Post], [ClaimOptions] and
+// [RenewOptions], where zero means "the default".
 const (
 	// NoDelay in Post.Delay makes a message claimable at once even when
 	// the queue has a DefaultDelay.

@@ -129,7 +129,7 @@ type message[T any] struct {
 	created int64
 	expires int64
 	ttl     time.Duration
-	delay   int64 // delay end, 0 if posted without delay
+	delay   int64 // end of its last delay (Post or Retry), 0 if none; delayIdx says whether it runs
 	client  string
 	// claim is the live claim holding the message, nil if none: a claim
 	// that ends lets go of its messages.

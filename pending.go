@@ -185,8 +185,9 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 // claimable one) into one new claim owned by opts.ClientID for opts.TTL,
 // and returns that claim. The claim lists the messages in the order of
 // ids. A message taken from another claim leaves it, and Delete with that
-// claim then fails with [ErrClaimedByOther]; a claim left empty ends. Each message taken has its idle
-// time reset and its delivery count incremented, unless opts says
+// claim then fails with [ErrClaimedByOther]; a claim left empty ends. Each
+// message taken has its idle time reset and its delivery count
+// incremented, unless opts says
 // otherwise (see [ReclaimOptions]). Options.MaxClaimCount is not applied
 // here: the caller sees the delivery count and decides, and Claim still
 // dead-letters the message if it is released or its claim expires.
@@ -204,8 +205,8 @@ func (q *Queue[T]) PendingSummary() PendingSummary {
 //
 // Errors: [ErrInvalid] for a TTL or grace outside the limits (a
 // [*LimitError]), a negative MinIdle, an Idle out of range, a negative
-// RetryCount other than ZeroRetryCount, or both Idle and Time set; [ErrClosed] after Close.
-// Cost: O(k·log n) for k IDs; one allocation for the result, and one
+// RetryCount other than ZeroRetryCount, or both Idle and Time set;
+// [ErrClosed] after Close. Cost: O(k·log n) for k IDs; one allocation for the result, and one
 // for the claim's list of messages beyond 10.
 func (q *Queue[T]) Reclaim(ids []MessageID, opts ReclaimOptions) (Claim[T], error) {
 	if err := q.usable(); err != nil {
@@ -299,8 +300,9 @@ func (q *Queue[T]) AutoClaim(start MessageID, opts AutoClaimOptions) (Claim[T], 
 	if q.closed {
 		return Claim[T]{}, 0, ErrClosed
 	}
-	// The tree cannot change while it is walked, and taking a message
-	// takes it out and puts it back, so collect first.
+	// The index cannot change while it is walked, and taking a message
+	// takes it out of its claim, which may end and free its messages, so
+	// collect first.
 	batch := make([]*message[T], 0, min(count, q.pending.len()))
 	var next MessageID
 	looked := 0

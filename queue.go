@@ -52,9 +52,9 @@ type Options[T any] struct {
 // code runs while it is held but the Clock's AfterFunc and Timer.Stop.
 // Time comes from Options.Clock, read once per operation, and must lie
 // between the years 1678 and 2262 (int64 nanoseconds); a clock that steps
-// back is ignored until it passes the latest time the queue has seen. The zero Queue is not usable: use [New]. Every
-// method of a nil or zero Queue returns an error matching [ErrInvalid] or
-// a zero result.
+// back is ignored until it passes the latest time the queue has seen.
+// The zero Queue is not usable: use [New]. Every method of a nil or zero
+// Queue returns an error matching [ErrInvalid] or a zero result.
 type Queue[T any] struct {
 	mu sync.Mutex // guards the fields below
 
@@ -777,9 +777,9 @@ func (q *Queue[T]) Purge() int {
 // Drain waits until the queue holds no live message: every message has
 // been deleted, completed, popped, purged or has expired. It returns nil
 // at once if the queue is empty, and otherwise once it has been empty at
-// some instant since the call (a Post right after may fill it again). It does not poll: deletions wake it, and
-// a clock timer at the next deadline lets it see expiry, with a
-// [FakeClock] when the clock is moved past it.
+// some instant since the call (a Post right after may fill it again). It
+// does not poll: deletions wake it, and a clock timer at the next deadline
+// lets it see expiry, with a [FakeClock] when the clock is moved past it.
 //
 // Close does not end a Drain: closing a queue and then draining it is how
 // a service stops taking work and waits for the holders of claims to
@@ -819,9 +819,11 @@ func (q *Queue[T]) Drain(ctx context.Context) error {
 
 // Close stops the queue from taking new work: Post, Claim, ClaimWait,
 // Pop, Reclaim and AutoClaim fail with [ErrClosed] from then on, and
-// waiting ClaimWait calls return it. Reads, Renew, Retry, Delete, Release
-// and Complete keep working, so that holders of claims can finish what
-// they hold, and [Queue.Drain] keeps waiting for them. Close cannot fail
+// waiting ClaimWait calls return it. Every other method keeps working
+// (reads, Renew, Retry, the deletes, Release, Complete, Purge,
+// SetOptions), so that holders of claims can finish what they hold, and
+// [Queue.Drain] keeps waiting for them; dead-lettered messages still
+// arrive. Close cannot fail
 // and may be called more than once, so t.Cleanup(q.Close) is enough in a
 // test. Cost: O(1).
 func (q *Queue[T]) Close() {

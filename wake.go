@@ -42,7 +42,8 @@ func (q *Queue[T]) armTimerLocked() {
 }
 
 // deadlineAddedLocked re-arms the wake-up timer when a deadline earlier
-// than the armed one appears while ClaimWait calls wait.
+// than the armed one appears while someone waits for one (ClaimWait or
+// Drain).
 func (q *Queue[T]) deadlineAddedLocked(at int64) {
 	if q.needTimerLocked() && (q.timer == nil || at < q.timerAt) {
 		q.armTimerLocked()
