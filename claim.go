@@ -164,8 +164,7 @@ type claim[T any] struct {
 	client  string
 	ttl     time.Duration
 	grace   time.Duration
-	renewed int64
-	expires int64
+	renewed int64 // creation or last renewal; the claim ends at renewed+ttl
 	// idleSince is when the claim's messages were last delivered, taken
 	// or renewed: the start of their idle time in the pending family.
 	idleSince int64
@@ -180,6 +179,9 @@ type claim[T any] struct {
 	inline [10]*message[T]
 }
 
+// expires returns when the claim ends: it is live while now < expires.
+func (c *claim[T]) expires() int64 { return c.renewed + int64(c.ttl) }
+
 // export copies the claim out; with justID its messages carry only their
 // IDs (the pending family's JUSTID).
 func (c *claim[T]) export(justID bool) Claim[T] {
@@ -189,7 +191,7 @@ func (c *claim[T]) export(justID bool) Claim[T] {
 		TTL:      c.ttl,
 		Grace:    c.grace,
 		Renewed:  timeOf(c.renewed),
-		Expires:  timeOf(c.expires),
+		Expires:  timeOf(c.expires()),
 		Messages: make([]Message[T], c.n),
 	}
 	i := 0
@@ -216,11 +218,11 @@ func (q *Queue[T]) newClaimLocked(now int64, ttl, grace time.Duration, client st
 	c := q.allocClaimLocked()
 	c.id, c.seq = q.claimIDs.next()
 	c.client, c.ttl, c.grace = client, ttl, grace
-	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
+	c.renewed, c.idleSince = now, now
 	c.msgs, c.n = c.inline[:0], 0
 	q.claims[c.id] = c
-	q.claimDue.push(c.expires, c)
-	q.deadlineAddedLocked(c.expires)
+	q.claimDue.push(c.expires(), c)
+	q.deadlineAddedLocked(c.expires())
 	return c
 }
 
@@ -242,8 +244,8 @@ func (q *Queue[T]) addLocked(c *claim[T], m *message[T]) {
 // expire before its claim lives on until the claim's expiry plus grace,
 // and reports TTL+grace as its TTL. It is never undone.
 func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
-	if m.expires < c.expires {
-		m.expires = c.expires + int64(c.grace)
+	if end := c.expires(); m.expires < end {
+		m.expires = end + int64(c.grace)
 		m.ttl = c.ttl + c.grace
 		q.expiresChangedLocked(m)
 	}
@@ -252,14 +254,14 @@ func (q *Queue[T]) extendLocked(m *message[T], c *claim[T]) {
 // renewLocked restarts c at now with a new ttl and grace.
 func (q *Queue[T]) renewLocked(c *claim[T], now int64, ttl, grace time.Duration) {
 	c.ttl, c.grace = ttl, grace
-	c.renewed, c.expires, c.idleSince = now, now+int64(ttl), now
-	q.claimDue.fix(c.dueIdx, c.expires)
+	c.renewed, c.idleSince = now, now
+	q.claimDue.fix(c.dueIdx, c.expires())
 	for _, m := range c.msgs {
 		if m != nil {
 			q.extendLocked(m, c)
 		}
 	}
-	q.deadlineAddedLocked(c.expires)
+	q.deadlineAddedLocked(c.expires())
 }
 
 // leaveClaimLocked takes a held message out of its claim, which ends if

@@ -150,12 +150,12 @@ func (q *Queue[T]) checkInvariants() error {
 		switch {
 		case i > 0 && q.claimDue.h[(i-1)/4].at > e.at:
 			return fmt.Errorf("claim timetable order broken at %d", i)
-		case e.at != c.expires:
-			return fmt.Errorf("claim timetable entry %d: time %d, claim expires %d", i, e.at, c.expires)
+		case e.at != c.expires():
+			return fmt.Errorf("claim timetable entry %d: time %d, claim expires %d", i, e.at, c.expires())
 		case c.dueIdx != i:
 			return fmt.Errorf("claim timetable entry %d: back-pointer %d", i, c.dueIdx)
-		case c.expires <= q.last:
-			return fmt.Errorf("claim %v expired at %d, still live at %d", c.id, c.expires, q.last)
+		case c.expires() <= q.last:
+			return fmt.Errorf("claim %v expired at %d, still live at %d", c.id, c.expires(), q.last)
 		case q.claims[c.id] != c:
 			return fmt.Errorf("claim %v in the timetable, not in the map", c.id)
 		case !q.claimIDs.issued(c.id):
