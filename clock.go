@@ -7,8 +7,8 @@ import (
 )
 
 // Clock is the source of time of a queue. The queue reads Now once per
-// operation and uses AfterFunc only to wake [Queue.ClaimWait]; expiry never
-// depends on a timer firing.
+// operation and uses AfterFunc only to wake [Queue.ClaimWait] and
+// [Queue.Drain]; expiry never depends on a timer firing.
 //
 // Implementations must be safe for concurrent use. [SystemClock] and
 // [FakeClock] are the two provided.

@@ -58,9 +58,11 @@ type Options[T any] struct {
 type Queue[T any] struct {
 	mu sync.Mutex // guards the fields below
 
-	opts   Options[T]
+	opts Options[T]
+	// limits and clock are opts.Limits and opts.Clock, which SetOptions
+	// cannot change, kept apart so that they are read without the lock.
 	limits Limits
-	clock  Clock // set once by New: read without the lock
+	clock  Clock
 	// base is New's reading of a SystemClock; later readings add the
 	// monotonic time since, which costs one clock call instead of two and
 	// never steps with the wall clock. Zero for other clocks.
