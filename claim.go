@@ -383,26 +383,7 @@ func (q *Queue[T]) claimDurations(ttl, grace, minGrace time.Duration) (time.Dura
 // messages held by other claims; one allocation, for the result (the
 // claim's own struct is reused from ended claims).
 func (q *Queue[T]) Claim(opts ClaimOptions) (Claim[T], error) {
-	if err := q.usable(); err != nil {
-		return Claim[T]{}, err
-	}
-	limit, ttl, grace, err := q.claimOptions(opts)
-	if err != nil {
-		return Claim[T]{}, err
-	}
-	now := q.lock()
-	if q.closed {
-		q.mu.Unlock()
-		return Claim[T]{}, ErrClosed
-	}
-	c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
-	var out Claim[T]
-	if c != nil {
-		out = c.export(false)
-	}
-	q.mu.Unlock()
-	q.deadLetter(now, dead)
-	return out, nil
+	return q.claim(context.Background(), opts, false)
 }
 
 // claimLocked takes up to limit claimable messages into a new claim and
@@ -440,6 +421,11 @@ func (q *Queue[T]) claimLocked(now int64, limit int, ttl, grace time.Duration, c
 // Errors: those of Claim, ctx.Err() when ctx ends, [ErrClosed] when the
 // queue is closed while waiting.
 func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], error) {
+	return q.claim(ctx, opts, true)
+}
+
+// claim is ClaimWait, and Claim when it does not wait.
+func (q *Queue[T]) claim(ctx context.Context, opts ClaimOptions, wait bool) (Claim[T], error) {
 	if err := q.usable(); err != nil {
 		return Claim[T]{}, err
 	}
@@ -457,8 +443,11 @@ func (q *Queue[T]) ClaimWait(ctx context.Context, opts ClaimOptions) (Claim[T], 
 			return Claim[T]{}, ErrClosed
 		}
 		c, dead := q.claimLocked(now, limit, ttl, grace, opts.ClientID)
-		if c != nil {
-			out := c.export(false)
+		if c != nil || !wait {
+			var out Claim[T]
+			if c != nil {
+				out = c.export(false)
+			}
 			q.mu.Unlock()
 			q.deadLetter(now, dead)
 			return out, nil
