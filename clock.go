@@ -96,7 +96,7 @@ func (c *FakeClock) Advance(d time.Duration) {
 
 // Set moves the clock to t, firing the timers it passes as Advance does.
 // Setting a time before the current one moves the clock back, firing only
-// timers already due (scheduled with d <= 0); queues ignore such steps
+// the timers due at or before t; queues ignore such steps
 // back (see [Queue]).
 func (c *FakeClock) Set(t time.Time) {
 	c.moving.Lock()
