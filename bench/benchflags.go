@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,10 @@ type benchConfig struct {
 	// wrap, set by tests only, wraps the driver of each run, to inject
 	// faults such as a stalled producer.
 	wrap func(driver) driver
+	// phaseEnd, set by tests only, replaces the deadline of a duration
+	// phase: the phase ends when the context it returns does, so that a
+	// test ends it at a point of the load, not at a time of the clock.
+	phaseEnd func(parent context.Context) (context.Context, context.CancelFunc)
 }
 
 // sweep is the parameter varied by -sweep; param is empty for a single run.

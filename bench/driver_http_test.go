@@ -184,10 +184,21 @@ func TestBenchCountedLeavesBacklog(t *testing.T) {
 
 func TestBenchZaqarURLAlias(t *testing.T) {
 	srv := newZaqarServer(t, "")
-	r := benchOne(t, "-url", srv.URL, "-duration", "30ms", "-consumers", "3")
-	assert.Positive(t, r.Messages)
+	r := benchOne(t, "-url", srv.URL, "-messages", "20", "-consumers", "3")
+	assert.Equal(t, srv.URL, r.Engine)
+	assert.EqualValues(t, 20, r.Messages)
+}
+
+// TestBenchZaqarURLCut: a duration run against a server, ended in the
+// middle of a batch, deletes the rest of the batch and times each delete
+// it counts.
+func TestBenchZaqarURLCut(t *testing.T) {
+	srv := newZaqarServer(t, "")
+	r := cutAt(t, 5, "-engine", srv.URL, "-consumers", "3")
+	assert.GreaterOrEqual(t, r.Messages, int64(10), "the batch of the fifth delete, deleted to its end")
 	assert.Equal(t, r.Messages, r.EndToEnd.Count,
 		"a run cut short in the middle of a batch counts each delete it timed")
+	assert.False(t, r.Interrupted)
 }
 
 func TestBenchZaqarURLToken(t *testing.T) {

@@ -193,7 +193,11 @@ func (t *trial) run(parent context.Context, d time.Duration, messages int, recor
 		ctx, ph.finish = context.WithCancel(pctx)
 		defer ph.finish()
 	} else {
-		ctx, ph.cancel = context.WithDeadline(parent, t.epoch.Add(ph.start+d))
+		if t.cfg.phaseEnd != nil {
+			ctx, ph.cancel = t.cfg.phaseEnd(parent)
+		} else {
+			ctx, ph.cancel = context.WithDeadline(parent, t.epoch.Add(ph.start+d))
+		}
 		pctx = ctx
 	}
 	defer ph.cancel()
