@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -160,12 +161,61 @@ func TestBenchTable(t *testing.T) {
 	assert.NotContains(t, out, "send lag", "only an open loop has a schedule")
 }
 
-// TestBenchDuration checks a closed-loop run bounded by -duration. Its
-// length is real time, so only what does not depend on it is asserted;
-// TestBenchOpenLoopDuration checks the length itself, in a bubble.
+// cuttingDriver ends the phase (see benchConfig.phaseEnd) at the at-th
+// delete, while the consumer that made it still holds the rest of its
+// batch.
+type cuttingDriver struct {
+	driver
+	at      int64
+	deletes atomic.Int64
+	end     context.CancelFunc // the phase's, set as it starts
+}
+
+func (d *cuttingDriver) newConsumer() consumer {
+	return &cuttingConsumer{consumer: d.driver.newConsumer(), d: d}
+}
+
+type cuttingConsumer struct {
+	consumer
+	d *cuttingDriver
+}
+
+func (c *cuttingConsumer) delete(ctx context.Context, dl delivery) error {
+	err := c.consumer.delete(ctx, dl)
+	if err == nil && c.d.deletes.Add(1) == c.d.at {
+		c.d.end()
+	}
+	return err
+}
+
+// cutAt runs one point of args, a duration run of an hour that ends at
+// its at-th delete rather than at its deadline, whatever the scheduling.
+func cutAt(t *testing.T, at int64, args ...string) result {
+	t.Helper()
+	cfg, err := parseBenchFlags(append([]string{"-warmup", "0", "-duration", "1h"}, args...), &bytes.Buffer{}, nil)
+	require.NoError(t, err)
+	cd := &cuttingDriver{at: at}
+	cfg.wrap = func(d driver) driver {
+		cd.driver = d
+		return cd
+	}
+	cfg.phaseEnd = func(parent context.Context) (context.Context, context.CancelFunc) {
+		ctx, cancel := context.WithCancel(parent)
+		cd.end = cancel
+		return ctx, cancel
+	}
+	r, err := measure(t.Context(), cfg, newProgress(&bytes.Buffer{}, false))
+	require.NoError(t, err)
+	return r
+}
+
+// TestBenchDuration checks a closed-loop run bounded by -duration, ended
+// in the middle of a batch: the consumer deletes the rest of its batch,
+// and each delete counted is timed. TestBenchOpenLoopDuration checks the
+// length of a run, in a bubble.
 func TestBenchDuration(t *testing.T) {
-	r := benchOne(t, "-duration", "30ms", "-consumers", "2")
-	assert.Positive(t, r.Messages)
+	r := cutAt(t, 5, "-consumers", "2")
+	assert.GreaterOrEqual(t, r.Messages, int64(10), "the batch of the fifth delete, deleted to its end")
 	assert.Equal(t, r.Messages, r.EndToEnd.Count,
 		"a run cut short in the middle of a batch counts each delete it timed")
 	assert.False(t, r.Interrupted, "a duration run ends by itself")

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,7 +34,7 @@ type benchConfig struct {
 	producers int
 	consumers int
 	batch     int
-	messages  int // > 0: stop after this many deletes; else run for duration
+	messages  int // > 0: post this many, stop after as many deletes; else run for duration
 	duration  time.Duration
 	warmup    time.Duration // run, unmeasured, before the measurement
 	backlog   int           // messages left waiting in the queue during the run
@@ -56,6 +57,10 @@ type benchConfig struct {
 	// wrap, set by tests only, wraps the driver of each run, to inject
 	// faults such as a stalled producer.
 	wrap func(driver) driver
+	// phaseEnd, set by tests only, replaces the deadline of a duration
+	// phase: the phase ends when the context it returns does, so that a
+	// test ends it at a point of the load, not at a time of the clock.
+	phaseEnd func(parent context.Context) (context.Context, context.CancelFunc)
 }
 
 // sweep is the parameter varied by -sweep; param is empty for a single run.
@@ -161,7 +166,7 @@ func parseBenchFlags(args []string, stdout io.Writer, openers map[string]Opener)
 	fs.IntVar(&c.producers, "producers", 1, "goroutines posting batches")
 	fs.IntVar(&c.consumers, "consumers", 1, "goroutines claiming batches and deleting each message")
 	fs.IntVar(&c.batch, "batch", 10, "messages per post and per claim, 1 to 20")
-	fs.Var(countFlag{&c.messages, math.MaxInt32}, "messages", "stop after `N` messages were deleted (instead of -duration)")
+	fs.Var(countFlag{&c.messages, math.MaxInt32}, "messages", "post `N` messages and stop once N were deleted (instead of -duration)")
 	fs.DurationVar(&c.duration, "duration", 3*time.Second, "how long to measure (instead of -messages)")
 	fs.DurationVar(&c.warmup, "warmup", 500*time.Millisecond, "run the load this long, unmeasured, before measuring; 0 for none")
 	fs.Var(countFlag{&c.backlog, maxCount}, "backlog", "keep `N` messages waiting in the queue during the run; 1e5 is fine")

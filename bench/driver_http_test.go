@@ -29,6 +29,7 @@ type zaqarServer struct {
 
 	posts        atomic.Int64
 	onPost       func(n int64) // after each post of messages
+	onDelete     func()        // after each delete of a message
 	mu           sync.Mutex
 	onEmptyClaim func() // once, after the first claim that found nothing
 }
@@ -45,6 +46,8 @@ func newZaqarServer(t *testing.T, token string) *zaqarServer {
 			if n := s.posts.Add(1); s.onPost != nil {
 				s.onPost(n)
 			}
+		case r.Method == http.MethodDelete && s.onDelete != nil:
+			s.onDelete()
 		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/claims") && rec.status == http.StatusNoContent:
 			s.mu.Lock()
 			hook := s.onEmptyClaim
@@ -148,12 +151,54 @@ func TestBenchZaqarURL(t *testing.T) {
 	assert.Equal(t, 30, claimed, "the held messages stay claimed")
 }
 
+// TestBenchCountedLeavesBacklog: a run of -messages N posts all N even
+// when the backlog alone gives the consumers their N deletes first, so
+// that it leaves the backlog in the queue as it found it.
+func TestBenchCountedLeavesBacklog(t *testing.T) {
+	srv := newZaqarServer(t, "")
+	var deletes atomic.Int64
+	deleted := make(chan struct{})
+	srv.onDelete = func() {
+		if deletes.Add(1) == 20 {
+			close(deleted)
+		}
+	}
+	// Posts 1 and 2 fill the backlog; the run's first post is answered
+	// only once the consumers have deleted 20 messages of the backlog.
+	srv.onPost = func(n int64) {
+		if n == 3 {
+			select {
+			case <-deleted:
+			case <-t.Context().Done():
+			}
+		}
+	}
+	r := benchOne(t, "-engine", srv.URL, "-messages", "20", "-backlog", "40", "-batch", "10",
+		"-producers", "1", "-consumers", "2")
+	assert.EqualValues(t, 20, r.Messages)
+	assert.EqualValues(t, 4, srv.posts.Load(), "the backlog's 2 posts, then the run's 2")
+	free, claimed := srv.stats(t)
+	assert.Equal(t, 40, free, "the backlog is left in the queue")
+	assert.Zero(t, claimed)
+}
+
 func TestBenchZaqarURLAlias(t *testing.T) {
 	srv := newZaqarServer(t, "")
-	r := benchOne(t, "-url", srv.URL, "-duration", "30ms", "-consumers", "3")
-	assert.Positive(t, r.Messages)
+	r := benchOne(t, "-url", srv.URL, "-messages", "20", "-consumers", "3")
+	assert.Equal(t, srv.URL, r.Engine)
+	assert.EqualValues(t, 20, r.Messages)
+}
+
+// TestBenchZaqarURLCut: a duration run against a server, ended in the
+// middle of a batch, deletes the rest of the batch and times each delete
+// it counts.
+func TestBenchZaqarURLCut(t *testing.T) {
+	srv := newZaqarServer(t, "")
+	r := cutAt(t, 5, "-engine", srv.URL, "-consumers", "3")
+	assert.GreaterOrEqual(t, r.Messages, int64(10), "the batch of the fifth delete, deleted to its end")
 	assert.Equal(t, r.Messages, r.EndToEnd.Count,
 		"a run cut short in the middle of a batch counts each delete it timed")
+	assert.False(t, r.Interrupted)
 }
 
 func TestBenchZaqarURLToken(t *testing.T) {

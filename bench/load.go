@@ -154,7 +154,12 @@ type phase struct {
 	done    atomic.Int64 // messages deleted in the phase
 	lost    atomic.Int64 // deletes refused because the claim had expired
 
-	cancel  context.CancelFunc
+	cancel context.CancelFunc // ends the whole phase: its end, or an error
+	// finish ends a counted phase's consumers once every message is
+	// deleted; its producers run on until they have posted every
+	// message, or the deletes of the backlog would end the phase with
+	// posts missing and leave the queue short of its backlog.
+	finish  context.CancelFunc
 	errOnce sync.Once
 	err     error
 }
@@ -166,11 +171,12 @@ type phaseResult struct {
 	lost    int64
 }
 
-// run runs the load for d, or until messages are deleted when messages
-// is positive, and records latencies if record is set. Workers stop
-// claiming and posting at the end of the phase but finish the batch in
-// hand, so that the queue is left in a state the next phase can start
-// from; elapsed includes that last batch.
+// run runs the load for d, or until messages are posted and as many
+// deleted when messages is positive, and records latencies if record is
+// set. Workers stop claiming and posting at the end of the phase but
+// finish the batch in hand, so that the queue is left in a state the
+// next phase can start from (a counted phase leaves it as it found it);
+// elapsed includes that last batch.
 func (t *trial) run(parent context.Context, d time.Duration, messages int, record bool, prog *progress) (phaseResult, error) {
 	ph := &phase{t: t, record: record, counted: messages > 0}
 	ph.toPost.Store(int64(messages))
@@ -178,19 +184,30 @@ func (t *trial) run(parent context.Context, d time.Duration, messages int, recor
 	// The start is read before the deadline is armed, so that a
 	// duration phase lasts at least d by construction.
 	ph.start = t.stamp()
-	var ctx context.Context
+	// ctx is the consumers' and pctx the producers': the same but in a
+	// counted phase, where consumers end at the last delete and
+	// producers when their budget is spent.
+	var ctx, pctx context.Context
 	if ph.counted {
-		ctx, ph.cancel = context.WithCancel(parent)
+		pctx, ph.cancel = context.WithCancel(parent)
+		ctx, ph.finish = context.WithCancel(pctx)
+		defer ph.finish()
 	} else {
-		ctx, ph.cancel = context.WithDeadline(parent, t.epoch.Add(ph.start+d))
+		if t.cfg.phaseEnd != nil {
+			ctx, ph.cancel = t.cfg.phaseEnd(parent)
+		} else {
+			ctx, ph.cancel = context.WithDeadline(parent, t.epoch.Add(ph.start+d))
+		}
+		pctx = ctx
 	}
 	defer ph.cancel()
+	// pctx ends before or with ctx, so this wakes producers in either.
 	defer context.AfterFunc(ctx, t.gate.wake)()
 
 	var workers sync.WaitGroup
 	for i := range t.cfg.producers {
 		p, s := t.drv.newProducer(), &t.producers[i]
-		workers.Go(func() { ph.produce(ctx, parent, p, i, s) })
+		workers.Go(func() { ph.produce(pctx, parent, p, i, s) })
 	}
 	for i := range t.consumers {
 		c, s := t.drv.newConsumer(), &t.consumers[i]
@@ -336,7 +353,7 @@ func (ph *phase) consume(ctx, parent context.Context, c consumer, s *consumerSta
 			return
 		}
 		if ph.counted && n >= int64(cfg.messages) {
-			ph.cancel()
+			ph.finish()
 		}
 	}
 }

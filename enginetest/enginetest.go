@@ -22,9 +22,11 @@
 // [claimq.FakeClock.PendingTimers]): an engine on a FakeClock must wait
 // through Clock.AfterFunc, never through time.Sleep or a context
 // deadline, or the suite reports that it did not wait on its clock. The
-// worker's scenarios cannot know when a worker is idle, so they move a
-// FakeClock a step at a time while no event comes, at the pace of a
-// real-time ticker; they assert the order of events and, on the engine's
+// worker's scenarios give the worker the engine behind a Claim that,
+// instead of waiting, polls and parks until the suite has moved the
+// FakeClock a step, so that the clock moves only while the worker waits
+// for a message (never while a claim is on its way to it), as long as no
+// event comes; they assert the order of events and, on the engine's
 // clock, that no retry comes before its backoff, never a real duration.
 //
 // An engine on real time (a redis-server, a real Zaqar) keeps its own

@@ -14,9 +14,10 @@ import (
 // The worker's scenarios: one message through a [claimq.Worker] on the
 // engine, its handler's result scripted per attempt, checked by the
 // worker's events and by what is left in the queues. They need time to
-// pass while the worker waits for a retried message, so the suite moves an
-// engine's FakeClock a step at a time while no event comes, paced by a
-// real-time ticker; what they assert is the order of events and, on the
+// pass while the worker waits for a retried message, so on an engine's
+// FakeClock the suite moves the clock a step at a time while no event
+// comes, and only while the worker waits for a message (see
+// pacedEngine); what they assert is the order of events and, on the
 // engine's clock, that no retry comes before its backoff, never how long
 // anything took in real time.
 
@@ -96,7 +97,13 @@ func runScenario[T any](t *testing.T, e *env[T], sc workerScenario) {
 		dead = e.h.New(t, Config{}).Engine
 		opts.DeadLetter = claimq.DeadLetterTo(dead)
 	}
-	w, err := claimq.NewWorker(e.eng, handler, opts)
+	var eng claimq.Engine[T] = e.eng
+	var parked chan chan struct{}
+	if e.fake != nil {
+		parked = make(chan chan struct{})
+		eng = &pacedEngine[T]{Engine: e.eng, parked: parked}
+	}
+	w, err := claimq.NewWorker(eng, handler, opts)
 	if sc.maxAttempts > 0 && !e.caps.Attempts {
 		// The divergence: without delivery counts a worker cannot know
 		// the last attempt, and says so at once.
@@ -125,7 +132,7 @@ func runScenario[T any](t *testing.T, e *env[T], sc workerScenario) {
 	defer stop()
 
 	for i, want := range sc.want {
-		ev := e.nextEvent(events, claimq.EventHandled, claimq.EventRetried, claimq.EventDeadLettered,
+		ev := e.nextEvent(events, parked, claimq.EventHandled, claimq.EventRetried, claimq.EventDeadLettered,
 			claimq.EventDiscarded, claimq.EventLost, claimq.EventError)
 		if ev.Kind != want {
 			t.Fatalf("event %d: %v (%v); want %v", i+1, ev.Kind, ev.Err, want)
@@ -160,27 +167,55 @@ func runScenario[T any](t *testing.T, e *env[T], sc workerScenario) {
 	}
 }
 
+// pacedEngine is the engine as a scenario on a FakeClock gives it to
+// the worker. Its Claim does not wait on the engine: it claims without
+// waiting and, while that finds nothing and req.Wait has not passed on the
+// engine's clock, parks until nextEvent has moved the clock a step. The
+// clock thus moves only while the worker waits for a message, never while
+// a claim is on its way back to it: moved by a pacer of its own, the clock
+// could pass the claim's expiry before the worker arms its renewal (a
+// claim over the network, a worker starved on a loaded machine), and the
+// message would be lost to the scenario.
+type pacedEngine[T any] struct {
+	claimq.Engine[T]
+	// parked receives, from a Claim that waits, a channel that nextEvent
+	// closes once it has moved the clock.
+	parked chan chan struct{}
+}
+
+func (p *pacedEngine[T]) Claim(ctx context.Context, req claimq.ClaimRequest) (claimq.Lease[T], error) {
+	clock := p.Clock()
+	deadline := clock.Now().Add(req.Wait)
+	poll := req
+	poll.Wait = 0
+	for {
+		l, err := p.Engine.Claim(ctx, poll)
+		if err != nil || len(l.Messages) > 0 || !clock.Now().Before(deadline) {
+			return l, err
+		}
+		moved := make(chan struct{})
+		select {
+		case p.parked <- moved:
+		case <-ctx.Done():
+			return claimq.Lease[T]{}, ctx.Err()
+		}
+		<-moved
+	}
+}
+
 // nextEvent returns the next event among kinds, skipping others. While
 // none comes it lets time pass on the engine's clock: a FakeClock is moved
-// a twelfth of the claim TTL (well inside the worker's renewal period) per
-// tick of a real-time pacer, up to fifty claim TTLs; on real time it waits
-// as long.
-func (e *env[T]) nextEvent(events <-chan claimq.Event[T], kinds ...claimq.EventKind) claimq.Event[T] {
+// a twelfth of the claim TTL (well inside the worker's renewal period)
+// each time the worker's claim parks in pacedEngine on parked, up to fifty
+// claim TTLs; on real time (parked nil) it waits as long.
+func (e *env[T]) nextEvent(events <-chan claimq.Event[T], parked <-chan chan struct{}, kinds ...claimq.EventKind) claimq.Event[T] {
 	e.t.Helper()
 	limit := 50 * e.ttl
 	var timeout <-chan time.Time
-	var pace *time.Ticker
-	if e.fake != nil {
-		pace = time.NewTicker(2 * time.Millisecond)
-		defer pace.Stop()
-	} else {
+	if e.fake == nil {
 		t := time.NewTimer(limit + e.h.Margin)
 		defer t.Stop()
 		timeout = t.C
-	}
-	var tick <-chan time.Time
-	if pace != nil {
-		tick = pace.C
 	}
 	var moved time.Duration
 	for {
@@ -191,12 +226,14 @@ func (e *env[T]) nextEvent(events <-chan claimq.Event[T], kinds ...claimq.EventK
 					return ev
 				}
 			}
-		case <-tick:
+		case done := <-parked:
 			if moved >= limit {
+				close(done)
 				e.t.Fatalf("no worker event among %v after %v on the engine's clock", kinds, moved)
 			}
 			e.fake.Advance(e.ttl / 12)
 			moved += e.ttl / 12
+			close(done)
 		case <-timeout:
 			e.t.Fatalf("no worker event among %v after %v", kinds, limit)
 		}

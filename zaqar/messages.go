@@ -18,17 +18,13 @@ type message = claimq.Message[json.RawMessage]
 // Errors: 404 when the queue does not exist and create is false.
 func (h *handler) postMessages(t target, msgs []claimq.Post[json.RawMessage], create bool) ([]claimq.MessageID, error) {
 	for range 3 {
-		e := h.registry(t).get(t.project, t.queue)
-		if e == nil && create {
-			var err error
-			if e, err = h.registry(t).getOrCreate(t.project, t.queue); err != nil {
-				return nil, err
-			}
+		e, err := h.registry(t).forPost(t.project, t.queue, create)
+		if err != nil {
+			return nil, err
 		}
 		if e == nil {
 			return nil, errNoQueue(t.queue)
 		}
-		e.use.RLock()
 		ids, err := e.q.Post(msgs...)
 		e.use.RUnlock()
 		if errors.Is(err, claimq.ErrClosed) {

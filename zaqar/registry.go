@@ -102,6 +102,12 @@ func errQuota(format string, args ...any) error {
 // Errors: 403 beyond the bounds on queues per project and projects.
 // Cost: O(log q) for the q queues of the project.
 func (r *registry) create(projectName, name string, meta map[string]any, set settings, lazy bool) (*entry, bool, error) {
+	return r.createHeld(projectName, name, meta, set, lazy, false)
+}
+
+// createHeld is create; with hold, a queue it creates is returned with
+// its use lock held shared, taken before the queue is published.
+func (r *registry) createHeld(projectName, name string, meta map[string]any, set settings, lazy, hold bool) (*entry, bool, error) {
 	if e := r.get(projectName, name); e != nil {
 		if !lazy {
 			e.mu.Lock()
@@ -131,6 +137,10 @@ func (r *registry) create(projectName, name string, meta map[string]any, set set
 	}
 	e := &entry{name: name, meta: meta, set: set, lazy: lazy}
 	e.q = claimq.New(set.options(r.clock, r.limits, r.bounds.messages, nil))
+	if hold {
+		// Not yet published: no sweep can hold use, so this cannot wait.
+		e.use.RLock()
+	}
 	p.byName[name] = e
 	p.sorted.ReplaceOrInsert(e)
 	return e, true, nil
@@ -148,6 +158,32 @@ func (p *project) get(name string) *entry {
 func (r *registry) getOrCreate(project, name string) (*entry, error) {
 	e, _, err := r.create(project, name, nil, settings{}, true)
 	return e, err
+}
+
+// forPost returns the queue name of project with its use lock held
+// shared, for a post; the caller unlocks it. With create it creates the
+// queue lazily if needed, locked before it is published, so that a sweep
+// cannot drop it empty before the post that created it lands: a post
+// racing sweeps then ends on its second try at most (the first finding a
+// queue dropped under it). nil without create means no such queue.
+// Errors: those of create. Cost: that of get, or of create.
+func (r *registry) forPost(project, name string, create bool) (*entry, error) {
+	e := r.get(project, name)
+	if e == nil && create {
+		var created bool
+		var err error
+		if e, created, err = r.createHeld(project, name, nil, settings{}, true, true); err != nil {
+			return nil, err
+		}
+		if created {
+			return e, nil
+		}
+	}
+	if e != nil {
+		// Taken outside r.mu: a sweep takes use before r.mu.
+		e.use.RLock()
+	}
+	return e, nil
 }
 
 // remove deletes the queue name from project and returns it, or nil if it
