@@ -2,6 +2,7 @@ package claimq
 
 import (
 	"container/heap"
+	"context"
 	"sync"
 	"time"
 )
@@ -56,6 +57,9 @@ type FakeClock struct {
 	now    time.Time
 	timers fakeTimers
 	seq    uint64 // orders timers with equal deadlines by creation
+	// added is closed when a timer is scheduled, waking WaitTimers;
+	// nil while nobody waits.
+	added chan struct{}
 }
 
 // NewFakeClock returns a FakeClock reading start.
@@ -79,6 +83,10 @@ func (c *FakeClock) AfterFunc(d time.Duration, f func()) Timer {
 	c.seq++
 	t := &fakeTimer{clock: c, when: c.now.Add(d), seq: c.seq, f: f, index: -1}
 	heap.Push(&c.timers, t)
+	if c.added != nil {
+		close(c.added)
+		c.added = nil
+	}
 	return t
 }
 
@@ -110,6 +118,32 @@ func (c *FakeClock) PendingTimers() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.timers)
+}
+
+// WaitTimers blocks until at least n timers are pending (see
+// PendingTimers) or ctx ends: how a test learns, without polling, that the
+// code under test has started waiting on the clock, so that it can move
+// the clock past the wait. It wakes each time a timer is scheduled.
+//
+// Errors: ctx.Err() when ctx ends first.
+func (c *FakeClock) WaitTimers(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		if len(c.timers) >= n {
+			c.mu.Unlock()
+			return nil
+		}
+		if c.added == nil {
+			c.added = make(chan struct{})
+		}
+		added := c.added
+		c.mu.Unlock()
+		select {
+		case <-added:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func (c *FakeClock) runUntil(target time.Time) {

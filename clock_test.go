@@ -1,6 +1,7 @@
 package claimq
 
 import (
+	"context"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -140,4 +141,37 @@ func TestFakeClockConcurrentAdvancesAddUp(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, start.Add(800*time.Second), c.Now())
+}
+
+// WaitTimers returns once enough timers are pending, woken by the
+// scheduling itself, and with ctx's error when they never come.
+func TestFakeClockWaitTimers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewFakeClock(start)
+		done := make(chan error, 1)
+		go func() { done <- c.WaitTimers(t.Context(), 2) }()
+		synctest.Wait()
+		c.AfterFunc(time.Second, func() {})
+		synctest.Wait()
+		select {
+		case err := <-done:
+			t.Fatalf("WaitTimers(2) = %v with one timer pending; want it to wait", err)
+		default:
+		}
+		c.AfterFunc(time.Minute, func() {})
+		synctest.Wait()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		default:
+			t.Fatal("WaitTimers(2) still waits with two timers pending")
+		}
+		require.NoError(t, c.WaitTimers(t.Context(), 2), "already pending: returns at once")
+
+		ctx, cancel := context.WithCancel(t.Context())
+		go func() { done <- c.WaitTimers(ctx, 3) }()
+		synctest.Wait()
+		cancel()
+		require.ErrorIs(t, <-done, context.Canceled)
+	})
 }

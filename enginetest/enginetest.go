@@ -19,7 +19,7 @@
 // The suite never sleeps. When an engine's Clock is a [*claimq.FakeClock]
 // the suite moves it, and it knows that a call waiting on the engine is
 // blocked when the engine has armed a timer on that clock (see
-// [claimq.FakeClock.PendingTimers]): an engine on a FakeClock must wait
+// [claimq.FakeClock.WaitTimers]): an engine on a FakeClock must wait
 // through Clock.AfterFunc, never through time.Sleep or a context
 // deadline, or the suite reports that it did not wait on its clock. The
 // worker's scenarios give the worker the engine behind a Claim that,
@@ -43,7 +43,6 @@ package enginetest
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -353,24 +352,28 @@ func (e *env[T]) claimAsync(wait time.Duration) (<-chan waitResult[T], int) {
 
 // settle returns once the background claim has finished or is blocked on
 // the engine's FakeClock (a timer beyond base is armed), and reports
-// whether it finished. It watches the clock's public timer count, the
-// only sign of a wait that a FakeClock gives; it gives up, failing, after
-// ten seconds of real time, a bound only a broken engine reaches.
+// whether it finished. A timer armed on the clock is the only sign of a
+// wait that a FakeClock gives; settle gives up, failing, after ten seconds
+// of real time, a bound only a broken engine reaches.
 func (e *env[T]) settle(done <-chan waitResult[T], base int) (waitResult[T], bool) {
 	e.t.Helper()
-	giveUp := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case r := <-done:
-			return r, true
-		default:
-		}
-		if e.fake.PendingTimers() > base {
-			return waitResult[T]{}, false
-		}
-		if time.Now().After(giveUp) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	armed := make(chan error, 1)
+	go func() { armed <- e.fake.WaitTimers(ctx, base+1) }()
+	select {
+	case r := <-done:
+		return r, true
+	case err := <-armed:
+		if err != nil {
 			e.t.Fatal("Claim with a Wait neither returned nor armed a timer on the engine's FakeClock: it must wait through Clock.AfterFunc")
 		}
-		runtime.Gosched()
+	}
+	// A claim that armed a timer and returned at once has finished.
+	select {
+	case r := <-done:
+		return r, true
+	default:
+		return waitResult[T]{}, false
 	}
 }
